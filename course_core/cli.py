@@ -1,0 +1,44 @@
+"""What every command shares: the user-error boundary and the console.
+
+Only the standard library is imported at module level, so ``--help`` stays fast; rich is
+imported when something is actually printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from course_core.errors import UserError
+
+
+def run(main: Callable[[Sequence[str] | None], int], prog: str, argv: Sequence[str] | None = None) -> int:
+    """Call ``main``; a UserError becomes one message on stderr and exit code 2, never a traceback."""
+    try:
+        return main(argv)
+    except UserError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def console(stderr: bool = False) -> Any:
+    """A rich Console: colour only on a terminal, and never when NO_COLOR is set (rich honours it)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def parser(prog: str, description: str, epilog: str | None = None) -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(
+        prog=prog, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
+def command_line(module: str) -> list[str]:
+    """The command as a user would retype it, for the manifest (no absolute script path)."""
+    return ["python", "-m", module, *sys.argv[1:]]
