@@ -76,3 +76,59 @@ def gate_report(con: Any, report: dict[str, Any]) -> None:
         f"95% CI [{ci['low']:+.4f}, {ci['high']:+.4f}]; discordant {p['discordant_baseline_only']} baseline-only / "
         f"{p['discordant_candidate_only']} candidate-only, McNemar exact p = {p['mcnemar_p']:.4g}"
     )
+
+
+def _completion_text(completion: Any, limit: int = 400) -> str:
+    if completion is None:
+        return "(no completion)"
+    text = completion if len(completion) <= limit else completion[:limit] + f"… ({len(completion)} chars)"
+    return text if text.strip() else repr(text)
+
+
+def inspection(con: Any, data: dict[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    scope = "failures only" if data["only_fails"] else "all examples"
+    con.print(f"[bold]{data['run']}[/bold] — {data['kind']} run, {data['n']} examples ({scope})")
+    if data.get("example") is not None:
+        _example(con, data["example"], Panel, escape)
+        return
+    for group in data["groups"]:
+        con.print(f"  {group['count']:>5}  {group['outcome']}")
+    for group in data["groups"][: data["groups_shown"]]:
+        if not group["examples"]:
+            continue
+        con.rule(f"{group['outcome']} ({group['count']})")
+        for row in group["examples"]:
+            _example(con, row, Panel, escape)
+
+
+def _example(con: Any, row: dict[str, Any], Panel: Any, escape: Any) -> None:
+    head = (
+        f"id {escape(str(row['id']))}   expected {row.get('expected_answer')}   parsed {row.get('parsed_answer')}   "
+        f"reward {row.get('reward')}\n{escape(row.get('outcome', ''))}: {escape(row.get('reason', ''))}"
+    )
+    if "selected_index" in row:
+        head += f"\nselected sample {row['selected_index']} of {row.get('n_samples_used')}; rewards {row.get('sample_rewards')}"
+    con.print(head)
+    con.print(Panel(escape(_completion_text(row.get("completion"))), expand=False, title="completion", title_align="left"))
+
+
+def golden_result(con: Any, result: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    ok = not result["failures"]
+    colour = "green" if ok else "red"
+    con.print(
+        f"[{colour}]{result['scorer']}: {result['agreed']}/{result['rows']} golden rows agree[/{colour}] — "
+        f"false positives {result['false_positive']}, false negatives {result['false_negative']}, "
+        f"outcome mismatches {result['outcome_mismatch']}"
+    )
+    for f in result["failures"]:
+        con.print(
+            f"  {f['kind']:<16} {escape(f['file'])}:{f['line']}  id {escape(f['id'])}  rule {escape(f['rule'])}: "
+            f"expected {f['expected_outcome']} (reward {f['expected_reward']}), got {f['outcome']} (reward {f['reward']})"
+            + (f"  — {escape(f['note'])}" if f["note"] else "")
+        )
+    con.print(f"rules probed: {len(result['rules_probed'])}")

@@ -1,0 +1,52 @@
+"""Shared test helpers: run a CLI exactly as a user types it, and write small JSONL files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(module: str, *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python -m <module> <args>`` in a subprocess; the kit importable from the repo root."""
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
+    full_env.setdefault("NO_COLOR", "1")
+    full_env.setdefault("COLUMNS", "100")
+    if env:
+        full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any] | str]) -> Path:
+    """Write rows (dicts, or raw strings for deliberately broken lines) one per line."""
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write((row if isinstance(row, str) else json.dumps(row)) + "\n")
+    return path
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> dict[str, Path]:
+    """A 4-example dataset and completions (2 correct, 1 wrong, 1 format failure)."""
+    dataset = write_jsonl(tmp_path / "ds.jsonl", [
+        {"id": f"t{i}", "prompt": f"What is {i}+{i}? Output exactly one line: Final: <int>", "expected_answer": 2 * i}
+        for i in range(4)
+    ])
+    completions = write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "t0", "completion": "Final: 0", "sum_logprob": -1.0},
+        {"id": "t1", "completion": "Final: 2", "sum_logprob": -1.5},
+        {"id": "t2", "completion": "Final: 5", "sum_logprob": -2.0},
+        {"id": "t3", "completion": "The answer is 6.", "sum_logprob": -3.0},
+    ])
+    return {"dataset": dataset, "completions": completions, "dir": tmp_path}
