@@ -35,7 +35,8 @@ def console(stderr: bool = False) -> Any:
 
 def parser(prog: str, description: str, epilog: str | None = None) -> argparse.ArgumentParser:
     return argparse.ArgumentParser(
-        prog=prog, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog=prog, description=description, epilog=epilog, allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
 

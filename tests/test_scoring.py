@@ -1,0 +1,163 @@
+"""The strict scorer: every rule, totality, determinism, and linear time on hostile input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_core.scoring import (
+    DEFAULT_SCORER,
+    OUTCOMES,
+    SCORERS,
+    STRICT_RULES,
+    get_scorer,
+    score,
+    score_strict,
+    score_weak,
+)
+from course_core.errors import UserError
+
+EX = {"id": "x", "prompt": "p", "expected_answer": 42}
+NEG = {"id": "n", "prompt": "p", "expected_answer": -7}
+ZERO = {"id": "z", "prompt": "p", "expected_answer": 0}
+
+
+@pytest.mark.parametrize(
+    "example, completion, outcome",
+    [
+        (EX, "Final: 42", "correct"),
+        (EX, "  \n Final: 42 \r\n", "correct"),
+        (NEG, "Final: -7", "correct"),
+        (ZERO, "Final: 0", "correct"),
+        (EX, "Final: 41", "wrong_answer"),
+        (EX, "Final: 43", "wrong_answer"),
+        (EX, "", "empty_output"),
+        (EX, " \n\t ", "empty_output"),
+        (EX, "The answer is 42", "missing_final"),
+        (EX, "final: 42", "bad_prefix"),
+        (EX, "FINAL: 42", "bad_prefix"),
+        (EX, "Final: 42\nFinal: 42", "multiple_final_lines"),
+        (EX, "6 * 7 = 42\nFinal: 42", "extra_text"),
+        (EX, "Final:42", "bad_spacing"),
+        (EX, "Final:  42", "bad_spacing"),
+        (EX, "Final:\t42", "bad_spacing"),
+        (EX, "Final: 4 2", "bad_spacing"),
+        (NEG, "Final: - 7", "bad_spacing"),
+        (EX, "Final: +42", "plus_sign"),
+        (EX, "Final: ٤٢", "non_ascii_digit"),
+        (EX, "Final: ４２", "non_ascii_digit"),
+        (EX, "Final: 42.0", "not_an_integer"),
+        (EX, "Final: 1,000", "not_an_integer"),
+        (EX, "Final: forty-two", "not_an_integer"),
+        (EX, "Final:", "not_an_integer"),
+        (EX, "Final: 042", "leading_zero"),
+        (ZERO, "Final: -0", "negative_zero"),
+        (ZERO, "Final: 00", "leading_zero"),
+        (EX, "Final: 42.", "trailing_characters"),
+        (EX, "Final: 42 apples", "trailing_characters"),
+        (EX, "Final: 42\u200b", "trailing_characters"),
+        (EX, None, "not_a_string"),
+        (EX, 42, "not_a_string"),
+        ({"expected_answer": "42"}, "Final: 42", "invalid_example"),
+        ({"expected_answer": 42.0}, "Final: 42", "invalid_example"),
+        ({"expected_answer": True}, "Final: 1", "invalid_example"),
+        (None, "Final: 42", "invalid_example"),
+    ],
+)
+def test_outcome_codes(example, completion, outcome):
+    result = score_strict(example, completion)
+    assert result["outcome"] == outcome, result
+    assert result["reward"] == (1.0 if outcome == "correct" else 0.0)
+    assert result["outcome"] in OUTCOMES
+    assert result["details"]["reason"]
+
+
+def test_every_rule_has_a_distinct_outcome_code():
+    outcomes = [r["outcome"] for r in STRICT_RULES]
+    assert len(outcomes) == len(set(outcomes))
+    assert "correct" in OUTCOMES and "correct" not in outcomes
+
+
+def test_right_answer_in_wrong_format_is_parsed_but_refused():
+    result = score(EX, "Work: 6 * 7\nFinal: 42")
+    assert result["outcome"] == "extra_text"
+    assert result["details"]["parsed"] == 42
+    assert result["details"]["answer_matches"] is True
+    assert result["reward"] == 0.0
+
+
+def test_weak_scorer_accepts_what_strict_refuses():
+    for completion in ["The answer is 42.", "Final: +42", "I think 42\nFinal: 41"]:
+        assert score_weak(EX, completion)["reward"] == 1.0
+        assert score_strict(EX, completion)["reward"] == 0.0
+    assert score_weak(EX, "Final: 420")["reward"] == 0.0  # whole numbers only
+    assert score_weak(NEG, "Final: 7")["reward"] == 0.0  # sign matters
+    assert score_weak(NEG, "Final: -7")["reward"] == 1.0
+
+
+def test_registry_versions_and_fingerprints():
+    strict, weak = SCORERS["strict_final_int"], SCORERS["weak_contains"]
+    assert DEFAULT_SCORER == "strict_final_int"
+    assert strict.spec_fingerprint.startswith("sha256:") and len(strict.spec_fingerprint) == 71
+    assert strict.spec_fingerprint != weak.spec_fingerprint
+    assert strict.spec_fingerprint == get_scorer("strict_final_int").spec_fingerprint
+
+
+def test_unknown_scorer_suggests_a_close_name():
+    with pytest.raises(UserError, match="did you mean 'weak_contains'"):
+        get_scorer("weak_contain")
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "x" * 1_000_000,
+        "Final: " + "9" * 10_000,
+        "Final: 1\n" * 100_000,
+        "line\n" * 100_000 + "Final: 42",
+        "Final: " + "4" * 500_000 + "x",
+        "\u0663" * 200_000,
+        " " * 1_000_000,
+    ],
+)
+def test_hostile_inputs_are_total_and_bounded(completion):
+    result = score(EX, completion)
+    assert result["reward"] == 0.0
+    assert len(str(result["details"])) < 1000  # details echo a clipped excerpt, never the input
+
+
+def test_ten_thousand_digit_answer_is_wrong_not_a_crash():
+    result = score(EX, "Final: " + "1" * 10_000)
+    assert result["outcome"] == "wrong_answer"
+    assert result["details"]["parsed"] is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.none(), st.integers(), st.floats(), st.binary(), st.lists(st.text())))
+def test_never_raises_on_any_input(completion):
+    result = score(EX, completion)
+    assert set(result) == {"reward", "outcome", "details"}
+    assert result["reward"] in (0.0, 1.0)
+    assert result["outcome"] in OUTCOMES
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_deterministic(completion):
+    assert score(EX, completion) == score(EX, completion)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8")), st.integers(min_value=-(10**6), max_value=10**6))
+def test_reward_one_only_when_the_spec_holds(completion, answer):
+    """Reward 1 implies: stripped text is exactly 'Final: ' + the canonical integer."""
+    example = {"expected_answer": answer}
+    if score(example, completion)["reward"] == 1.0:
+        assert completion.strip() == f"Final: {answer}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.sampled_from(["", " ", "\n", "\r\n", "\t \n"]))
+def test_canonical_answers_always_pass(answer, pad):
+    assert score({"expected_answer": answer}, f"{pad}Final: {answer}{pad}")["outcome"] == "correct"
