@@ -121,7 +121,8 @@ def load_sampling_config(rollouts: str | Path) -> dict[str, Any]:
 
     side = sidecar_path(rollouts)
     if not side.is_file():
-        return {"policy": "unknown", "note": f"no sidecar {side.name} beside the rollouts; sampling conditions unrecorded"}
+        # The same stand-in for every unrecorded file, so runs stay comparable on this field.
+        return {"policy": "unknown", "note": "no .sampling.json sidecar beside the rollouts; sampling conditions unrecorded"}
     try:
         data = read_json(side)
     except ValueError as exc:

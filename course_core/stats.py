@@ -19,7 +19,9 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> dict[str, float |
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return {"low": max(0.0, centre - half), "high": min(1.0, centre + half), "level": 0.95, "method": "wilson"}
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)  # exact at the edges, not 0.9999…
+    return {"low": low, "high": high, "level": 0.95, "method": "wilson"}
 
 
 def mcnemar_exact_p(b: int, c: int) -> float:

@@ -1,0 +1,109 @@
+"""The gate: Locked Room violations by name, the delta rule, paired statistics, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, write_jsonl
+from course_core.errors import UserError
+from course_core.eval import run_eval
+from course_core.gate import LOCKED_ROOM_FIELDS, compare, locked_room_violations
+from course_core.schemas import first_error
+
+
+@pytest.fixture
+def runs(tiny) -> dict[str, Path]:
+    d = tiny["dir"]
+    better = write_jsonl(d / "better.jsonl", [
+        {"id": "t0", "completion": "Final: 0"}, {"id": "t1", "completion": "Final: 2"},
+        {"id": "t2", "completion": "Final: 4"}, {"id": "t3", "completion": "Final: 6"},
+    ])
+    modified = d / "modified.jsonl"
+    modified.write_text(tiny["dataset"].read_text().replace('"expected_answer": 4', '"expected_answer": 5'))
+    out = {
+        "base": run_eval(tiny["dataset"], tiny["completions"], d / "base").outdir,
+        "again": run_eval(tiny["dataset"], tiny["completions"], d / "again").outdir,
+        "better": run_eval(tiny["dataset"], better, d / "better").outdir,
+        "modified": run_eval(modified, tiny["completions"], d / "modified").outdir,
+        "weak": run_eval(tiny["dataset"], tiny["completions"], d / "weak", scorer_name="weak_contains").outdir,
+    }
+    return out
+
+
+def test_same_conditions_same_results_accept_at_zero(runs):
+    report = compare(runs["base"], runs["again"], 0.0)
+    assert report["decision"] == "ACCEPT" and report["locked_room"]["ok"]
+    assert report["delta"] == 0.0 and report["paired"]["mcnemar_p"] == 1.0
+    assert first_error(report, "gate_report") is None
+
+
+def test_modified_dataset_is_a_locked_room_violation(runs):
+    report = compare(runs["base"], runs["modified"], 0.0)
+    assert report["decision"] == "REJECT"
+    fields = [v["field"] for v in report["locked_room"]["violations"]]
+    assert fields == ["dataset_fingerprint"]
+    v = report["locked_room"]["violations"][0]
+    assert v["baseline"].startswith("sha256:") and v["candidate"].startswith("sha256:") and v["baseline"] != v["candidate"]
+    assert report["paired"] is None and "Locked Room violation" in report["reasons"][0]
+
+
+def test_scorer_change_is_named_with_both_values(runs):
+    report = compare(runs["base"], runs["weak"], -1.0)  # even a permissive delta cannot rescue it
+    fields = {v["field"]: v for v in report["locked_room"]["violations"]}
+    assert {"scorer_name", "scorer_spec_fingerprint"} <= set(fields)
+    assert fields["scorer_name"]["baseline"] == "strict_final_int" and fields["scorer_name"]["candidate"] == "weak_contains"
+    assert report["decision"] == "REJECT"
+
+
+def test_delta_rule_and_paired_statistics(runs):
+    report = compare(runs["base"], runs["better"], 0.25)
+    assert report["decision"] == "ACCEPT" and report["delta"] == pytest.approx(0.5)
+    p = report["paired"]
+    assert p["n"] == 4 and p["discordant_candidate_only"] == 2 and p["discordant_baseline_only"] == 0
+    assert p["mcnemar_p"] == pytest.approx(0.5)
+    assert compare(runs["base"], runs["better"], 0.75)["decision"] == "REJECT"
+    assert compare(runs["better"], runs["base"], 0.0)["decision"] == "REJECT"  # a regression
+    significant = compare(runs["base"], runs["better"], 0.25, require_significant=True)
+    assert significant["decision"] == "REJECT" and "not significant" in significant["reasons"][-1]
+
+
+def test_locked_room_violations_compares_every_field():
+    a = {f: "x" for f in LOCKED_ROOM_FIELDS}
+    assert locked_room_violations(a, dict(a)) == []
+    for field in LOCKED_ROOM_FIELDS:
+        b = dict(a, **{field: "y"})
+        assert [v["field"] for v in locked_room_violations(a, b)] == [field]
+    b = dict(a)
+    del b["sampling_config"]
+    assert [v["field"] for v in locked_room_violations(a, b)] == ["sampling_config"]
+
+
+def test_unusable_inputs(runs, tmp_path):
+    with pytest.raises(UserError, match="does not exist"):
+        compare(tmp_path / "nope", runs["base"], 0.0)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match="not a file"):
+        compare(tmp_path / "file", runs["base"], 0.0)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text('{"kind": "eval"}')
+    with pytest.raises(UserError, match="manifest.json.*required property"):
+        compare(broken, runs["base"], 0.0)
+
+
+def test_cli_exit_codes_and_json(runs, tmp_path):
+    proc = run_cli("course.gate", "--baseline", str(runs["base"]), "--candidate", str(runs["modified"]), "--min-delta", "0.00")
+    assert proc.returncode == 1
+    assert "REJECT" in proc.stdout and "Locked Room violation" in proc.stdout and "dataset_fingerprint" in proc.stdout
+    out = tmp_path / "gate.json"
+    proc = run_cli("course.gate", "--baseline", str(runs["base"]), "--candidate", str(runs["again"]), "--min-delta", "0",
+                   "--json", "--out", str(out))
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["decision"] == "ACCEPT" == json.loads(out.read_text())["decision"]
+    proc = run_cli("course.gate", "--baseline", str(tmp_path / "missing"), "--candidate", str(runs["base"]), "--min-delta", "0")
+    assert proc.returncode == 2 and "baseline directory does not exist" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_cli("course.gate", "--baseline", "a", "--candidate", "b", "--min-delta", "abc")
+    assert proc.returncode == 2 and "--min-delta" in proc.stderr
