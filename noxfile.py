@@ -28,3 +28,10 @@ def tests(session: nox.Session) -> None:
     """Run the kit's own test suite."""
     _install(session, "test")
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The instructor guide, live: `-- --pause` waits between steps, `-- --segment A` runs one segment."""
+    _install(session)
+    session.run("python", "-m", "course.demo", *session.posargs)

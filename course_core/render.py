@@ -64,7 +64,8 @@ def gate_report(con: Any, report: dict[str, Any]) -> None:
             f"pass rates (not comparable): baseline {b['pass_rate']:.3f} (n={b['n']}), "
             f"candidate {c['pass_rate']:.3f} (n={c['n']})"
         )
-        con.print("The metric changed, but so did the measurement conditions: nothing can be concluded about the policy.")
+        moved = "changed" if b["pass_rate"] != c["pass_rate"] else "did not change"
+        con.print(f"The metric {moved}, but the measurement conditions changed: nothing can be concluded about the policy.")
         return
     p = report["paired"]
     ci = p["ci95"]
@@ -132,3 +133,24 @@ def golden_result(con: Any, result: dict[str, Any]) -> None:
             + (f"  — {escape(f['note'])}" if f["note"] else "")
         )
     con.print(f"rules probed: {len(result['rules_probed'])}")
+
+
+def selection_summary(con: Any, summary: dict[str, Any], outdir: Path, replaced: bool) -> None:
+    """Loop B in four lines: what best-of-N bought, what stayed put, what it cost, who could deploy it."""
+    n = summary["samples_per_item"]
+    first, best = summary["pass_at_1"], summary["pass_at_n"]
+    colour = "green" if best > first else "yellow" if best < first else "bold"
+    ci = summary["mean_sample_pass_rate_ci95"]
+    con.print(
+        f"[bold]pass@1 {first:.3f} → pass@{n} [{colour}]{best:.3f}[/{colour}][/bold]  "
+        f"({summary['passed']}/{summary['n']} items, selector {summary['selector']})"
+    )
+    con.print(f"per-sample pass rate {summary['mean_sample_pass_rate']:.3f} (CI {ci['low']:.2f}–{ci['high']:.2f}): distribution unchanged")
+    con.print(f"samples scored: {summary['samples_scored']} ({n} per item × {summary['n']} items): compute bought the gain")
+    if summary["deployable"]:
+        con.print(f"selector {summary['selector']}: deployable, it needs {summary['selector_needs']}")
+    else:
+        con.print(f"selector {summary['selector']}: [yellow]an oracle, not deployable[/yellow]; it needs {summary['selector_needs']}")
+    if summary["short_items"]:
+        con.print(f"[yellow]{summary['short_items']} item(s) had fewer than {n} samples[/yellow] (--allow-short)")
+    written(con, outdir, ["manifest.json", "results.jsonl", "summary.json", "summary.md"], replaced)

@@ -1,0 +1,40 @@
+"""python -m course.demo — the instructor guide, live, with every expected outcome checked (``nox -s demo``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from course_core.cli import parser, run
+
+EPILOG = """\
+examples:
+  nox -s demo                      the whole guide, no pauses
+  nox -s demo -- --pause           wait for Enter before each command (for class)
+  nox -s demo -- --segment B       one segment: A (measurement), B (selection), C (learning), D (synthesis)
+
+exit code 0 when every expected outcome held, 1 otherwise. A transcript is saved as HTML."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser("python -m course.demo", "Run the instructor guide end to end, checking each expected outcome.", EPILOG)
+    p.add_argument("--pause", action="store_true", help="wait for Enter between steps")
+    p.add_argument("--segment", action="append", choices=["A", "B", "C", "D"], help="run only this segment (repeatable)")
+    p.add_argument("--transcript", default="runs/demo_transcript.html", help="where to save the transcript (default runs/demo_transcript.html)")
+    args = p.parse_args(argv)
+
+    from rich.console import Console
+
+    from course_core.demo import run_demo
+
+    con = Console(record=True, highlight=False)
+    outcomes = run_demo(Path.cwd(), args.segment, args.pause, con)
+    transcript = Path(args.transcript)
+    transcript.parent.mkdir(parents=True, exist_ok=True)
+    con.save_html(str(transcript))
+    print(f"transcript: {transcript}")
+    return 0 if all(o.passed for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(run(main, "course.demo"))
