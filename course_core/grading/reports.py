@@ -1,0 +1,153 @@
+"""Grade reports: one report dict, validated, then written in every form its readers need.
+
+``write_reports(report, outdir)`` writes report.json (schema-validated), report.md, Gradescope's
+results.json, junit.xml, and gradebook.csv when there are several submissions;
+``render_table(console, report)`` shows the same in a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from course_core.grading.report_exports import gradebook_csv, gradescope_results, junit_xml
+from course_core.grading.report_markdown import render_markdown
+from course_core.grading.report_model import FAILING, PENDING, STAGES, check_arithmetic, fmt, fraction, iter_checks, stage_map
+from course_core.schemas import check_artifact
+
+__all__ = ["gradescope_results", "render_markdown", "render_table", "validate_report", "write_reports"]
+
+SCHEMA = "grade_report"
+STEP_SUMMARY_LIMIT = 1_000_000  # GitHub refuses job summaries above 1 MiB
+
+
+def validate_report(report: dict[str, Any]) -> None:
+    """Raise ArtifactBug unless the report satisfies its schema and its arithmetic adds up."""
+    check_artifact(report, SCHEMA, artifact="report.json")
+    check_arithmetic(report)
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _gradescope_name(index: int, label: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._") or "submission"
+    return f"{index:03d}_{safe[:80]}.results.json"
+
+
+def _contents(report: dict[str, Any]) -> dict[str, str]:
+    """Every file to write, rendered in memory first: a rendering failure writes nothing."""
+
+    def as_json(value: Any) -> str:
+        return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    files = {"report.json": as_json(report), "report.md": render_markdown(report), "junit.xml": junit_xml(report)}
+    subs = report["submissions"]
+    if len(subs) == 1:
+        files["results.json"] = as_json(gradescope_results(report))
+    else:
+        files["gradebook.csv"] = gradebook_csv(report)
+        for i, sub in enumerate(subs, 1):
+            files[f"gradescope/{_gradescope_name(i, sub['submission'])}"] = as_json(
+                gradescope_results(report, sub["submission"])
+            )
+    return files
+
+
+def _append_step_summary(markdown: str) -> None:
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    data = markdown.encode("utf-8")
+    if len(data) > STEP_SUMMARY_LIMIT:
+        note = "\n\n(truncated: the full report is grade-report/report.md in the job's artifacts)\n"
+        data = data[: STEP_SUMMARY_LIMIT - 200].decode("utf-8", "ignore").encode("utf-8") + note.encode()
+    try:
+        with open(target, "ab") as fh:
+            fh.write(data)
+    except OSError as exc:
+        print(f"warning: could not append the report to GITHUB_STEP_SUMMARY ({exc})", file=sys.stderr)
+
+
+def write_reports(report: dict[str, Any], outdir: Path) -> list[Path]:
+    """Validate the report, then write each file atomically into ``outdir``; return their paths.
+
+    One submission: report.json, report.md, junit.xml, results.json (Gradescope).
+    Several: report.json, report.md, junit.xml, gradebook.csv, and gradescope/NNN_<label>.results.json.
+    When ``$GITHUB_STEP_SUMMARY`` is set, report.md is appended to it (the CI job summary).
+    """
+    validate_report(report)
+    files = _contents(report)
+    outdir = Path(outdir)
+    written = []
+    for name, text in files.items():
+        path = outdir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_text_atomic(path, text)
+        written.append(path)
+    _append_step_summary(files["report.md"])
+    return written
+
+
+def _cell_style(scored: dict[str, Any]) -> str:
+    if scored["max_score"] and scored["score"] >= scored["max_score"] - 1e-9:
+        return "green"
+    return "red" if scored["score"] <= 0 else "yellow"
+
+
+def render_table(con: Any, report: dict[str, Any]) -> None:
+    """Per submission: a table exercise × stage with scores, then each failing check and its feedback."""
+    from rich.table import Table
+    from rich.text import Text
+
+    for sub in report["submissions"]:
+        con.print(Text.assemble((sub["submission"], "bold"), f"  {fraction(sub)} ({sub['percent']:.1f}%)"))
+        table = Table(show_edge=False, pad_edge=False, header_style="bold")
+        table.add_column("exercise", overflow="fold", ratio=2)
+        for stage in STAGES:
+            table.add_column(stage, justify="right", no_wrap=True)
+        table.add_column("total", justify="right", no_wrap=True)
+        for exercise in sub["exercises"]:
+            stages = stage_map(exercise)
+            cells: list[Any] = [Text.assemble((exercise["id"], "bold"), f" ({exercise['loop']})")]
+            for name in STAGES:
+                found = stages.get(name)
+                cells.append(Text("—", style="dim") if found is None else Text(fraction(found), style=_cell_style(found)))
+            cells.append(Text(fraction(exercise), style="bold " + _cell_style(exercise)))
+            table.add_row(*cells)
+        con.print(table)
+        failing = [(e, s, c) for e, s, c in iter_checks(sub) if c["status"] in FAILING]
+        pending = [c for _, _, c in iter_checks(sub) if c["status"] == PENDING]
+        for exercise, stage, check in failing:
+            hidden = " (hidden)" if check["visibility"] == "hidden" else ""
+            con.print(
+                Text.assemble(
+                    ("✗ ", "red"),
+                    (f"{exercise['id']} · {stage['stage']} · ", "dim"),
+                    check["name"],
+                    f"  {fmt(check['points'])}/{fmt(check['max_points'])} {check['status'].replace('_', ' ')}{hidden}",
+                )
+            )
+            for line in check["feedback"].strip().splitlines()[:12]:
+                con.print(Text("    " + line))
+            if check["command"]:
+                con.print(Text("    reproduce: " + check["command"], style="cyan"))
+        if pending:
+            con.print(Text(f"{len(pending)} check(s) await the answer key and are not counted.", style="dim"))
+        if not failing:
+            con.print(Text("all checks passed", style="green"))
+        con.print()

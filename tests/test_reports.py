@@ -1,0 +1,285 @@
+"""Grade report writers: report.json, report.md, Gradescope results.json, JUnit XML, CSV gradebook, terminal table."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from course_core.errors import ArtifactBug
+from course_core.grading.reports import gradescope_results, render_markdown, render_table, validate_report, write_reports
+
+
+def _check(ex: str, stage: str, name: str, points: float, max_points: float, status: str, **extra) -> dict:
+    return {
+        "id": f"{ex}.{stage}.{name}",
+        "name": name,
+        "points": points,
+        "max_points": max_points,
+        "status": status,
+        "visibility": extra.get("visibility", "visible"),
+        "feedback": extra.get("feedback", "" if status == "passed" else f"{name} did not hold"),
+        "command": extra.get("command"),
+    }
+
+
+def _stage(stage: str, points: float, checks: list[dict]) -> dict:
+    counted = [c for c in checks if c["status"] != "pending_key"]
+    maximum = sum(c["max_points"] for c in counted)
+    earned = sum(c["points"] for c in counted)
+    return {"stage": stage, "score": points * earned / maximum if maximum else 0.0, "max_score": float(points), "checks": checks}
+
+
+def _exercise(ex: str, title: str, loop: str, stages: list[dict]) -> dict:
+    return {
+        "id": ex,
+        "title": title,
+        "loop": loop,
+        "score": sum(s["score"] for s in stages),
+        "max_score": sum(s["max_score"] for s in stages),
+        "stages": stages,
+    }
+
+
+def _submission(label: str, exercises: list[dict], good: bool = False) -> dict:
+    score = sum(e["score"] for e in exercises)
+    maximum = sum(e["max_score"] for e in exercises)
+    return {
+        "submission": label,
+        "path": f"submissions/{label}",
+        "score": score,
+        "max_score": maximum,
+        "percent": 100 * score / maximum,
+        "exercises": exercises,
+    }
+
+
+def _a1(good: bool) -> dict:
+    ex = "a1_locked_room"
+    build = _stage(
+        "build",
+        40,
+        [
+            _check(ex, "build", "test_build.test_fingerprint", 1, 1, "passed"),
+            _check(
+                ex,
+                "build",
+                "test_build.test_compare",
+                2 if good else 0,
+                2,
+                "passed" if good else "failed",
+                feedback="" if good else "expected 'dataset_fingerprint', got 'scorer_version'",
+                command="pytest exercises/a1_locked_room/tests/test_build.py::test_compare",
+            ),
+            _check(
+                ex,
+                "build",
+                "hidden.test_build_hidden.test_ids",
+                1 if good else 0,
+                1,
+                "passed" if good else "error",
+                visibility="hidden",
+                feedback="" if good else "StudentError: KeyError('id')",
+            ),
+        ],
+    )
+    sabotage = _stage("sabotage", 20, [_check(ex, "sabotage", "clean_run", 5, 5, "passed"), _check(ex, "sabotage", "modified_run", 0 if not good else 5, 5, "passed" if good else "not_run")])
+    reflect = _stage(
+        "reflect",
+        20,
+        [
+            _check(ex, "reflect", "differing_field", 4, 4, "passed"),
+            _check(ex, "reflect", "secret_literal", 0, 4, "pending_key", feedback="answer key not available"),
+        ],
+    )
+    repair = _stage("repair", 20, [_check(ex, "repair", "lock", 10 if good else 2.5, 10, "passed" if good else "failed", feedback="caught 1 of 4 chaffs")])
+    return _exercise(ex, "The Locked Room", "A", [build, sabotage, reflect, repair])
+
+
+def _b1() -> dict:
+    ex = "b1_best_of_n"
+    return _exercise(ex, "Best of N | selection", "B", [_stage("build", 10, [_check(ex, "build", "test_sel.test_argmax", 1, 1, "passed")])])
+
+
+def make_report(n: int = 1) -> dict:
+    labels = ["alice", "bob", "=cmd|evil"][:n]
+    subs = [_submission(label, [_a1(good=i % 2 == 1), _b1()]) for i, label in enumerate(labels)]
+    return {
+        "kind": "grade_report",
+        "kit_version": "0.1.0",
+        "created_utc": "2026-01-02T03:04:05Z",
+        "mode": "staff" if n > 1 else "student",
+        "hidden_tests": True,
+        "submissions": subs,
+        "prose": [
+            {"submission": "alice", "exercise": "a1_locked_room", "key": "why_invalid", "words": 7, "text": "The dataset changed so ``` nothing compares."}
+        ],
+    }
+
+
+def test_single_submission_writes_json_md_gradescope_junit(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    report = make_report(1)
+    paths = write_reports(report, tmp_path / "out")
+    names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in paths)
+    assert names == ["junit.xml", "report.json", "report.md", "results.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == names  # no temporary leftovers
+    assert json.loads((tmp_path / "out/report.json").read_text()) == report
+
+
+def test_gradescope_results_follow_their_spec_and_add_up() -> None:
+    report = make_report(1)
+    sub = report["submissions"][0]
+    res = gradescope_results(report)
+    assert set(res) == {"score", "output", "stdout_visibility", "tests"}
+    assert res["score"] == pytest.approx(sub["score"], abs=1e-4)
+    for test in res["tests"]:
+        assert {"name", "score", "max_score", "output", "visibility"} <= set(test)
+        assert test["visibility"] in ("visible", "hidden")
+        assert test.get("status", "passed") in ("passed", "failed")
+        assert 0 <= test["score"] <= test["max_score"] + 1e-9
+    assert sum(t["score"] for t in res["tests"]) == pytest.approx(sub["score"], abs=1e-3)
+    assert sum(t["max_score"] for t in res["tests"]) == pytest.approx(sub["max_score"], abs=1e-3)
+    by_name = {t["name"]: t for t in res["tests"]}
+    hidden = by_name["a1_locked_room [build] hidden.test_build_hidden.test_ids"]
+    assert hidden["visibility"] == "hidden" and hidden["status"] == "failed" and "KeyError" in hidden["output"]
+    failed = by_name["a1_locked_room [build] test_build.test_compare"]
+    assert "Reproduce: pytest exercises/a1_locked_room/tests/test_build.py::test_compare" in failed["output"]
+    pending = by_name["a1_locked_room [reflect] secret_literal"]
+    assert "status" not in pending and pending["max_score"] == 0 and "Not counted" in pending["output"]
+    assert "not_run" not in json.dumps([t.get("status") for t in res["tests"]])
+
+
+def test_gradescope_results_needs_a_label_when_there_are_several() -> None:
+    report = make_report(2)
+    with pytest.raises(ValueError, match="2 submissions"):
+        gradescope_results(report)
+    assert gradescope_results(report, "bob")["score"] == pytest.approx(report["submissions"][1]["score"], abs=1e-4)
+
+
+def test_junit_xml_one_suite_per_exercise_stage_with_failures(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    write_reports(make_report(1), tmp_path)
+    root = ET.parse(tmp_path / "junit.xml").getroot()
+    assert root.tag == "testsuites"
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert list(suites) == [
+        "a1_locked_room.build", "a1_locked_room.sabotage", "a1_locked_room.reflect", "a1_locked_room.repair", "b1_best_of_n.build",
+    ]
+    build = suites["a1_locked_room.build"]
+    assert (build.get("tests"), build.get("failures"), build.get("errors")) == ("3", "1", "1")
+    failure = build.find("testcase[@name='test_build.test_compare']/failure")
+    assert failure is not None and "got 'scorer_version'" in failure.get("message")
+    assert "Reproduce: pytest" in failure.text
+    assert suites["a1_locked_room.reflect"].find("testcase/skipped") is not None
+    assert suites["a1_locked_room.sabotage"].find("testcase[@name='modified_run']/failure").get("type") == "not_run"
+    assert root.get("tests") == "9" and root.get("failures") == "3" and root.get("errors") == "1"
+
+
+@settings(max_examples=40, deadline=None)
+@given(feedback=st.text(max_size=60), name=st.text(min_size=1, max_size=20))
+def test_junit_xml_is_well_formed_whatever_the_feedback(feedback: str, name: str) -> None:
+    from course_core.grading.report_exports import junit_xml
+
+    report = make_report(1)
+    check = report["submissions"][0]["exercises"][0]["stages"][0]["checks"][1]
+    check["feedback"], check["name"] = feedback, name
+    ET.fromstring(junit_xml(report).encode("utf-8"))
+
+
+def test_several_submissions_add_a_gradebook_and_per_submission_gradescope_files(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    report = make_report(3)
+    names = sorted(p.relative_to(tmp_path).as_posix() for p in write_reports(report, tmp_path))
+    assert names == [
+        "gradebook.csv",
+        "gradescope/001_alice.results.json",
+        "gradescope/002_bob.results.json",
+        "gradescope/003_cmd_evil.results.json",
+        "junit.xml",
+        "report.json",
+        "report.md",
+    ]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "gradebook.csv").read_text())))
+    assert [r["submission"] for r in rows] == ["alice", "bob", "'=cmd|evil"]  # never a spreadsheet formula
+    header = list(rows[0])
+    assert header[:5] == ["submission", "path", "total", "max", "percent"]
+    assert header[5:] == [
+        "a1_locked_room", "a1_locked_room.build", "a1_locked_room.sabotage", "a1_locked_room.reflect", "a1_locked_room.repair",
+        "b1_best_of_n", "b1_best_of_n.build",
+    ]
+    bob = report["submissions"][1]
+    assert float(rows[1]["total"]) == pytest.approx(bob["score"], abs=0.01)
+    assert float(rows[1]["percent"]) == pytest.approx(bob["percent"], abs=0.01)
+    assert float(rows[0]["a1_locked_room.build"]) == pytest.approx(40 / 4, abs=0.01)
+    suites = [s.get("name") for s in ET.parse(tmp_path / "junit.xml").getroot()]
+    assert suites[0] == "alice/a1_locked_room.build" and "bob/b1_best_of_n.build" in suites
+
+
+def test_markdown_has_score_table_failures_with_commands_and_prose() -> None:
+    md = render_markdown(make_report(1))
+    assert "## alice: 55/110 (50.0%)" in md
+    assert "| exercise | loop | build | sabotage | reflect | repair | total |" in md
+    row = next(line for line in md.splitlines() if line.startswith("| `a1_locked_room`"))
+    assert row.split(" | ")[2:] == ["10/40", "10/20", "20/20", "5/20", "**45/100** |"]
+    assert "Best of N \\| selection" in md  # a pipe in a title cannot break the table
+    assert "#### `a1_locked_room` · build" in md
+    assert "reproduce: `pytest exercises/a1_locked_room/tests/test_build.py::test_compare`" in md
+    assert "hidden test" in md and "KeyError('id')" in md
+    assert "Awaiting the answer key" in md and "secret_literal" in md
+    assert "## Reflection prose (for a human reader)" in md
+    assert "````text\nThe dataset changed so ``` nothing compares.\n````" in md  # fence longer than the text's backticks
+
+
+def test_invalid_report_is_a_kit_bug_and_writes_nothing(tmp_path: Path) -> None:
+    report = make_report(1)
+    del report["submissions"][0]["exercises"][0]["stages"][0]["checks"][0]["visibility"]
+    with pytest.raises(ArtifactBug, match="grade_report"):
+        write_reports(report, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda r: r["submissions"][0]["exercises"][0]["stages"][0]["checks"][0].update(points=2), "above its maximum"),
+        (lambda r: r["submissions"][0].update(percent=99.0), "percent"),
+        (lambda r: r["submissions"][0].update(score=float("nan")), "non-finite"),
+    ],
+)
+def test_arithmetic_that_does_not_add_up_is_a_kit_bug(mutate, message: str) -> None:
+    report = make_report(1)
+    mutate(report)
+    with pytest.raises(ArtifactBug, match=message):
+        validate_report(report)
+
+
+def test_step_summary_gets_report_md_appended(tmp_path: Path, monkeypatch) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    write_reports(make_report(1), tmp_path / "out")
+    assert summary.read_text() == "earlier step\n" + (tmp_path / "out/report.md").read_text()
+
+
+def test_terminal_table_fits_80_columns_and_shows_feedback() -> None:
+    con = Console(width=80, record=True, color_system=None, file=io.StringIO())
+    report = make_report(2)
+    before = copy.deepcopy(report)
+    render_table(con, report)
+    text = con.export_text()
+    assert report == before
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "alice  55/110 (50.0%)" in text
+    assert "a1_locked_room (A)" in text and "10/40" in text
+    assert "expected 'dataset_fingerprint', got 'scorer_version'" in text
+    assert "reproduce: pytest exercises/a1_locked_room/tests/test_build.py::test_compare" in text
+    assert "1 check(s) await the answer key" in text
