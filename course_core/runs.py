@@ -18,7 +18,9 @@ from course_core.schemas import validate_input
 
 # Per run kind: the schema of summary.json and of each results.jsonl row. Kinds register here.
 SUMMARY_SCHEMA: dict[str, str] = {"eval": "eval_summary"}
+SUMMARY_SCHEMA["selection"] = "selection_summary"
 RESULT_ROW_SCHEMA: dict[str, str] = {"eval": "eval_result_row"}
+RESULT_ROW_SCHEMA["selection"] = "selection_result_row"
 
 
 @dataclass
