@@ -34,6 +34,25 @@ def schema_names() -> list[str]:
     return sorted(_registry_and_ids()[1])
 
 
+def _inline_refs(node: Any, resolver: Any) -> Any:
+    """Replace each ``$ref`` by the subschema the registry resolves it to.
+
+    Resolving once, when the validator is built, instead of on every instance, makes
+    validating a streamed row several times faster; the result is the same schema. Refs
+    inside a resolved subschema resolve relative to the document it came from.
+    """
+    if isinstance(node, list):
+        return [_inline_refs(item, resolver) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        resolved = resolver.lookup(node["$ref"])
+        rest = {k: _inline_refs(v, resolver) for k, v in node.items() if k != "$ref"}
+        target = _inline_refs(resolved.contents, resolved.resolver)
+        return {"allOf": [target], **rest} if rest else target
+    return {k: (v if k == "$defs" else _inline_refs(v, resolver)) for k, v in node.items()}
+
+
 @lru_cache(maxsize=None)
 def validator(name: str) -> Any:
     """A Draft 2020-12 validator for ``schemas/<name>.schema.json``, with strict integers."""
@@ -43,7 +62,7 @@ def validator(name: str) -> Any:
     registry, ids = _registry_and_ids()
     if name not in ids:
         raise KeyError(f"no schema named {name!r} in {SCHEMA_DIR}")
-    schema = registry.contents(ids[name])
+    schema = _inline_refs(registry.contents(ids[name]), registry.resolver(ids[name]))
     checker = Draft202012Validator.TYPE_CHECKER.redefine(
         "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
     )
