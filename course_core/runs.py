@@ -18,6 +18,8 @@ from course_core.schemas import validate_input
 
 # Per run kind: the schema of summary.json and of each results.jsonl row. Kinds register here.
 SUMMARY_SCHEMA: dict[str, str] = {"eval": "eval_summary"}
+SUMMARY_SCHEMA["two_step"] = "two_step_summary"
+SUMMARY_SCHEMA["kl_tradeoff"] = "kl_tradeoff_summary"
 SUMMARY_SCHEMA["selection"] = "selection_summary"
 RESULT_ROW_SCHEMA: dict[str, str] = {"eval": "eval_result_row"}
 RESULT_ROW_SCHEMA["selection"] = "selection_result_row"

@@ -1,0 +1,160 @@
+"""The KL-regularised optimum: limits in β, optimality of the closed form, and the CLI's run directory."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_core import kl_tradeoff as klt
+from course_core.errors import UserError
+from course_core.runs import load_run
+from tests.conftest import run_cli
+
+REF = np.array([c.ref_prob for c in klt.CANDIDATES])
+REW = np.array([c.reward for c in klt.CANDIDATES])
+
+
+def pi_star(beta: float, ref: np.ndarray = REF, rew: np.ndarray = REW) -> np.ndarray:
+    return np.exp(klt.optimal_log_policy(ref, rew, beta))
+
+
+def test_reference_policy_is_a_distribution() -> None:
+    assert abs(REF.sum() - 1.0) < 1e-12 and np.all(REF > 0)
+
+
+def test_large_beta_recovers_the_reference_policy() -> None:
+    p = pi_star(1e6)
+    assert np.allclose(p, REF, atol=1e-5)
+    assert klt.kl(np.log(p), np.log(REF)) < 1e-10
+
+
+def test_small_beta_concentrates_on_the_argmax_reward() -> None:
+    log_p = klt.optimal_log_policy(REF, REW, 1e-3)
+    best = int(np.argmax(REW))
+    assert int(np.argmax(log_p)) == best
+    assert np.exp(log_p[best]) > 1 - 1e-12
+    assert klt.kl(log_p, np.log(REF)) == pytest.approx(-np.log(REF[best]), rel=1e-9)  # KL → log 1/π_ref(best)
+
+
+def test_kl_shrinks_and_reward_falls_as_beta_grows() -> None:
+    points = klt.sweep([0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 50.0])
+    kls = [p["kl"] for p in points]
+    rewards = [p["expected_reward"] for p in points]
+    assert all(a >= b for a, b in zip(kls, kls[1:]))
+    assert all(a >= b for a, b in zip(rewards, rewards[1:]))
+
+
+def test_extreme_beta_stays_finite() -> None:
+    for beta in (1e-250, 1e-12, 1e12):
+        p = pi_star(beta)
+        assert np.all(np.isfinite(p)) and p.sum() == pytest.approx(1.0)
+
+
+def test_optimal_value_is_beta_log_partition() -> None:
+    for beta in (0.05, 0.3, 2.0):
+        z = np.log(REF) + REW / beta
+        assert klt.objective(pi_star(beta), REF, REW, beta) == pytest.approx(beta * klt.logsumexp(z), rel=1e-10)
+
+
+def test_closed_form_beats_brute_force_search() -> None:
+    """A coarse grid over the 3-simplex never beats π* on E[r] − β·KL."""
+    ref, rew, beta = np.array([0.5, 0.3, 0.2]), np.array([0.0, 1.0, 0.4]), 0.3
+    best = klt.objective(pi_star(beta, ref, rew), ref, rew, beta)
+    grid = np.linspace(0.001, 0.998, 200)
+    found = max(
+        klt.objective(np.array([a, b, 1 - a - b]), ref, rew, beta)
+        for a in grid for b in grid if a + b < 0.999
+    )
+    assert found <= best + 1e-12
+    assert found == pytest.approx(best, abs=1e-3)  # and the grid gets close to it
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    beta=st.floats(min_value=0.01, max_value=20),
+    direction=st.lists(st.floats(min_value=-1, max_value=1), min_size=6, max_size=6),
+    step=st.floats(min_value=1e-4, max_value=0.5),
+)
+def test_any_perturbation_of_pi_star_lowers_the_objective(beta: float, direction: list[float], step: float) -> None:
+    """Moving π* in logit space (staying a distribution) never increases E[r] − β·KL."""
+    log_p = klt.optimal_log_policy(REF, REW, beta)
+    moved = log_p + step * np.array(direction)
+    moved -= klt.logsumexp(moved)
+    assert klt.objective(np.exp(moved), REF, REW, beta) <= klt.objective(np.exp(log_p), REF, REW, beta) + 1e-12
+
+
+@pytest.mark.parametrize("text", ["", "0", "-1", "abc", "nan", "inf", "0.1,,x"])
+def test_bad_betas_are_user_errors(text: str) -> None:
+    with pytest.raises(UserError):
+        klt.parse_betas(text)
+
+
+def test_parse_betas_sorts_and_dedupes() -> None:
+    assert klt.parse_betas("1, 0.05,0.1,1") == [0.05, 0.1, 1.0]
+
+
+def test_bad_reference_policy_is_rejected() -> None:
+    with pytest.raises(UserError):
+        klt.optimal_log_policy(np.array([0.5, 0.6]), np.array([0.0, 1.0]), 1.0)
+    with pytest.raises(UserError):
+        klt.optimal_log_policy(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 1.0)
+
+
+def test_run_without_plot(tmp_path: Path) -> None:
+    out = klt.run_kl_tradeoff([0.05, 0.5, 5.0], tmp_path / "run", plot=False)
+    run = load_run(out.outdir)
+    assert run.kind == "kl_tradeoff"
+    assert [p["beta"] for p in run.summary["sweep"]] == [0.05, 0.5, 5.0]
+    assert sorted(p.name for p in out.outdir.iterdir()) == ["manifest.json", "results.csv", "summary.json", "summary.md"]
+    rows = list(csv.DictReader((out.outdir / "results.csv").read_text(encoding="utf-8").splitlines()))
+    assert len(rows) == 3
+    probs = [float(v) for k, v in rows[0].items() if k.startswith("p_")]
+    assert sum(probs) == pytest.approx(1.0)
+
+
+def test_plot_skipped_cleanly_without_matplotlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(klt, "matplotlib_available", lambda: False)
+    out = klt.run_kl_tradeoff([0.1, 1.0], tmp_path / "run")
+    assert not out.plotted and not (out.outdir / klt.PLOT_NAME).exists()
+
+
+def test_plot_written_when_matplotlib_is_installed(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    out = klt.run_kl_tradeoff([0.1, 1.0], tmp_path / "run")
+    assert out.plotted
+    assert (out.outdir / klt.PLOT_NAME).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert klt.PLOT_NAME in load_run(out.outdir).manifest["artifacts"]
+
+
+def test_cli_writes_a_stable_run(tmp_path: Path) -> None:
+    outputs = []
+    for name, hashseed in (("a", "1"), ("b", "99")):
+        res = run_cli("course.kl_tradeoff_demo", "--betas", "0.05,0.1,1", "--no-plot", "--outdir", str(tmp_path / name),
+                      env={"PYTHONHASHSEED": hashseed})
+        assert res.returncode == 0, res.stderr
+        assert "hack" in res.stdout and str(tmp_path / name) in res.stdout
+        outputs.append((tmp_path / name / "results.csv").read_bytes())
+    assert outputs[0] == outputs[1]
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["sweep"][0]["mode"] == "reward_hack"  # β = 0.05: the hack wins
+    assert summary["sweep"][-1]["mode"] == "verbose_correct"  # β = 1: close to π_ref's mode
+
+
+@pytest.mark.parametrize("betas", ["0", "-0.1", "x", "", "1e-400,1"])
+def test_cli_bad_betas_exit_2(tmp_path: Path, betas: str) -> None:
+    res = run_cli("course.kl_tradeoff_demo", "--betas", betas, "--outdir", str(tmp_path / "bad"))
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr and "--betas" in res.stderr
+    assert not (tmp_path / "bad").exists()
+
+
+def test_cli_help_does_not_import_numpy() -> None:
+    res = run_cli("course.kl_tradeoff_demo", "--help", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert res.returncode == 0 and "--betas" in res.stdout
+    assert "numpy" not in res.stderr
