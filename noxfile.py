@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -35,3 +37,55 @@ def demo(session: nox.Session) -> None:
     """The instructor guide, live: `-- --pause` waits between steps, `-- --segment A` runs one segment."""
     _install(session)
     session.run("python", "-m", "course.demo", *session.posargs)
+
+
+def _kit(module: str):  # noqa: ANN202
+    """Import a standard-library-only kit module from this checkout into nox's own interpreter."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    return importlib.import_module(module)
+
+
+@nox.session(venv_backend="none")
+def release(session: nox.Session) -> None:
+    """Build the student copy in dist/student (`-- DEST` elsewhere): no solutions, hidden tests or keys."""
+    from pathlib import Path
+
+    build_release = _kit("course_core.release").build_release
+    dest = Path(session.posargs[0] if session.posargs else "dist/student")
+    try:
+        built = build_release(Path.cwd(), dest)
+    except _kit("course_core.errors").UserError as exc:
+        session.error(str(exc))
+    session.log(f"{'replaced' if built.replaced else 'built'} {built.dest}: {built.files} files from {built.source}")
+    session.log(f"left out {len(built.excluded)} instructor-only file(s); commit {built.commit or '(no git)'}")
+
+
+@nox.session(venv_backend="none")
+def gradescope(session: nox.Session) -> None:
+    """Build dist/autograder.zip (`-- PATH` elsewhere): the full kit, solutions included, for Gradescope."""
+    from pathlib import Path
+
+    build_autograder_zip = _kit("course_core.gradescope").build_autograder_zip
+    dest = Path(session.posargs[0] if session.posargs else "dist/autograder.zip")
+    try:
+        bundle = build_autograder_zip(Path.cwd(), dest)
+    except _kit("course_core.errors").UserError as exc:
+        session.error(str(exc))
+    size = bundle.path.stat().st_size
+    session.log(f"wrote {bundle.path} ({bundle.files} kit files from {bundle.source}, {size / 1e6:.1f} MB)")
+    session.log("upload it as the autograder of a Gradescope programming assignment")
+
+
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: each prints figures measured side by side in one run, as ratios."""
+    _install(session, "test")
+    for script in sorted(Path("benchmarks").glob("bench_*.py")):
+        session.log(f"== {script}")
+        session.run("python", str(script), *session.posargs)
