@@ -19,16 +19,16 @@ PYTHON = None  # the interpreter nox runs under; the kit supports Python >= 3.10
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
-def _install(session: nox.Session, *groups: str) -> None:
-    session.install("-e", ".")
+def _install(session: nox.Session, *groups: str, extras: str = "") -> None:
+    session.install("-e", f".[{extras}]" if extras else ".")
     for group in groups:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the kit's own test suite."""
-    _install(session, "test")
+    """Run the kit's own test suite (with the optional extras, so their code paths are tested too)."""
+    _install(session, "test", extras="tokens,plot")
     session.run("pytest", *session.posargs)
 
 

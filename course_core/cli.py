@@ -24,6 +24,12 @@ def run(main: Callable[[Sequence[str] | None], int], prog: str, argv: Sequence[s
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: not an error of ours. Silence the flush at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def console(stderr: bool = False) -> Any:
