@@ -1,0 +1,236 @@
+"""The student release: nothing instructor-only leaks (files, content, git history), and the copy still works."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course_core.errors import UserError
+from course_core.kitfiles import matches
+from course_core.release import INSTRUCTOR_ONLY, MARKER, WORKFLOW_TARGET, build_release
+
+REPO = Path(__file__).resolve().parent.parent
+CANARY = "CANARY-instructor-only-7f3a9c"  # text that exists only in instructor-only files
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
+    out = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *args],
+        cwd=repo, env=env, capture_output=True, check=True,
+    )
+    return out.stdout.decode("utf-8", "replace")
+
+
+def release_files(dest: Path) -> list[Path]:
+    return sorted(p for p in dest.rglob("*") if p.is_file() and ".git" not in p.relative_to(dest).parts)
+
+
+def all_git_objects(repo: Path) -> bytes:
+    """Every object in the repository's database, decompressed: history included, reachable or not."""
+    return subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch"], cwd=repo, capture_output=True, check=True
+    ).stdout
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def toy_kit(tmp_path: Path) -> Path:
+    """A small kit in git: instructor-only files carry the canary, and so does the history."""
+    kit = tmp_path / "kit"
+    write(kit / "README.md", "the kit\n")
+    write(kit / ".gitignore", "dist/\nruns/\n")
+    write(kit / "exercises/x1/mod.py", "def f():\n    raise NotImplementedError('f')\n")
+    write(kit / "exercises/x1/tests/test_visible.py", "def test_f():\n    assert True\n")
+    write(kit / "templates/github/workflows/grade.yml", "name: grade\n")
+    write(kit / "solutions/x1/mod.py", f"def f():\n    return '{CANARY} wheat'\n")
+    write(kit / "solutions/x1/hidden/test_hidden.py", f"def test_hidden():\n    assert '{CANARY}'\n")
+    write(kit / "solutions/x1/answers.toml", f'secret = "{CANARY}"\n')
+    write(kit / "docs/notes.instructor.md", f"{CANARY} notes\n")
+    write(kit / "exercises/x1/hidden/stray_test.py", f"# {CANARY} misplaced hidden test\n")
+    write(kit / "templates/gradescope/setup.sh", f"# {CANARY}\n")
+    (kit / "exercises/x1/run.sh").write_text("#!/bin/sh\necho hi\n")
+    (kit / "exercises/x1/run.sh").chmod(0o755)
+    git(kit, "init", "-q")
+    write(kit / "old_leak.py", f"ANSWER = '{CANARY} from an old commit'\n")
+    git(kit, "add", "-A")
+    git(kit, "commit", "-q", "-m", "first")
+    (kit / "old_leak.py").unlink()
+    git(kit, "add", "-A")
+    git(kit, "commit", "-q", "-m", "second")
+    write(kit / "untracked_scratch.txt", f"{CANARY} never committed\n")
+    write(kit / "runs/r1/manifest.json", "{}\n")
+    return kit
+
+
+def test_release_keeps_public_files_and_drops_every_instructor_only_one(toy_kit: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "dist/student"
+    built = build_release(toy_kit, dest)
+    rel = sorted(p.relative_to(dest).as_posix() for p in release_files(dest))
+    assert rel == [
+        ".github/workflows/grade.yml",
+        ".gitignore",
+        MARKER,
+        "README.md",
+        "exercises/x1/mod.py",
+        "exercises/x1/run.sh",
+        "exercises/x1/tests/test_visible.py",
+        "templates/github/workflows/grade.yml",
+    ]
+    assert built.source == "git" and built.files == len(rel)
+    assert sorted(built.excluded) == [
+        "docs/notes.instructor.md",
+        "exercises/x1/hidden/stray_test.py",
+        "solutions/x1/answers.toml",
+        "solutions/x1/hidden/test_hidden.py",
+        "solutions/x1/mod.py",
+        "templates/gradescope/setup.sh",
+    ]
+    assert (dest / WORKFLOW_TARGET).read_text() == "name: grade\n"
+    assert os.access(dest / "exercises/x1/run.sh", os.X_OK)
+    for path in release_files(dest):
+        assert CANARY not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+def test_release_repository_has_one_commit_and_no_instructor_history(toy_kit: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "student"
+    built = build_release(toy_kit, dest)
+    assert git(dest, "rev-list", "--all").split() == [built.commit]
+    assert git(dest, "log", "--format=%s").strip() == "student release"
+    assert git(dest, "status", "--porcelain") == ""  # everything in the copy is committed
+    assert CANARY.encode() not in all_git_objects(dest)
+    tracked = set(git(dest, "ls-files").split())
+    assert tracked == {p.relative_to(dest).as_posix() for p in release_files(dest)}
+
+
+def test_rebuild_replaces_an_earlier_release_but_never_a_foreign_folder(toy_kit: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "student"
+    build_release(toy_kit, dest)
+    write(dest / "stale.txt", "from last time\n")
+    again = build_release(toy_kit, dest)
+    assert again.replaced and not (dest / "stale.txt").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary leftovers
+
+    foreign = tmp_path / "precious"
+    write(foreign / "thesis.tex", "years of work\n")
+    with pytest.raises(UserError, match="refusing to overwrite"):
+        build_release(toy_kit, foreign)
+    assert [p.name for p in foreign.iterdir()] == ["thesis.tex"]
+    with pytest.raises(UserError, match="over the kit itself"):
+        build_release(toy_kit, toy_kit)
+
+
+def test_outside_git_the_tree_is_used_minus_build_debris(toy_kit: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    shutil.copytree(toy_kit, plain, ignore=shutil.ignore_patterns(".git"))
+    write(plain / "exercises/x1/__pycache__/mod.cpython-311.pyc", "bytecode")
+    built = build_release(plain, tmp_path / "student", init_git=False)
+    rel = {p.relative_to(built.dest).as_posix() for p in release_files(built.dest)}
+    assert built.source == "tree" and built.commit is None
+    assert "untracked_scratch.txt" in rel  # no git: the tree is the kit
+    assert not any(r.startswith(("runs/", "solutions/")) or "__pycache__" in r for r in rel)
+    assert not (built.dest / ".git").exists()
+
+
+@pytest.fixture(scope="module")
+def real_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("release") / "student"
+    build_release(REPO, dest)
+    return dest
+
+
+def _long_lines(path: Path) -> set[str]:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return {line.strip() for line in text.splitlines() if len(line.strip()) >= 40}
+
+
+def _secret_lines() -> set[str]:
+    """The distinctive text of solutions/: hidden tests and keys whole, and of each wheat the lines
+    no chaff shares (what the chaffs share with the wheat is scaffolding, not the answer)."""
+    secret: set[str] = set()
+    for exercise in sorted(p for p in (REPO / "solutions").iterdir() if p.is_dir()):
+        chaff_files = [*exercise.glob("chaffs/*.py"), *(REPO / "exercises" / exercise.name).glob("chaffs/*.py")]
+        chaff = set().union(*(_long_lines(p) for p in chaff_files))
+        for path in exercise.rglob("*"):
+            if not path.is_file() or "__pycache__" in path.parts or "chaffs" in path.relative_to(exercise).parts:
+                continue
+            is_wheat = path.parent == exercise and path.suffix == ".py"
+            secret |= _long_lines(path) - chaff if is_wheat else _long_lines(path)
+    return secret
+
+
+def _public_exercise_lines() -> set[str]:
+    lines = set()
+    for path in (REPO / "exercises").rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            lines |= {line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()}
+    return lines
+
+
+def test_real_release_leaks_no_solution_path_or_text(real_release: Path) -> None:
+    files = release_files(real_release)
+    rel = [p.relative_to(real_release).as_posix() for p in files]
+    assert "course/eval.py" in rel and WORKFLOW_TARGET in rel
+    assert not [r for r in rel if matches(r, INSTRUCTOR_ONLY) and r != WORKFLOW_TARGET]
+    # A distinctive line (40+ characters) of a wheat, hidden test or key may appear in the release
+    # only as scaffolding an exercise publishes itself (signatures and docstrings its stub shares
+    # with the wheat, helpers its visible tests share with the hidden ones), and never as a test
+    # name or an assertion.
+    scaffolding = {line for line in _public_exercise_lines() if not line.startswith(("assert", "def test_"))}
+    secret = {line for line in _secret_lines() - scaffolding if not line.startswith(("import ", "from "))}
+    leaks = []
+    for path, name in zip(files, rel):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.strip() in secret:
+                leaks.append(f"{name}: {line.strip()[:80]}")
+    assert not leaks, "\n".join(leaks)
+    assert len(all_git_objects(real_release)) > 0
+    assert len(git(real_release, "rev-list", "--all").split()) == 1
+
+
+def _run_in(release: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["NO_COLOR"] = "1"
+    return subprocess.run([sys.executable, *args], cwd=release, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_real_release_still_works(real_release: Path) -> None:
+    helped = _run_in(real_release, "-m", "course.eval", "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert "--dataset" in helped.stdout
+    where = _run_in(real_release, "-c", "import course_core; print(course_core.__file__)")
+    assert Path(where.stdout.strip()).resolve().is_relative_to(real_release.resolve())  # the copy, not this checkout
+    exercises = sorted(p.parent for p in (real_release / "exercises").glob("*/exercise.toml"))
+    for exercise in exercises:
+        collected = _run_in(real_release, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(exercise / "tests"))
+        assert collected.returncode == 0, collected.stdout + collected.stderr
+        assert "error" not in collected.stdout.lower()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nox") is None, reason="nox is not installed here")
+def test_nox_release_session_builds_where_asked(tmp_path: Path) -> None:
+    dest = tmp_path / "student"
+    done = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "release", "--", str(dest)], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads((dest / MARKER).read_text())["kind"] == "student_release"
+    assert not (dest / "solutions").exists()
+    foreign = tmp_path / "foreign"
+    write(foreign / "keep.txt", "mine\n")
+    refused = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "release", "--", str(foreign)], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode != 0 and "refusing to overwrite" in refused.stderr
+    assert "Traceback" not in refused.stderr
