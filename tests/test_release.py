@@ -159,6 +159,8 @@ def _secret_lines() -> set[str]:
     """The distinctive text of solutions/: hidden tests and keys whole, and of each wheat the lines
     no chaff shares (what the chaffs share with the wheat is scaffolding, not the answer)."""
     secret: set[str] = set()
+    if not (REPO / "solutions").is_dir():
+        return secret  # running inside a student copy: nothing to leak
     for exercise in sorted(p for p in (REPO / "solutions").iterdir() if p.is_dir()):
         chaff_files = [*exercise.glob("chaffs/*.py"), *(REPO / "exercises" / exercise.name).glob("chaffs/*.py")]
         chaff = set().union(*(_long_lines(p) for p in chaff_files))
