@@ -29,7 +29,6 @@ INSTRUCTOR_ONLY = (
     "**/*.instructor.*",  # any file marked instructor-only by its name, e.g. notes.instructor.md
     "**/hidden/**",  # hidden tests, wherever they ended up
     "**/answers.toml",  # answer keys for the structured reflection fields
-    "templates/gradescope/**",  # the autograder bundle is built by staff, from the full kit
     ".github/**",  # the instructor repository's own CI; the release gets the template below
 )
 WORKFLOW_TEMPLATE = "templates/github/workflows/grade.yml"

@@ -59,7 +59,6 @@ def toy_kit(tmp_path: Path) -> Path:
     write(kit / "solutions/x1/answers.toml", f'secret = "{CANARY}"\n')
     write(kit / "docs/notes.instructor.md", f"{CANARY} notes\n")
     write(kit / "exercises/x1/hidden/stray_test.py", f"# {CANARY} misplaced hidden test\n")
-    write(kit / "templates/gradescope/setup.sh", f"# {CANARY}\n")
     (kit / "exercises/x1/run.sh").write_text("#!/bin/sh\necho hi\n")
     (kit / "exercises/x1/run.sh").chmod(0o755)
     git(kit, "init", "-q")
@@ -95,7 +94,6 @@ def test_release_keeps_public_files_and_drops_every_instructor_only_one(toy_kit:
         "solutions/x1/answers.toml",
         "solutions/x1/hidden/test_hidden.py",
         "solutions/x1/mod.py",
-        "templates/gradescope/setup.sh",
     ]
     assert (dest / WORKFLOW_TARGET).read_text() == "name: grade\n"
     assert os.access(dest / "exercises/x1/run.sh", os.X_OK)
