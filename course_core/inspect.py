@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from course_core.bandit_inspect import inspect_bandit
 from course_core.errors import UserError
 from course_core.runs import Run
 
@@ -62,6 +63,7 @@ def inspect_outcomes(run: Run, opts: InspectOptions) -> dict[str, Any]:
 INSPECTORS: dict[str, Callable[[Run, InspectOptions], dict[str, Any]]] = {
     "eval": inspect_outcomes,
     "selection": inspect_outcomes,
+    "bandit": inspect_bandit,
 }
 
 

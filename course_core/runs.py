@@ -21,6 +21,7 @@ SUMMARY_SCHEMA: dict[str, str] = {"eval": "eval_summary"}
 SUMMARY_SCHEMA["two_step"] = "two_step_summary"
 SUMMARY_SCHEMA["kl_tradeoff"] = "kl_tradeoff_summary"
 SUMMARY_SCHEMA["selection"] = "selection_summary"
+SUMMARY_SCHEMA["bandit"] = "bandit_summary"
 RESULT_ROW_SCHEMA: dict[str, str] = {"eval": "eval_result_row"}
 RESULT_ROW_SCHEMA["selection"] = "selection_result_row"
 
