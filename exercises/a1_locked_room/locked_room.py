@@ -59,13 +59,14 @@ def is_well_formed(outcome: Any) -> bool:
     return isinstance(outcome, str) and outcome in FORMAT_OK
 
 
-def classify(outcome: str) -> str:
-    """The failure class of one outcome code: pass, model_math, model_format, data_invalid or unknown.
+# Your turn. correct → pass; wrong_answer → model_math; the codes in DATA_OUTCOMES →
+# data_invalid; every other outcome code of the strict scorer (a format failure) →
+# model_format; anything else (another instrument's codes, a misspelling, a value that is not
+# a string) → unknown.
 
-    correct → pass; wrong_answer → model_math; any other strict-scorer code that is a format
-    failure → model_format; the codes in DATA_OUTCOMES → data_invalid; anything else
-    (another instrument's codes, a misspelling, a value that is not a string) → unknown.
-    """
+
+def classify(outcome: str) -> str:
+    """The failure class of one outcome code: pass, model_math, model_format, data_invalid or unknown."""
     # TODO(a1_locked_room.build): map every outcome code to its failure class; never raise —
     #   checked by tests/test_build.py::test_classify_*
     raise NotImplementedError("a1_locked_room.build: classify is a stub — see tests/test_build.py::test_classify_*")
@@ -74,14 +75,14 @@ def classify(outcome: str) -> str:
 # =============================================================================================
 # a1_locked_room.build — Task 2: Locked Room violations
 # =============================================================================================
+#
+# Compare what the manifests recorded (fingerprints, versions, the sampling configuration as a
+# value), never file paths. A field present in one manifest and absent from the other differs;
+# a field absent from both does not.
 
 
 def locked_room_violations(manifest_a: dict, manifest_b: dict) -> list[str]:
-    """The sorted names of the LOCKED_ROOM_FIELDS whose values differ between two manifests.
-
-    Compare the recorded fingerprints and values, never file paths. A field present in one
-    manifest and absent from the other differs; a field absent from both does not.
-    """
+    """The sorted names of the LOCKED_ROOM_FIELDS whose values differ between two manifests."""
     # TODO(a1_locked_room.build): compare the Locked Room fields of two manifests —
     #   checked by tests/test_build.py::test_violations_*
     raise NotImplementedError(
