@@ -273,6 +273,7 @@ def test_step_summary_gets_report_md_appended(tmp_path: Path, monkeypatch) -> No
 def test_terminal_table_fits_80_columns_and_shows_feedback() -> None:
     con = Console(width=80, record=True, color_system=None, file=io.StringIO())
     report = make_report(2)
+    report["submissions"][0]["exercises"][0]["stages"][3]["checks"][0]["feedback"] = "\n".join(f"line {i}" for i in range(20))
     before = copy.deepcopy(report)
     render_table(con, report)
     text = con.export_text()
@@ -283,3 +284,4 @@ def test_terminal_table_fits_80_columns_and_shows_feedback() -> None:
     assert "expected 'dataset_fingerprint', got 'scorer_version'" in text
     assert "reproduce: pytest exercises/a1_locked_room/tests/test_build.py::test_compare" in text
     assert "1 check(s) await the answer key" in text
+    assert "    line 11\n    … (8 more lines in report.md)" in text and "line 12" not in text

@@ -24,6 +24,7 @@ __all__ = ["gradescope_results", "render_markdown", "render_table", "validate_re
 
 SCHEMA = "grade_report"
 STEP_SUMMARY_LIMIT = 1_000_000  # GitHub refuses job summaries above 1 MiB
+FEEDBACK_LINES = 12  # per failing check in the terminal; report.md has it all
 
 
 def validate_report(report: dict[str, Any]) -> None:
@@ -111,6 +112,7 @@ def _cell_style(scored: dict[str, Any]) -> str:
 
 def render_table(con: Any, report: dict[str, Any]) -> None:
     """Per submission: a table exercise × stage with scores, then each failing check and its feedback."""
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
@@ -132,20 +134,29 @@ def render_table(con: Any, report: dict[str, Any]) -> None:
         con.print(table)
         failing = [(e, s, c) for e, s, c in iter_checks(sub) if c["status"] in FAILING]
         pending = [c for _, _, c in iter_checks(sub) if c["status"] == PENDING]
+        group = None
         for exercise, stage, check in failing:
-            hidden = " (hidden)" if check["visibility"] == "hidden" else ""
+            if group != (exercise["id"], stage["stage"]):
+                group = (exercise["id"], stage["stage"])
+                con.print(Text(f"{exercise['id']} · {stage['stage']}", style="bold"))
+            hidden = ", hidden" if check["visibility"] == "hidden" else ""
+            status = check["status"].replace("_", " ")
             con.print(
-                Text.assemble(
-                    ("✗ ", "red"),
-                    (f"{exercise['id']} · {stage['stage']} · ", "dim"),
-                    check["name"],
-                    f"  {fmt(check['points'])}/{fmt(check['max_points'])} {check['status'].replace('_', ' ')}{hidden}",
+                Padding(
+                    Text.assemble(
+                        ("✗ ", "red"), check["name"], (f"  {fmt(check['points'])}/{fmt(check['max_points'])} {status}{hidden}", "dim")
+                    ),
+                    (0, 0, 0, 2),
+                    expand=False,
                 )
             )
-            for line in check["feedback"].strip().splitlines()[:12]:
-                con.print(Text("    " + line))
+            lines = check["feedback"].strip().splitlines()
+            if len(lines) > FEEDBACK_LINES:
+                lines = [*lines[:FEEDBACK_LINES], f"… ({len(lines) - FEEDBACK_LINES} more lines in report.md)"]
+            for line in lines:
+                con.print(Padding(Text(line), (0, 0, 0, 4), expand=False))
             if check["command"]:
-                con.print(Text("    reproduce: " + check["command"], style="cyan"))
+                con.print(Padding(Text("reproduce: " + check["command"], style="cyan"), (0, 0, 0, 4), expand=False))
         if pending:
             con.print(Text(f"{len(pending)} check(s) await the answer key and are not counted.", style="dim"))
         if not failing:
