@@ -153,21 +153,25 @@ def _long_lines(path: Path) -> set[str]:
     return {line.strip() for line in text.splitlines() if len(line.strip()) >= 40}
 
 
-def _secret_lines() -> set[str]:
-    """The distinctive text of solutions/: hidden tests and keys whole, and of each wheat the lines
-    no chaff shares (what the chaffs share with the wheat is scaffolding, not the answer)."""
+def _secret_lines() -> tuple[set[str], set[str]]:
+    """The distinctive text of solutions/: (every line of 40+ characters of hidden tests, keys and other
+    files, and of each wheat the lines no chaff shares; the assertions of the hidden tests)."""
     secret: set[str] = set()
+    hidden_asserts: set[str] = set()
     if not (REPO / "solutions").is_dir():
-        return secret  # running inside a student copy: nothing to leak
+        return secret, hidden_asserts  # running inside a student copy: nothing to leak
     for exercise in sorted(p for p in (REPO / "solutions").iterdir() if p.is_dir()):
         chaff_files = [*exercise.glob("chaffs/*.py"), *(REPO / "exercises" / exercise.name).glob("chaffs/*.py")]
         chaff = set().union(*(_long_lines(p) for p in chaff_files))
         for path in exercise.rglob("*"):
-            if not path.is_file() or "__pycache__" in path.parts or "chaffs" in path.relative_to(exercise).parts:
+            parts = path.relative_to(exercise).parts
+            if not path.is_file() or "__pycache__" in parts or parts[0] == "chaffs":
                 continue
-            is_wheat = path.parent == exercise and path.suffix == ".py"
+            is_wheat = len(parts) == 1 and path.suffix == ".py" and (REPO / "exercises" / exercise.name / parts[0]).is_file()
             secret |= _long_lines(path) - chaff if is_wheat else _long_lines(path)
-    return secret
+            if parts[0] == "hidden":
+                hidden_asserts |= {line for line in _long_lines(path) if line.startswith("assert")}
+    return secret, hidden_asserts
 
 
 def _public_exercise_lines() -> set[str]:
@@ -183,12 +187,13 @@ def test_real_release_leaks_no_solution_path_or_text(real_release: Path) -> None
     rel = [p.relative_to(real_release).as_posix() for p in files]
     assert "course/eval.py" in rel and WORKFLOW_TARGET in rel
     assert not [r for r in rel if matches(r, INSTRUCTOR_ONLY) and r != WORKFLOW_TARGET]
-    # A distinctive line (40+ characters) of a wheat, hidden test or key may appear in the release
-    # only as scaffolding an exercise publishes itself (signatures and docstrings its stub shares
-    # with the wheat, helpers its visible tests share with the hidden ones), and never as a test
-    # name or an assertion.
-    scaffolding = {line for line in _public_exercise_lines() if not line.startswith(("assert", "def test_"))}
-    secret = {line for line in _secret_lines() - scaffolding if not line.startswith(("import ", "from "))}
+    # A distinctive line (40+ characters) of solutions/ may appear in the release only as scaffolding
+    # an exercise publishes itself (signatures and docstrings its stub shares with the wheat, helpers
+    # and template tests its visible files share with the reference ones); a hidden test's assertion
+    # may appear nowhere.
+    secret, hidden_asserts = _secret_lines()
+    secret = {line for line in secret - _public_exercise_lines() if not line.startswith(("import ", "from "))}
+    secret |= hidden_asserts
     leaks = []
     for path, name in zip(files, rel):
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
