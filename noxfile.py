@@ -39,6 +39,13 @@ def demo(session: nox.Session) -> None:
     session.run("python", "-m", "course.demo", *session.posargs)
 
 
+@nox.session(python=PYTHON)
+def grade(session: nox.Session) -> None:
+    """Grade this working copy's exercises, or (staff) `-- --submission PATH ...`; all course.grade flags pass through."""
+    _install(session, "test")
+    session.run("python", "-m", "course.grade", *session.posargs)
+
+
 def _kit(module: str):  # noqa: ANN202
     """Import a standard-library-only kit module from this checkout into nox's own interpreter."""
     import importlib

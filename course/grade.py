@@ -1,0 +1,87 @@
+"""python -m course.grade — grade exercises: the working copy (students) or submissions (staff)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from course_core.cli import parser, run
+
+EPILOG = """\
+examples:
+  python -m course.grade                                   grade this checkout's exercises/
+  python -m course.grade --exercise a1_locked_room         one exercise
+  python -m course.grade --submission subs/* --jobs 2      staff: many submissions
+
+Only the files each exercise.toml lists in student_files are taken from a submission; tests,
+conftest files and schemas always come from this kit. Student code runs in sandboxed worker
+processes. Hidden tests, hidden chaffs and answer keys are used when solutions/ (or
+--solutions / --hidden-tests) is present.
+
+exit codes: 0 grading completed (scores are data), 1 a score is below --fail-under,
+2 bad arguments, 3 grading incomplete (a grader problem; the report says where)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser("python -m course.grade", "Grade Build / Sabotage / Reflect / Repair for each exercise.", EPILOG)
+    p.add_argument("--submission", nargs="+", action="extend", metavar="PATH", help="a checkout (or a folder laid out like exercises/) to grade; repeatable")
+    p.add_argument("--exercise", action="append", metavar="ID", help="grade only this exercise (repeatable)")
+    p.add_argument("--exercises-root", metavar="DIR", help="where the exercise definitions live (default: this kit's exercises/)")
+    p.add_argument("--solutions", metavar="DIR", help="reference solutions, chaffs and answer keys (default: this kit's solutions/ if present)")
+    p.add_argument("--hidden-tests", metavar="DIR", help="hidden tests, laid out like solutions/ (default: --solutions)")
+    p.add_argument("--out", default="grade-report", metavar="DIR", help="where the reports go (default: grade-report/)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="submissions graded in parallel (default 1)")
+    p.add_argument("--fail-under", type=float, metavar="P", help="exit 1 when any submission scores below P percent")
+    p.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
+    args = p.parse_args(argv)
+
+    from pathlib import Path
+
+    from rich.text import Text
+
+    from course_core.cli import console
+    from course_core.errors import UserError
+    from course_core.grading.engine import KIT_ROOT, Options, grade
+    from course_core.grading.progress import progress
+    from course_core.grading.reports import render_table, write_reports
+    from course_core.grading.sandbox import isolation
+
+    if args.jobs < 1:
+        raise UserError("--jobs must be at least 1", field="--jobs")
+    for flag, value in (("--solutions", args.solutions), ("--hidden-tests", args.hidden_tests), ("--exercises-root", args.exercises_root)):
+        if value is not None and not Path(value).is_dir():
+            raise UserError(f"{flag} folder does not exist", path=value)
+    default_solutions = KIT_ROOT / "solutions"
+    opts = Options(
+        exercises_root=args.exercises_root or str(KIT_ROOT / "exercises"),
+        solutions_root=args.solutions or (str(default_solutions) if default_solutions.is_dir() else None),
+        hidden_root=args.hidden_tests,
+        exercise_ids=args.exercise or [],
+        jobs=args.jobs,
+    )
+    err = console(stderr=True)
+    err.print(f"[dim]isolation: {isolation().note}[/dim]")
+    with progress(err, len(args.submission or [None])) as on_done:
+        outcome = grade(args.submission, opts, on_done)
+    report = outcome.report
+    written = write_reports(report, Path(args.out))
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        render_table(console(), report)
+        console().print(f"wrote {args.out}/")
+        for path in written:
+            console().print(f"  {path}")
+    for problem in outcome.problems:
+        err.print(Text.assemble(("grader problem: ", "red"), problem))
+    if outcome.problems:
+        return 3
+    if args.fail_under is not None and any(s["percent"] < args.fail_under for s in report["submissions"]):
+        low = ", ".join(f"{s['submission']} {s['percent']:.1f}%" for s in report["submissions"] if s["percent"] < args.fail_under)
+        err.print(f"below --fail-under {args.fail_under:g}%: {low}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run(main, "course.grade"))

@@ -1,0 +1,510 @@
+"""The grading engine: per submission, per exercise, per stage, per check.
+
+For each submission (the working copy, or ``--submission PATH``), each exercise is staged
+(only its ``student_files``, into a private directory), then:
+
+* Build / Repair tests — the kit's test files (and hidden tests, when present) are copied to
+  a private directory and run by the trusted runner (:mod:`course_core.grading.testrun`),
+  whose ``student`` fixture talks to a sandboxed worker;
+* Sabotage — evidence checks (:mod:`course_core.grading.evidence`), in this process;
+* Reflect — REFLECT.md answers and prose (:mod:`course_core.grading.reflect`);
+* Lock — the student's regression tests against wheats and chaffs, in the sandbox
+  (:mod:`course_core.grading.lock`).
+
+Stage score = stage points × earned / possible, per pool of checks (Repair has two pools:
+its tests, and the lock's ``lock_points``). ``pending_key`` checks count neither way.
+Submissions are graded in parallel processes with ``jobs > 1``; one submission's disaster
+(or a grader fault while grading it) affects only that submission.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from course_core import __version__
+from course_core.errors import UserError
+from course_core.grading import evidence, lock, reflect
+from course_core.grading.exercise import Exercise, discover
+from course_core.grading.staging import Staged, locate, stage
+
+KIT_ROOT = Path(__file__).resolve().parents[2]
+PROSE_CHARS = 20_000
+
+
+@dataclass
+class Options:
+    exercises_root: str
+    solutions_root: str | None = None  # wheats, chaffs, answer keys (and hidden tests unless hidden_root)
+    hidden_root: str | None = None  # laid out like solutions/: <root>/<id>/hidden/...
+    exercise_ids: list[str] = field(default_factory=list)
+    jobs: int = 1
+
+
+@dataclass
+class Outcome:
+    report: dict[str, Any]
+    problems: list[str]  # grader-side faults: grading is incomplete where these occurred
+
+
+# --- one exercise -----------------------------------------------------------------------------
+
+
+def _human(name: str, doc: str) -> str:
+    if doc:
+        return doc.rstrip(".")
+    base, _, param = name.partition("[")
+    text = base.removeprefix("test_").replace("_", " ")
+    return f"{text} [{param}" if param else text
+
+
+def _solutions_for(root: str | None, ex_id: str) -> Path | None:
+    if not root:
+        return None
+    folder = Path(root) / ex_id
+    return folder if folder.is_dir() else None
+
+
+def _display_folder(exercise: Exercise) -> str:
+    """The exercise folder as a student types it from the kit's root."""
+    try:
+        return exercise.folder.resolve().relative_to(KIT_ROOT).as_posix()
+    except ValueError:
+        return f"exercises/{exercise.id}"
+
+
+def _copy_group(src_dir: Path, dest: Path, keep_tests: set[str], exclude: set[str], conftest: Path) -> None:
+    """The kit's test folder minus other test files and student-owned files; the kit's conftest always."""
+    dest.mkdir(parents=True)
+    for entry in sorted(src_dir.iterdir()):
+        if entry.is_symlink() or not entry.is_file() or entry.name in exclude:
+            continue
+        if entry.name.startswith("test_") and entry.suffix == ".py" and entry.name not in keep_tests:
+            continue
+        shutil.copyfile(entry, dest / entry.name)
+    if not (dest / "conftest.py").is_file():
+        shutil.copyfile(conftest, dest / "conftest.py")
+
+
+def _test_groups(exercise: Exercise, hidden_dir: Path | None, run_dir: Path, problems: list[str]) -> list[dict[str, Any]]:
+    conftest = exercise.folder / "tests" / "conftest.py"
+    student_owned = {Path(f).name for f in exercise.student_files if f.startswith("tests/")}
+    groups: list[dict[str, Any]] = []
+    for stage_name in ("build", "repair"):
+        st = exercise.stages.get(stage_name)
+        if st is None:
+            continue
+        for visibility, files, base in (("visible", st.tests, exercise.folder), ("hidden", st.hidden_tests, hidden_dir)):
+            if base is None or not files:
+                continue
+            by_parent: dict[str, set[str]] = {}
+            for rel in files:
+                if not (base / rel).is_file():
+                    problems.append(f"{exercise.id}: {visibility} test file {rel} is missing from the kit")
+                    continue
+                parent = str(Path(rel).parent)
+                by_parent.setdefault(parent, set()).add(Path(rel).name)
+            for i, (parent, names) in enumerate(sorted(by_parent.items())):
+                name = f"{stage_name}_{visibility}_{i}"
+                gdir = run_dir / "tests" / name
+                exclude = student_owned if visibility == "visible" else set()
+                _copy_group(base / parent, gdir, names, exclude, conftest)
+                origin = f"{_display_folder(exercise)}/{parent}" if visibility == "visible" else None
+                groups.append({"name": name, "path": str(gdir), "stage": stage_name, "visibility": visibility, "origin": origin})
+    return groups
+
+
+def _runner_env(config_path: Path, run_dir: Path) -> dict[str, str]:
+    from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_library
+
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "LANG": "C.UTF-8",
+        "HOME": str(run_dir),
+        "PYTHONPATH": str(KIT_ROOT),
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "NO_COLOR": "1",
+        "RLF_GRADER_CONFIG": str(config_path),
+        KITLIB_ENV: str(kit_library()),
+        ISOLATION_ENV: isolation().mode,
+    }
+
+
+def _run_tests(exercise: Exercise, staged: Staged, groups: list[dict[str, Any]], run_dir: Path) -> tuple[dict[str, Any] | None, str]:
+    """Run the trusted test runner; (results, "") or (None, what went wrong)."""
+    module = staged.root / exercise.module_file
+    missing = None
+    if not module.is_file():
+        notes = staged.notes_for(exercise.module_file)
+        missing = notes[0] if notes else f"{exercise.module_file} is not in your submission"
+    config = {"module": exercise.module, "module_path": str(module), "limits": exercise.limits.as_dict(), "missing": missing}
+    config_path = run_dir / "config.json"
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    spec = {"groups": groups, "rootdir": str(run_dir / "tests"), "basetemp": str(run_dir / "basetemp"), "results": str(run_dir / "results.json")}
+    spec_path = run_dir / "spec.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    n_tests = sum(len(list(Path(g["path"]).glob("test_*.py"))) for g in groups) * 40
+    budget = (n_tests + 4) * (exercise.limits.timeout_s + 1) + 120
+    log_path = run_dir / "runner.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "course_core.grading.testrun", str(spec_path)],
+            cwd=run_dir, env=_runner_env(config_path, run_dir), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            proc.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            return None, f"the test run took longer than {budget:g} s and was stopped"
+    results = run_dir / "results.json"
+    if not results.is_file():
+        tail = log_path.read_bytes()[-1500:].decode("utf-8", "replace")
+        return None, f"the test runner ended with status {proc.returncode} without results:\n{tail}"
+    return json.loads(results.read_text(encoding="utf-8")), ""
+
+
+def _test_checks(exercise: Exercise, groups: list[dict[str, Any]], results: dict[str, Any] | None, failure: str, problems: list[str]) -> list[dict[str, Any]]:
+    by_name = {g["name"]: g for g in groups}
+    checks: list[dict[str, Any]] = []
+    if results is None:
+        problems.append(f"{exercise.id}: {failure}")
+        for g in groups:
+            checks.append({
+                "id": f"{exercise.id}.{g['stage']}.{g['name']}", "name": f"{g['visibility']} {g['stage']} tests",
+                "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": g["visibility"], "pool": "tests", "stage": g["stage"],
+                "feedback": "the grader could not run these tests (a grader problem, not your code; tell your instructor)",
+                "command": None,
+            })
+        return checks
+    for err in results.get("collect_errors", []):
+        nodeid = err["nodeid"] or "tests"
+        group = next((g for g in groups if Path(g["path"]).name in nodeid.split("/")), groups[0] if groups else None)
+        if group is None:
+            continue
+        problems.append(f"{exercise.id}: could not collect {nodeid}: {err['error'].splitlines()[-1] if err['error'] else ''}")
+        stem = Path(nodeid.split("::")[0]).stem
+        checks.append({
+            "id": f"{exercise.id}.{group['stage']}.{stem}", "name": f"{stem} could not be collected",
+            "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": group["visibility"], "pool": "tests", "stage": group["stage"],
+            "feedback": "these tests could not be collected (a grader problem, not your code; tell your instructor)",
+            "command": None,
+        })
+    seen: set[str] = set()
+    for t in results["tests"]:
+        g = by_name.get(t["group"])
+        if g is None:
+            continue
+        stem = Path(t["file"]).stem
+        check_id = f"{exercise.id}.{g['stage']}.{stem}.{t['name']}"
+        if check_id in seen:
+            check_id += f"#{g['name']}"
+        seen.add(check_id)
+        passed = t["outcome"] == "passed"
+        command = None
+        if g["visibility"] == "visible":
+            command = "python -m pytest " + shlex.quote(f"{g['origin']}/{t['file']}::{t['name']}")
+        checks.append({
+            "id": check_id, "name": _human(t["name"], t.get("doc", "")), "raw": float(t["points"]),
+            "fraction": 1.0 if passed else 0.0, "status": t["outcome"], "visibility": g["visibility"],
+            "feedback": "" if passed else t["feedback"], "command": command, "pool": "tests", "stage": g["stage"],
+        })
+    return checks
+
+
+def _evidence_checks(exercise: Exercise, staged: Staged) -> list[dict[str, Any]]:
+    st = exercise.stages.get("sabotage")
+    out = []
+    for spec in st.checks if st else []:
+        verdict = evidence.evaluate(staged, spec)
+        feedback = ""
+        if not verdict.passed:
+            parts = [spec.get("feedback", ""), verdict.detail, *staged.notes_for(*evidence.paths_of(spec))]
+            feedback = "\n".join(dict.fromkeys(p for p in parts if p))
+        out.append({
+            "id": f"{exercise.id}.sabotage.{spec['id']}", "name": spec.get("name") or spec["id"].replace("_", " "),
+            "raw": spec["points"], "fraction": 1.0 if verdict.passed else 0.0, "status": "passed" if verdict.passed else "failed",
+            "visibility": "visible", "feedback": feedback, "command": None, "pool": "main", "stage": "sabotage",
+        })
+    return out
+
+
+def _reflect_checks(exercise: Exercise, staged: Staged, solutions: Path | None, label: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    st = exercise.stages.get("reflect")
+    if st is None:
+        return [], []
+    reflection = reflect.load(staged)
+    key_file = solutions / "answers.toml" if solutions is not None else None
+    checks, prose = [], []
+    for spec in st.fields:
+        v = reflect.check_field(staged, reflection, spec, key_file)
+        feedback = v.feedback
+        if v.status == "failed" and spec.get("feedback"):
+            feedback = f"{spec['feedback']}\n{feedback}"
+        checks.append({
+            "id": f"{exercise.id}.reflect.{spec['key']}", "name": spec.get("name") or f"answer '{spec['key']}'",
+            "raw": spec["points"], "fraction": 1.0 if v.status == "passed" else 0.0, "status": v.status,
+            "visibility": "visible", "feedback": feedback, "command": None, "pool": "main", "stage": "reflect",
+        })
+    for spec in st.prose:
+        text = reflection.prose.get(spec["key"], "")
+        words = reflect.count_words(text)
+        ok = reflection.problem is None and words >= spec["min_words"]
+        if reflection.problem:
+            feedback = reflection.problem
+        elif spec["key"] not in reflection.prose:
+            feedback = f"no '## {spec['key']}' section in REFLECT.md: write at least {spec['min_words']} words under that heading"
+        else:
+            feedback = "" if ok else f"{words} words under '## {spec['key']}'; at least {spec['min_words']} needed"
+        checks.append({
+            "id": f"{exercise.id}.reflect.prose.{spec['key']}", "name": spec.get("name") or f"prose '{spec['key']}' (≥ {spec['min_words']} words)",
+            "raw": spec["points"], "fraction": 1.0 if ok else 0.0, "status": "passed" if ok else "failed",
+            "visibility": "visible", "feedback": feedback, "command": None, "pool": "main", "stage": "reflect",
+        })
+        if reflection.problem is None:
+            prose.append({"submission": label, "exercise": exercise.id, "key": spec["key"], "words": words, "text": text[:PROSE_CHARS]})
+    return checks, prose
+
+
+def _lock_checks(exercise: Exercise, staged: Staged, solutions: Path | None, module_is_wheat: bool) -> list[dict[str, Any]]:
+    st = exercise.stages.get("repair")
+    if st is None or not st.lock_points or not st.student_tests:
+        return []
+    tests = staged.root / st.student_tests
+    note = "; ".join(staged.notes_for(st.student_tests))
+    module = staged.root / exercise.module_file
+    found = lock.variants(exercise, module if module_is_wheat and module.is_file() else None, solutions)
+    if solutions is not None and module_is_wheat and (solutions / exercise.module_file).is_file() and module.is_file():
+        if module.read_bytes() == (solutions / exercise.module_file).read_bytes():
+            found = [v for v in found if v.name != "your_module"]
+    checks = lock.judge(exercise, tests if tests.is_file() else None, exercise.folder / "tests" / "conftest.py", found, note)
+    for c in checks:
+        c["stage"] = "repair"
+    return checks
+
+
+def _scale(stage_name: str, points_by_pool: dict[str, float], raw: list[dict[str, Any]]) -> dict[str, Any]:
+    """Raw checks → the report's stage: each pool's points shared by raw weight; pending_key counts neither way."""
+    score = max_score = 0.0
+    checks = []
+    for pool, pool_points in points_by_pool.items():
+        members = [c for c in raw if c["pool"] == pool]
+        counted = [c for c in members if c["status"] != "pending_key"]
+        total = sum(c["raw"] for c in counted)
+        factor = pool_points / total if total > 0 else 0.0
+        if total > 0:
+            max_score += pool_points
+        for c in members:
+            max_points = c["raw"] * factor
+            points = max_points * c["fraction"] if c["status"] != "pending_key" else 0.0
+            if c["status"] != "pending_key":
+                score += points
+            c["_points"], c["_max"] = points, max_points
+    for c in raw:
+        checks.append({
+            "id": c["id"], "name": c["name"], "points": round(c["_points"], 6), "max_points": round(c["_max"], 6),
+            "status": c["status"], "visibility": c["visibility"], "feedback": c["feedback"], "command": c["command"],
+        })
+    return {"stage": stage_name, "score": round(min(score, max_score), 6), "max_score": round(max_score, 6), "checks": checks}
+
+
+def grade_exercise(exercise: Exercise, source: Path | None, opts: Options, work: Path, label: str, problems: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The report entry for one exercise of one submission, and its prose."""
+    staged = stage(source, exercise, work / "stage" / exercise.id)
+    solutions = _solutions_for(opts.solutions_root, exercise.id)
+    hidden = _solutions_for(opts.hidden_root or opts.solutions_root, exercise.id)
+    run_dir = work / "run" / exercise.id
+    run_dir.mkdir(parents=True)
+    groups = _test_groups(exercise, hidden, run_dir, problems)
+    test_checks: list[dict[str, Any]] = []
+    if groups:
+        results, failure = _run_tests(exercise, staged, groups, run_dir)
+        test_checks = _test_checks(exercise, groups, results, failure, problems)
+    tests_ran = [c for c in test_checks if c["status"] != "not_run"]
+    module_is_wheat = bool(tests_ran) and all(c["status"] == "passed" for c in tests_ran)
+    reflect_checks, prose = _reflect_checks(exercise, staged, solutions, label)
+    stages = []
+    for name, st in exercise.stages.items():
+        if name == "build":
+            stages.append(_scale(name, {"tests": st.points}, [c for c in test_checks if c["stage"] == "build"]))
+        elif name == "sabotage":
+            stages.append(_scale(name, {"main": st.points}, _evidence_checks(exercise, staged)))
+        elif name == "reflect":
+            stages.append(_scale(name, {"main": st.points}, reflect_checks))
+        elif name == "repair":
+            raw = [c for c in test_checks if c["stage"] == "repair"] + _lock_checks(exercise, staged, solutions, module_is_wheat)
+            stages.append(_scale(name, {"tests": st.points - st.lock_points, "lock": st.lock_points}, raw))
+    entry = {
+        "id": exercise.id, "title": exercise.title, "loop": exercise.loop,
+        "score": round(sum(s["score"] for s in stages), 6), "max_score": round(sum(s["max_score"] for s in stages), 6),
+        "stages": stages,
+    }
+    return entry, prose
+
+
+def _errored_exercise(exercise: Exercise, message: str) -> dict[str, Any]:
+    stages = []
+    for name, st in exercise.stages.items():
+        check = {
+            "id": f"{exercise.id}.{name}.grader", "name": "grading of this stage", "points": 0.0, "max_points": st.points,
+            "status": "error", "visibility": "visible", "command": None,
+            "feedback": "the grader failed on this exercise (a grader problem, not your code; tell your instructor)",
+        }
+        stages.append({"stage": name, "score": 0.0, "max_score": st.points, "checks": [check]})
+    return {"id": exercise.id, "title": exercise.title, "loop": exercise.loop, "score": 0.0,
+            "max_score": sum(s["max_score"] for s in stages), "stages": stages}
+
+
+# --- one submission ---------------------------------------------------------------------------
+
+
+def grade_submission(label: str, path: str | None, opts: Options) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """(submission entry, prose, problems) for one submission; ``path`` None = the working copy."""
+    exercises = discover(opts.exercises_root, opts.exercise_ids)
+    problems: list[str] = []
+    prose: list[dict[str, Any]] = []
+    entries = []
+    work = Path(tempfile.mkdtemp(prefix="rlf-grade-"))
+    try:
+        for exercise in exercises:
+            source = exercise.folder if path is None else locate(Path(path), exercise)
+            try:
+                entry, more = grade_exercise(exercise, source, opts, work / exercise.id, label, problems)
+            except Exception as exc:  # a grader fault: contained to this exercise of this submission
+                problems.append(f"{label} / {exercise.id}: grader error: {type(exc).__name__}: {exc}")
+                entry, more = _errored_exercise(exercise, str(exc)), []
+            entries.append(entry)
+            prose += more
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    score = round(sum(e["score"] for e in entries), 6)
+    max_score = round(sum(e["max_score"] for e in entries), 6)
+    submission = {
+        "submission": label,
+        "path": "." if path is None else str(path),
+        "score": score,
+        "max_score": max_score,
+        "percent": round(100.0 * score / max_score, 4) if max_score else 0.0,
+        "exercises": entries,
+    }
+    return submission, prose, [f"{label}: {p}" if not p.startswith(label) else p for p in problems]
+
+
+def _grade_in_child(label: str, path: str | None, opts_dict: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    return grade_submission(label, path, Options(**opts_dict))
+
+
+# --- many submissions -------------------------------------------------------------------------
+
+
+def labels_for(paths: list[str]) -> list[str]:
+    """Readable, unique labels: the folder name, suffixed when two submissions share it."""
+    labels: list[str] = []
+    for p in paths:
+        base = re.sub(r"\s+", "_", Path(p).resolve().name) or "submission"
+        label, i = base, 1
+        while label in labels:
+            i += 1
+            label = f"{base}-{i}"
+        labels.append(label)
+    return labels
+
+
+def protect(*folders: str | None) -> None:
+    """When sandboxed code runs under other uids, make instructor-only folders private to root."""
+    from course_core.grading.sandbox import isolation
+
+    if not isolation().drops_uid:
+        return
+    for folder in folders:
+        if folder and Path(folder).is_dir() and Path(folder).stat().st_uid == os.geteuid():
+            os.chmod(folder, 0o700)
+
+
+def check_submissions(paths: list[str]) -> None:
+    for p in paths:
+        if not Path(p).exists():
+            raise UserError("submission path does not exist", path=p, hint="pass a checkout of the kit, or a folder laid out like exercises/")
+        if not Path(p).is_dir():
+            raise UserError("a submission is a folder (a checkout, or a folder laid out like exercises/), not a file", path=p)
+
+
+def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str], None] | None = None) -> Outcome:
+    """Grade the working copy (``submissions`` None) or each submission folder; returns the report dict."""
+    from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_library
+    from course_core.manifest import utc_now
+
+    exercises = discover(opts.exercises_root, opts.exercise_ids)  # fail fast on a bad id or toml
+    if not exercises:
+        raise UserError("no exercises to grade", path=opts.exercises_root, hint="exercise folders hold an exercise.toml")
+    if submissions:
+        check_submissions(submissions)
+    os.environ[ISOLATION_ENV] = isolation().mode  # probed once; children inherit the answer
+    os.environ[KITLIB_ENV] = str(kit_library())
+    protect(opts.solutions_root, opts.hidden_root)
+    jobs_in = [("working copy", None)] if not submissions else list(zip(labels_for(submissions), submissions))
+    results: dict[int, tuple[dict[str, Any], list[dict[str, Any]], list[str]]] = {}
+    if opts.jobs > 1 and len(jobs_in) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(opts.jobs, len(jobs_in)), mp_context=ctx) as pool:
+            futures = {pool.submit(_grade_in_child, label, path, asdict(opts)): i for i, (label, path) in enumerate(jobs_in)}
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    results[i] = future.result()
+                except Exception as exc:  # the child process died: only this submission is affected
+                    results[i] = _failed_submission(jobs_in[i], exercises, f"grader process failed: {type(exc).__name__}: {exc}")
+                if on_done:
+                    on_done(jobs_in[i][0])
+    else:
+        for i, (label, path) in enumerate(jobs_in):
+            try:
+                results[i] = grade_submission(label, path, opts)
+            except Exception as exc:
+                results[i] = _failed_submission((label, path), exercises, f"grader error: {type(exc).__name__}: {exc}")
+            if on_done:
+                on_done(label)
+    ordered = [results[i] for i in range(len(jobs_in))]
+    hidden = any(
+        c["visibility"] == "hidden" and ".lock." not in c["id"]
+        for sub, _, _ in ordered for e in sub["exercises"] for s in e["stages"] for c in s["checks"]
+    )
+    report = {
+        "kind": "grade_report",
+        "kit_version": __version__,
+        "created_utc": utc_now(),
+        "mode": "staff" if submissions else "student",
+        "hidden_tests": hidden,
+        "submissions": [sub for sub, _, _ in ordered],
+        "prose": [p for _, prose, _ in ordered for p in prose],
+    }
+    return Outcome(report=report, problems=[p for _, _, probs in ordered for p in probs])
+
+
+def _failed_submission(job: tuple[str, str | None], exercises: list[Exercise], message: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    label, path = job
+    entries = [_errored_exercise(e, message) for e in exercises]
+    max_score = sum(e["max_score"] for e in entries)
+    sub = {"submission": label, "path": "." if path is None else str(path), "score": 0.0, "max_score": max_score, "percent": 0.0, "exercises": entries}
+    return sub, [], [f"{label}: {message}"]

@@ -1,0 +1,202 @@
+"""REFLECT.md: structured answers checked against the student's own evidence, prose counted.
+
+Format (docs/exercise_contract.md): a fenced block opened by a line "```answers" holding
+``key: value`` lines, then prose sections under ``## key`` headings. Parsing is total: any
+text gives a result, and problems (not UTF-8, too large, a symlink) become feedback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from course_core.grading.evidence import EvidenceError, json_pointer, manifest_differences, read_json_file
+from course_core.grading.staging import Refused, Staged, decode_utf8, read_capped
+
+REFLECT = "REFLECT.md"
+FENCE_RE = re.compile(r"^\s*(```+|~~~+)\s*(\S*)\s*$")
+HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+WORD_RE = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+
+@dataclass
+class Reflection:
+    answers: dict[str, str] = field(default_factory=dict)
+    prose: dict[str, str] = field(default_factory=dict)
+    problem: str | None = None  # why nothing could be read
+
+
+def _clean(value: str) -> str:
+    value = value.strip()
+    for a, b in (("`", "`"), ('"', '"'), ("'", "'"), ("**", "**")):
+        if len(value) >= len(a) + len(b) and value.startswith(a) and value.endswith(b):
+            value = value[len(a) : -len(b)].strip()
+    return value
+
+
+def parse(text: str) -> Reflection:
+    """Answers from the first ```answers block; prose keyed by each ``##`` heading's text."""
+    out = Reflection()
+    lines = text.splitlines()
+    in_answers = False
+    fence: str | None = None
+    section: str | None = None
+    body: list[str] = []
+
+    def close_section() -> None:
+        if section is not None:
+            out.prose[section] = "\n".join(body).strip()
+
+    seen_answers = False
+    for line in lines:
+        m = FENCE_RE.match(line)
+        if fence is None and m:
+            fence = m.group(1)[:3]
+            in_answers = m.group(2).lower() == "answers" and not seen_answers
+            seen_answers = seen_answers or in_answers
+            if not in_answers and section is not None:
+                body.append(line)
+            continue
+        if fence is not None and m and m.group(1).startswith(fence) and not m.group(2):
+            fence, in_answers = None, False
+            continue
+        if in_answers:
+            key, sep, value = line.partition(":")
+            key = key.strip().strip("-* ").strip("`")
+            if sep and key and not key.startswith("#") and key not in out.answers:
+                out.answers[key] = _clean(value)
+            continue
+        if fence is None:
+            h = HEADING_RE.match(line)
+            if h and len(h.group(1)) <= 2:
+                close_section()
+                section, body = _clean(h.group(2)), []
+                continue
+        if section is not None:
+            body.append(line)
+    close_section()
+    return out
+
+
+def load(staged: Staged) -> Reflection:
+    if not staged.found:
+        return Reflection(problem=f"exercises/{staged.exercise.id}/ is not in your submission")
+    if REFLECT in staged.refused:
+        return Reflection(problem=f"{REFLECT} was not taken: {staged.refused[REFLECT]}")
+    try:
+        data = read_capped(staged.root / REFLECT, int(staged.exercise.limits.max_file_mb * (1 << 20)))
+        return parse(decode_utf8(data, REFLECT))
+    except Refused as exc:
+        text = str(exc)
+        if text == "not found":
+            return Reflection(problem=f"{REFLECT} is not in your submission")
+        return Reflection(problem=text if text.startswith(REFLECT) else f"{REFLECT} {text}")
+
+
+def count_words(text: str) -> int:
+    return len(WORD_RE.findall(text))
+
+
+# --- structured field checks ------------------------------------------------------------------
+
+
+@dataclass
+class FieldVerdict:
+    status: str  # passed | failed | pending_key
+    feedback: str = ""
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        value = float(text.replace(",", "").strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _matches(answer: str, expected: Any, tolerance: float) -> bool:
+    if isinstance(expected, bool):
+        return answer.lower() in (("true", "yes") if expected else ("false", "no"))
+    if isinstance(expected, (int, float)):
+        got = _as_number(answer)
+        return got is not None and abs(got - float(expected)) <= max(tolerance, 1e-9)
+    if expected is None:
+        return answer.lower() in ("null", "none")
+    return answer == str(expected)
+
+
+def _answer_key(key_file: Path | None, key: str) -> tuple[bool, Any, float]:
+    """(found, expected, tolerance) from solutions/<id>/answers.toml."""
+    from course_core.grading.exercise import tomllib
+
+    if key_file is None or not key_file.is_file():
+        return False, None, 0.0
+    data = tomllib.loads(key_file.read_text(encoding="utf-8"))
+    if key not in data:
+        return False, None, 0.0
+    entry = data[key]
+    if isinstance(entry, dict):
+        if "one_of" in entry:
+            return True, [str(v) for v in entry["one_of"]], 0.0
+        return True, entry.get("value"), float(entry.get("tolerance", 0.0))
+    return True, entry, 0.0
+
+
+def check_field(staged: Staged, reflection: Reflection, spec: dict[str, Any], key_file: Path | None) -> FieldVerdict:
+    """Judge one structured answer against the evidence (or the answer key)."""
+    key = spec["key"]
+    if reflection.problem:
+        return FieldVerdict("failed", reflection.problem)
+    if spec["kind"] == "answer_key":
+        found, expected, tolerance = _answer_key(key_file, key)
+        if not found:
+            note = "solutions are not part of this checkout" if key_file is None else f"the answer key has no entry '{key}'"
+            return FieldVerdict("pending_key", f"checked against the answer key when staff grade ({note}); not counted here")
+    answer = reflection.answers.get(key, "")
+    if not answer:
+        where = "is missing from" if key not in reflection.answers else "has no value in"
+        return FieldVerdict("failed", f"'{key}' {where} the ```answers block of REFLECT.md: write it after the colon")
+    kind = spec["kind"]
+    try:
+        if kind == "answer_key":
+            ok = any(answer.lower() == e.lower() for e in expected) if isinstance(expected, list) else (
+                _matches(answer, expected, tolerance) or (isinstance(expected, str) and answer.lower() == expected.lower())
+            )
+            return FieldVerdict("passed") if ok else FieldVerdict("failed", f"'{key}: {answer}' is not the expected answer")
+        if kind == "one_of":
+            ok = answer.lower() in [str(v).lower() for v in spec["one_of"]]
+            return FieldVerdict("passed") if ok else FieldVerdict("failed", f"'{key}: {answer}' is not an accepted answer")
+        if kind == "equals_json":
+            src = spec["equals_json"]
+            tolerance = float(src.get("tolerance", spec.get("tolerance", 0.0)))
+            try:
+                expected = json_pointer(read_json_file(staged, src["file"]), src["pointer"])
+            except KeyError:
+                return FieldVerdict("failed", f"{src['file']} has no value at {src['pointer']}, so '{key}' cannot be checked")
+            if _matches(answer, expected, tolerance):
+                return FieldVerdict("passed")
+            hint = f" (within {tolerance:g})" if tolerance and isinstance(expected, (int, float)) else ""
+            return FieldVerdict("failed", f"'{key}: {answer}' does not match {src['file']} at {src['pointer']}{hint}: read the value from your own run")
+        if kind == "equals_manifest_diff":
+            fields = manifest_differences(staged, spec["equals_manifest_diff"])
+            if not fields:
+                return FieldVerdict("failed", "your two runs' manifests do not differ in any Locked Room field; redo the sabotage first")
+            if answer in fields:
+                return FieldVerdict("passed")
+            a, b = spec["equals_manifest_diff"]
+            return FieldVerdict("failed", f"'{answer}' is not a manifest field that differs between {a} and {b}")
+        if kind == "equals_sha256":
+            rel = spec["equals_sha256"]["file"]
+            digest = hashlib.sha256(read_capped(staged.root / rel, int(staged.exercise.limits.max_file_mb * (1 << 20)))).hexdigest()
+            if answer.lower().removeprefix("sha256:") == digest:
+                return FieldVerdict("passed")
+            return FieldVerdict("failed", f"'{key}' is not the sha256 of {rel}")
+    except EvidenceError as exc:
+        return FieldVerdict("failed", f"'{key}' cannot be checked: {exc}")
+    except Refused as exc:
+        return FieldVerdict("failed", f"'{key}' cannot be checked: {exc}")
+    return FieldVerdict("failed", f"unknown field check {kind}")

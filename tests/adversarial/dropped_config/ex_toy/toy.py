@@ -1,0 +1,18 @@
+"""Attack: pytest.ini, pyproject.toml, setup.cfg and tox.ini dropped into the exercise folder."""
+
+import os
+import sys
+
+
+def add(a, b):
+    return a + b
+
+
+def mean(xs):
+    if not xs:
+        raise ValueError("mean of an empty list")
+    return sum(xs) / len(xs)
+
+
+def clip(x, lo, hi):
+    raise NotImplementedError("clip: x limited to [lo, hi]")

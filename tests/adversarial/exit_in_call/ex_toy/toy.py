@@ -1,0 +1,22 @@
+"""Attack: add() calls sys.exit(0), hoping a clean exit reads as success."""
+
+import os
+import sys
+
+
+def add(a, b):
+    return a + b
+
+
+def mean(xs):
+    if not xs:
+        raise ValueError("mean of an empty list")
+    return sum(xs) / len(xs)
+
+
+def clip(x, lo, hi):
+    raise NotImplementedError("clip: x limited to [lo, hi]")
+
+
+def add(a, b):  # noqa: F811
+    sys.exit(0)

@@ -1,0 +1,183 @@
+"""Attacking submissions (tests/adversarial/<attack>/) graded alongside honest ones.
+
+Each attacker is the partly-done submission ``_base`` plus one attack. The grader must
+survive, the honest submission (``_honest``) must keep its full marks, no attacker may score
+more than ``_base`` (its honest code), and each attack's feedback must say what happened.
+Everything is graded in one ``python -m course.grade`` run, exactly as staff would type it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO, run_cli
+
+ADV = REPO / "tests" / "adversarial"
+FIXTURES = REPO / "tests" / "fixtures"
+ATTACKS = sorted(p.name for p in ADV.iterdir() if p.is_dir() and not p.name.startswith("_"))
+# Attacks that write or read wherever the sandbox uid can reach: only run where the grader
+# really isolates (root → per-worker uid). With same-uid isolation they would vandalise files
+# of the user running the tests, which the grader does not claim to prevent.
+NEEDS_UID = {"fake_report", "delete_visible_tests", "read_solutions"}
+
+FEEDBACK = {
+    "infinite_loop": "did not return within 3 s",
+    "memory_bomb": "memory limit",
+    "fork_bomb": "did not return within 3 s",
+    "exit_at_import": "called sys.exit(0) while being imported",
+    "os_exit_at_import": "os._exit(0)",
+    "exit_in_call": "called sys.exit(0)",
+    "os_exit_in_call": "os._exit(0)",
+    "rigged_eq": "not a JSON value",
+    "fake_passed_lines": "sent something that is not a reply",
+    "monkeypatch_pytest": "not implemented yet",
+    "fake_report": "not implemented yet",
+    "read_solutions": "not implemented yet",
+    "delete_visible_tests": "not implemented yet",
+    "dropped_conftest": "your tests fail on a correct solution",
+    "dropped_config": "your tests fail on a correct solution",
+    "symlink_outside": "symlinks are not followed",
+    "non_utf8": "utf-8",
+    "big_file": "over the 1 MB limit",
+}
+
+
+def _isolated() -> bool:
+    from course_core.grading.sandbox import isolation
+
+    return isolation().drops_uid
+
+
+def _tree_digest(*roots: Path) -> str:
+    h = hashlib.sha256()
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _build(name: str, dest: Path) -> Path:
+    """One submission folder (laid out like exercises/): _base overlaid with the attack's files."""
+    sub = dest / name
+    shutil.copytree(ADV / "_base", sub)
+    attack = ADV / name / "ex_toy"
+    if attack.is_dir():
+        shutil.copytree(attack, sub / "ex_toy", dirs_exist_ok=True)
+    ex = sub / "ex_toy"
+    if name == "symlink_outside":
+        (ex / "toy.py").unlink()
+        (ex / "toy.py").symlink_to(FIXTURES / "solutions" / "ex_toy" / "toy.py")
+        (ex / "REFLECT.md").unlink()
+        (ex / "REFLECT.md").symlink_to("/etc/passwd")
+        shutil.rmtree(ex / "evidence")
+        (ex / "evidence").symlink_to(ADV / "_honest" / "ex_toy" / "evidence")
+    elif name == "non_utf8":
+        (ex / "toy.py").write_bytes((ADV / "_base" / "ex_toy" / "toy.py").read_bytes() + b'\nGREETING = "caf\xe9"\n')
+        (ex / "REFLECT.md").write_bytes(b"```answers\nanswer: 42\ncolour: bl\xfce\n```\n")
+    elif name == "big_file":
+        for rel in ("evidence/note.json", "REFLECT.md"):
+            with open(ex / rel, "wb") as fh:
+                fh.truncate(50 << 20)  # sparse: 50 MB on paper, no disk used
+    return sub
+
+
+def _sandbox_processes() -> list[int]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+            state = next(line for line in status.splitlines() if line.startswith("State:")).split()[1]
+            environ = Path(f"/proc/{pid}/environ").read_bytes() if uid == os.getuid() else b""
+        except (OSError, StopIteration, ValueError):
+            continue
+        if state != "Z" and (61000 <= uid < 63000 or b"RLF_SANDBOX_TOKEN=" in environ):
+            found.append(int(pid))
+    return found
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("adversarial")
+    attacks = [a for a in ATTACKS if a not in NEEDS_UID or _isolated()]
+    subs = [_build(name, root) for name in ("_honest", "_base", *attacks)]
+    before = _tree_digest(FIXTURES, ADV)
+    out = root / "report"
+    started = time.monotonic()
+    proc = run_cli(
+        "course.grade", "--exercises-root", "tests/fixtures", "--solutions", "tests/fixtures/solutions",
+        "--submission", *map(str, subs), "--jobs", "2", "--out", str(out), "--json", timeout=300,
+    )
+    elapsed = time.monotonic() - started
+    time.sleep(0.2)
+    return {
+        "proc": proc, "report": json.loads(proc.stdout) if proc.returncode == 0 else None, "out": out,
+        "before": before, "after": _tree_digest(FIXTURES, ADV), "attacks": attacks, "elapsed": elapsed,
+        "leftovers": _sandbox_processes(),
+    }
+
+
+def _sub(graded: dict[str, Any], label: str) -> dict[str, Any]:
+    return next(s for s in graded["report"]["submissions"] if s["submission"] == label)
+
+
+def _feedback(sub: dict[str, Any]) -> str:
+    return "\n".join(c["feedback"] for e in sub["exercises"] for s in e["stages"] for c in s["checks"])
+
+
+def test_the_grader_survives_every_attack(graded: dict[str, Any]) -> None:
+    proc = graded["proc"]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    labels = [s["submission"] for s in graded["report"]["submissions"]]
+    assert labels == ["_honest", "_base", *graded["attacks"]]
+
+
+def test_the_honest_submission_keeps_full_marks(graded: dict[str, Any]) -> None:
+    honest = _sub(graded, "_honest")
+    assert honest["score"] == honest["max_score"] == 100
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_an_attacker_earns_no_more_than_its_honest_code(graded: dict[str, Any], attack: str) -> None:
+    if attack not in graded["attacks"]:
+        pytest.skip("needs per-worker uid isolation (run the grader as root, as in CI)")
+    assert _sub(graded, attack)["score"] <= _sub(graded, "_base")["score"] + 1e-9
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_the_feedback_says_what_happened(graded: dict[str, Any], attack: str) -> None:
+    if attack not in graded["attacks"]:
+        pytest.skip("needs per-worker uid isolation (run the grader as root, as in CI)")
+    text = _feedback(_sub(graded, attack))
+    assert FEEDBACK[attack].lower() in text.lower()
+    assert "Traceback" not in text
+
+
+def test_hidden_test_source_never_reaches_feedback(graded: dict[str, Any]) -> None:
+    for sub in graded["report"]["submissions"]:
+        assert "1234567" not in _feedback(sub)
+
+
+def test_no_sandboxed_process_survives(graded: dict[str, Any]) -> None:
+    assert graded["leftovers"] == []
+
+
+def test_the_kit_and_the_submissions_on_disk_are_untouched(graded: dict[str, Any]) -> None:
+    assert graded["after"] == graded["before"]
+
+
+def test_the_reports_on_disk_are_the_graders(graded: dict[str, Any]) -> None:
+    on_disk = json.loads((graded["out"] / "report.json").read_text(encoding="utf-8"))
+    assert on_disk["submissions"] == graded["report"]["submissions"]
+    assert _sub(graded, "_base")["percent"] < 100
