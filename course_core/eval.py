@@ -8,11 +8,12 @@ can later be compared only inside a Locked Room (see :mod:`course_core.gate`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from course_core.examples import join_inputs
+from course_core.examples import JoinedInputs, join_inputs
 from course_core.jsonl import dumps_line
 from course_core.manifest import build_manifest, input_record, load_sampling_config, write_json
 from course_core.rundir import staged_run
@@ -103,6 +104,43 @@ def summary_markdown(summary: dict[str, Any], manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def finish_scored_run(
+    path: Path,
+    *,
+    kind: str,
+    joined: JoinedInputs,
+    inputs: list[tuple[str, str | Path]],
+    args: dict[str, Any],
+    sampling_config: dict[str, Any],
+    scorer: Any,
+    summary: dict[str, Any],
+    summary_schema: str,
+    markdown: Callable[[dict[str, Any], dict[str, Any]], str],
+    command: list[str] | None,
+) -> None:
+    """Write manifest.json, summary.json and summary.md of a run that scored a dataset's rollouts.
+
+    ``inputs`` is ``[("dataset", path), (rollout role, path)]``; the dataset's hash is the
+    run's dataset fingerprint.
+    """
+    (data_role, data_path), (roll_role, roll_path) = inputs
+    records = [input_record(data_role, data_path, joined.dataset_records), input_record(roll_role, roll_path, joined.rollout_records)]
+    manifest = build_manifest(
+        kind=kind,
+        args=args,
+        inputs=records,
+        sampling_config=sampling_config,
+        artifacts=ARTIFACTS,
+        dataset_fingerprint=records[0]["sha256"],
+        example_ids_fingerprint=joined.example_ids_fingerprint,
+        scorer=scorer,
+        command=command,
+    )
+    write_json(path / "summary.json", summary, summary_schema)
+    write_json(path / "manifest.json", manifest, "manifest")
+    (path / "summary.md").write_text(markdown(summary, manifest), encoding="utf-8")
+
+
 def run_eval(
     dataset: str | Path,
     completions: str | Path,
@@ -130,24 +168,19 @@ def run_eval(
                     passed += row["reward"] >= 1.0
                     n += 1
             summary = summarize(outcomes, passed, rewards_sum, n, joined.missing_ids(), scorer)
-            inputs = [
-                input_record("dataset", dataset, joined.dataset_records),
-                input_record("completions", completions, joined.rollout_records),
-            ]
-            manifest = build_manifest(
+            finish_scored_run(
+                staged.path,
                 kind="eval",
+                joined=joined,
+                inputs=[("dataset", dataset), ("completions", completions)],
                 args={"dataset": str(dataset), "completions": str(completions), "outdir": str(outdir), "scorer": scorer.name},
-                inputs=inputs,
                 sampling_config=sampling,
-                artifacts=ARTIFACTS,
-                dataset_fingerprint=inputs[0]["sha256"],
-                example_ids_fingerprint=joined.example_ids_fingerprint,
                 scorer=scorer,
+                summary=summary,
+                summary_schema="eval_summary",
+                markdown=summary_markdown,
                 command=command,
             )
-            write_json(staged.path / "summary.json", summary, "eval_summary")
-            write_json(staged.path / "manifest.json", manifest, "manifest")
-            (staged.path / "summary.md").write_text(summary_markdown(summary, manifest), encoding="utf-8")
     finally:
         joined.close()
     return RunOutcome(outdir=Path(outdir), summary=summary, replaced=staged.replaced)

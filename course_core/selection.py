@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from course_core.errors import UserError
-from course_core.eval import RunOutcome, result_row
+from course_core.eval import RunOutcome, finish_scored_run, result_row
 from course_core.examples import JoinedInputs, join_inputs
 from course_core.jsonl import dumps_line, iter_jsonl
-from course_core.manifest import build_manifest, input_record, load_sampling_config, write_json
+from course_core.manifest import load_sampling_config
 from course_core.rundir import staged_run
 from course_core.schemas import check_artifact
 from course_core.scoring import DEFAULT_SCORER, FORMAT_OK, get_scorer, score_strict
@@ -365,27 +365,22 @@ def run_selection(
                     fh.write(dumps_line(row))
                     tally.add(row)
             summary = tally.summary(chosen, scorer)
-            inputs = [
-                input_record("dataset", dataset, joined.dataset_records),
-                input_record("samples", samples, joined.rollout_records),
-            ]
-            manifest = build_manifest(
+            finish_scored_run(
+                staged.path,
                 kind="selection",
+                joined=joined,
+                inputs=[("dataset", dataset), ("samples", samples)],
                 args={
                     "dataset": str(dataset), "samples": str(samples), "n": n, "outdir": str(outdir),
                     "selector": chosen.name, "scorer": scorer.name, "allow_short": allow_short,
                 },
-                inputs=inputs,
                 sampling_config=sampling,
-                artifacts=ARTIFACTS,
-                dataset_fingerprint=inputs[0]["sha256"],
-                example_ids_fingerprint=joined.example_ids_fingerprint,
                 scorer=scorer,
+                summary=summary,
+                summary_schema="selection_summary",
+                markdown=summary_markdown,
                 command=command,
             )
-            write_json(staged.path / "summary.json", summary, "selection_summary")
-            write_json(staged.path / "manifest.json", manifest, "manifest")
-            (staged.path / "summary.md").write_text(summary_markdown(summary, manifest), encoding="utf-8")
     finally:
         joined.close()
     return RunOutcome(outdir=Path(outdir), summary=summary, replaced=staged.replaced)
