@@ -132,6 +132,10 @@ def _sub(graded: dict[str, Any], label: str) -> dict[str, Any]:
     return next(s for s in graded["report"]["submissions"] if s["submission"] == label)
 
 
+def _checks(sub: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for e in sub["exercises"] for s in e["stages"] for c in s["checks"]]
+
+
 def _feedback(sub: dict[str, Any]) -> str:
     return "\n".join(c["feedback"] for e in sub["exercises"] for s in e["stages"] for c in s["checks"])
 
@@ -181,3 +185,40 @@ def test_the_reports_on_disk_are_the_graders(graded: dict[str, Any]) -> None:
     on_disk = json.loads((graded["out"] / "report.json").read_text(encoding="utf-8"))
     assert on_disk["submissions"] == graded["report"]["submissions"]
     assert _sub(graded, "_base")["percent"] < 100
+
+
+SAME_UID_ATTACKS = ("fork_bomb", "os_exit_in_call", "exit_at_import", "memory_bomb")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the run above already used same-uid isolation")
+def test_without_root_the_limits_still_hold(tmp_path: Path) -> None:
+    """The grader run by an ordinary user (a student at home): same-uid workers, limits, token kill."""
+    import subprocess
+    import sys
+
+    from course_core.grading.exercise import Limits
+    from course_core.grading.sandbox import UidLease, _Preexec, isolation, pids_of_uid
+
+    subs = [_build(name, tmp_path) for name in ("_honest", "_base", *SAME_UID_ATTACKS)]
+    out = tmp_path / "report"
+    with UidLease() as lease:
+        for path in [tmp_path, *tmp_path.rglob("*")]:
+            os.lchown(path, lease.uid, lease.uid)
+        grader_limits = Limits(timeout_s=600, cpu_s=600, memory_mb=16384, max_processes=4096, max_file_mb=1024)
+        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "HOME": str(tmp_path), "NO_COLOR": "1"}
+        proc = subprocess.run(
+            [sys.executable, "-m", "course.grade", *("--exercises-root", "tests/fixtures", "--solutions", "tests/fixtures/solutions"),
+             "--submission", *map(str, subs), "--jobs", "2", "--out", str(out), "--json"],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+            preexec_fn=_Preexec(grader_limits, lease.uid, isolation().mode == "uid+read", 0),
+        )
+        time.sleep(0.2)
+        leftovers = pids_of_uid(lease.uid)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "runs as your own user" in proc.stderr
+    report = json.loads(proc.stdout)
+    scores = {s["submission"]: s["score"] for s in report["submissions"]}
+    honest = next(s for s in report["submissions"] if s["submission"] == "_honest")
+    assert scores["_honest"] == 100, [c for c in _checks(honest) if c["status"] != "passed"]
+    assert all(scores[a] <= scores["_base"] for a in SAME_UID_ATTACKS)
+    assert leftovers == []

@@ -239,11 +239,17 @@ class StudentProxy:
 _WORKERS: dict[str, Worker] = {}
 
 
+_CONFIG: dict[str, Any] = {}
+
+
 def grader_config() -> dict[str, Any] | None:
+    """The grader's settings for this session (read once), or None under plain pytest."""
     path = os.environ.get(CONFIG_ENV)
     if not path:
         return None
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    if path not in _CONFIG:
+        _CONFIG[path] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return _CONFIG[path]
 
 
 def stop_workers() -> None:

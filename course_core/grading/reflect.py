@@ -62,6 +62,8 @@ def parse(text: str) -> Reflection:
                 body.append(line)
             continue
         if fence is not None and m and m.group(1).startswith(fence) and not m.group(2):
+            if not in_answers and section is not None:
+                body.append(line)
             fence, in_answers = None, False
             continue
         if in_answers:

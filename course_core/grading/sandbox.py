@@ -59,6 +59,7 @@ KIT_ROOT = Path(__file__).resolve().parents[2]
 WORKER_RELPATH = Path("course_core") / "grading" / "worker.py"
 UID_BASE, UID_COUNT = 61000, 2000
 MAX_MESSAGE = 32 << 20  # largest JSON reply accepted, bytes
+STARVED_GRACE = 3.0  # a worker starved of CPU may wait up to this many timeouts
 ISOLATION_ENV = "RLF_SANDBOX_ISOLATION"
 KITLIB_ENV = "RLF_GRADER_KITLIB"
 
@@ -343,6 +344,16 @@ def _session_of(pid: int) -> int | None:
         return None
 
 
+def _cpu_of(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            data = fh.read()
+        fields = data[data.rindex(b")") + 2 :].split()
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def kill_tagged(token: str, session: int, rounds: int = 50) -> None:
     """Same-uid fallback: stop, then kill, every process of our session or carrying our env token."""
     me = os.getpid()
@@ -393,9 +404,18 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def _current_process_count() -> int:
-    uid = os.getuid()
-    return len(pids_of_uid(uid))
+def _current_task_count() -> int:
+    """Tasks (threads included: what RLIMIT_NPROC counts) of the current user, from /proc."""
+    uid, total = str(os.getuid()), 0
+    for pid in _proc_pids():
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        except OSError:
+            continue
+        if fields.get("Uid", "").split()[:1] == [uid]:
+            total += int(fields.get("Threads", "1").strip() or 1)
+    return total
 
 
 class _Preexec:
@@ -523,7 +543,7 @@ class Sandbox:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         self._stderr = tempfile.TemporaryFile()
-        nproc_base = 0 if uid else _current_process_count()
+        nproc_base = 0 if uid else _current_task_count()
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-B", str(lib / WORKER_RELPATH), str(req_r), str(rep_w)],
@@ -617,13 +637,26 @@ class Sandbox:
             data = data[n:]
 
     def recv(self, timeout: float) -> dict[str, Any]:
-        """The next message, strictly parsed (no NaN/Infinity, an object); raises on timeout, death or excess."""
-        deadline = time.monotonic() + timeout
+        """The next message, strictly parsed (no NaN/Infinity, an object); raises on timeout, death or excess.
+
+        A worker that got less than half a CPU while waiting (the machine is busy, e.g. with
+        another submission's fork bomb) is given extra wall time, up to STARVED_GRACE × timeout,
+        so one submission's load does not cost another its points.
+        """
+        start = time.monotonic()
+        deadline = start + timeout
+        cpu_start = self.tree_cpu_seconds()
         while b"\n" not in self._buf:
             if self.proc is None or self._rfd < 0:
                 raise WorkerDied(None)
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
+                used = self.tree_cpu_seconds() - cpu_start
+                limit = start + STARVED_GRACE * timeout
+                if used < 0.5 * (now - start) and now < limit:
+                    deadline = min(limit, now + (now - start) - used)
+                    continue
                 raise WorkerTimeout()
             readable, _, _ = select.select([self._rfd], [], [], min(remaining, 0.2))
             if readable:
@@ -639,6 +672,20 @@ class Sandbox:
                     raise WorkerDied(self.proc.returncode, self.stderr_tail())
         line, _, self._buf = self._buf.partition(b"\n")
         return parse_message(line)
+
+    def tree_cpu_seconds(self) -> float:
+        """CPU time (user + system, reaped children included) used so far by every process of this sandbox.
+
+        A busy tree (a fork bomb) is not "starved", however little its main process got.
+        """
+        if self.proc is None:
+            return 0.0
+        if self._lease is not None:
+            pids = set(pids_of_uid(self._lease.uid))
+        else:
+            tag = f"RLF_SANDBOX_TOKEN={self.token}".encode()
+            pids = {p for p in _proc_pids() if _session_of(p) == self.proc.pid or _environ_has(p, tag)}
+        return sum(_cpu_of(pid) for pid in pids | {self.proc.pid})
 
     def _drain(self) -> None:
         while True:

@@ -1,0 +1,96 @@
+"""python -m course.grade, as students and staff type it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO, run_cli
+
+TOY_ARGS = ("--exercises-root", "tests/fixtures", "--solutions", "tests/fixtures/solutions")
+HONEST = REPO / "tests" / "adversarial" / "_honest"
+
+
+def _stages(report: dict[str, Any], index: int = 0) -> dict[str, dict[str, Any]]:
+    return {s["stage"]: s for s in report["submissions"][index]["exercises"][0]["stages"]}
+
+
+@pytest.fixture(scope="module")
+def working_copy(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("wc") / "report"
+    proc = run_cli("course.grade", *TOY_ARGS, "--out", str(out))
+    return {"proc": proc, "out": out, "report": json.loads((out / "report.json").read_text(encoding="utf-8"))}
+
+
+def test_untouched_stubs_score_zero_on_build_and_repair(working_copy: dict[str, Any]) -> None:
+    assert working_copy["proc"].returncode == 0, working_copy["proc"].stderr
+    report = working_copy["report"]
+    assert (report["mode"], report["hidden_tests"]) == ("student", True)
+    stages = _stages(report)
+    assert stages["build"]["score"] == 0 and stages["build"]["max_score"] == 40
+    assert stages["repair"]["score"] == 0 and stages["repair"]["max_score"] == 30
+
+
+def test_feedback_is_actionable_with_a_command_to_reproduce(working_copy: dict[str, Any]) -> None:
+    checks = {c["id"]: c for c in _stages(working_copy["report"])["build"]["checks"]}
+    add = checks["ex_toy.build.test_build.test_add"]
+    assert add["feedback"] == "not implemented yet: add: return a + b"
+    assert add["command"] == "python -m pytest tests/fixtures/ex_toy/tests/test_build.py::test_add"
+    hidden = checks["ex_toy.build.test_build_hidden.test_add_negative"]
+    assert (hidden["visibility"], hidden["command"], hidden["feedback"]) == ("hidden", None, "not implemented yet")
+    assert "clip above" in working_copy["proc"].stdout
+    for name in ("report.json", "report.md", "junit.xml", "results.json"):
+        assert (working_copy["out"] / name).is_file()
+
+
+def test_the_answer_key_is_pending_without_solutions(tmp_path: Path) -> None:
+    sub = tmp_path / "sub"
+    shutil.copytree(HONEST, sub)
+    proc = run_cli("course.grade", "--exercises-root", "tests/fixtures", "--submission", str(sub), "--out", str(tmp_path / "r"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    stages = _stages(report)
+    assert (report["mode"], report["hidden_tests"]) == ("staff", False)
+    secret = next(c for c in stages["reflect"]["checks"] if c["id"] == "ex_toy.reflect.secret")
+    assert secret["status"] == "pending_key" and secret["points"] == 0
+    assert stages["reflect"]["score"] == stages["reflect"]["max_score"] == 20
+    lock = [c for c in stages["repair"]["checks"] if ".lock." in c["id"]]
+    assert [c["id"].rsplit(".", 2)[1:] for c in lock] == [["wheat", "your_module"], ["chaff", "mean_empty_zero"]]
+    assert report["submissions"][0]["percent"] == 100
+    assert report["prose"] == [{"submission": "sub", "exercise": "ex_toy", "key": "why", "words": 10,
+                                "text": "Because the note says so, and I checked it twice."}]
+
+
+def test_fail_under_turns_a_low_score_into_exit_1(tmp_path: Path) -> None:
+    proc = run_cli("course.grade", *TOY_ARGS, "--out", str(tmp_path / "r"), "--fail-under", "50")
+    assert proc.returncode == 1
+    assert "below --fail-under 50%: working copy 0.0%" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--submission", "no/such/folder"), "no/such/folder: submission path does not exist"),
+        (("--exercise", "ex_tyo"), "unknown exercise id 'ex_tyo'\n  hint: did you mean 'ex_toy'?"),
+        (("--jobs", "0"), "--jobs must be at least 1"),
+        (("--solutions", "nowhere"), "nowhere: --solutions folder does not exist"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_clear_message(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    proc = run_cli("course.grade", *TOY_ARGS, "--out", str(tmp_path / "r"), *args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.skipif(not (REPO / "solutions" / "a1_locked_room").is_dir(), reason="pilot exercise not present")
+def test_the_pilot_exercise_grades_untouched_stubs_to_zero(tmp_path: Path) -> None:
+    proc = run_cli("course.grade", "--exercise", "a1_locked_room", "--out", str(tmp_path / "r"), "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    stages = _stages(json.loads(proc.stdout))
+    assert stages["build"]["score"] == 0 and stages["repair"]["score"] == 0

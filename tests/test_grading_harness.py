@@ -1,0 +1,123 @@
+"""The student fixture's grader mode (a JSON proxy to a sandboxed worker) and its feedback."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from course_core.grading.harness import StudentError, StudentProxy, Worker, WorkerFailure, load_module, student_error
+from course_core.grading.testrun import explain
+
+LIMITS = {"timeout_s": 2, "cpu_s": 5, "memory_mb": 512, "max_processes": 16, "max_file_mb": 1}
+
+
+def _worker(tmp_path: Path, source: str) -> Worker:
+    path = tmp_path / "toy.py"
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return Worker({"module": "toy", "module_path": str(path), "limits": LIMITS})
+
+
+def test_student_errors_are_also_the_builtin_exception() -> None:
+    err = student_error("ValueError", "no", "toy.py:3 in f")
+    assert isinstance(err, ValueError) and isinstance(err, StudentError)
+    assert str(err) == "ValueError: no (at toy.py:3 in f)"
+    custom = student_error("MyOwnError", "x")
+    assert type(custom) is StudentError
+    assert not issubclass(WorkerFailure, Exception)  # pytest.raises(Exception) cannot swallow it
+
+
+def test_the_proxy_returns_plain_json_values(tmp_path: Path) -> None:
+    worker = _worker(tmp_path, "def pair(a, b=0):\n    return (a, {'b': b})\n")
+    try:
+        student = StudentProxy(worker)
+        assert student.pair(1, b=2) == [1, {"b": 2}]  # tuples come back as lists
+        with pytest.raises(AttributeError):
+            student.pair = None
+    finally:
+        worker.stop()
+
+
+def test_exceptions_failures_and_restarts(tmp_path: Path) -> None:
+    worker = _worker(
+        tmp_path,
+        """
+        import sys
+        calls = []
+        def f(x):
+            calls.append(x)
+            if x == "value":
+                raise ValueError("bad x")
+            if x == "loop":
+                while True:
+                    pass
+            if x == "exit":
+                sys.exit(3)
+            return len(calls)
+        """,
+    )
+    student = StudentProxy(worker)
+    try:
+        assert student.f("a") == 1
+        with pytest.raises(ValueError, match="bad x"):
+            student.f("value")
+        with pytest.raises(WorkerFailure, match="did not return within 2 s"):
+            student.f("loop")
+        assert student.f("b") == 1  # a fresh worker: module state starts over
+        with pytest.raises(WorkerFailure, match=r"called sys.exit\(3\)"):
+            student.f("exit")
+        with pytest.raises(WorkerFailure, match="has no function nope"):
+            student.nope()
+    finally:
+        worker.stop()
+
+
+def test_an_import_failure_is_remembered(tmp_path: Path) -> None:
+    worker = _worker(tmp_path, "def f(:\n")
+    student = StudentProxy(worker)
+    for _ in range(2):
+        with pytest.raises(WorkerFailure, match="could not be imported: SyntaxError"):
+            student.f()
+    assert worker.sandbox is None
+
+
+def test_plain_mode_imports_the_real_module(tmp_path: Path) -> None:
+    path = tmp_path / "toy_plain.py"
+    path.write_text("def f():\n    return 42\n", encoding="utf-8")
+    mod = load_module("toy_plain", path)
+    assert mod.f() == 42 and load_module("toy_plain", path) is mod
+
+
+class _Info:
+    def __init__(self, exc: BaseException) -> None:
+        self.value = exc
+
+    def exconly(self) -> str:
+        return f"{type(self.value).__name__}: {self.value}"
+
+
+@pytest.mark.parametrize(
+    ("exc", "visible", "hidden"),
+    [
+        (WorkerFailure("your code did not return within 3 s", "toy.f(123)"),
+         "your code did not return within 3 s (call toy.f(123))", "your code did not return within 3 s"),
+        (student_error("NotImplementedError", "f: do it"), "not implemented yet: f: do it", "not implemented yet"),
+        (student_error("KeyError", "'secret 123'", "toy.py:4 in f"),
+         "your code raised KeyError: 'secret 123' (at toy.py:4 in f)", "your code raised KeyError (at toy.py:4 in f)"),
+        (AssertionError("assert 3 == 123"), "assert 3 == 123", "the result differs from what this hidden test expects"),
+        (AssertionError("clip(5, 0, 3) should be 3\nassert 5 == 3"),
+         "clip(5, 0, 3) should be 3\nassert 5 == 3", "clip(5, 0, 3) should be 3"),
+        (TypeError("unhashable 123"), "TypeError: unhashable 123",
+         "this hidden test stopped with TypeError (check the shape and types of what your code returns)"),
+    ],
+)
+def test_feedback_is_short_and_hidden_tests_reveal_no_inputs(exc: BaseException, visible: str, hidden: str) -> None:
+    assert explain(_Info(exc), hidden=False) == visible
+    assert explain(_Info(exc), hidden=True) == hidden
+
+
+def test_the_kit_conftest_is_the_two_line_contract() -> None:
+    text = (REPO / "tests" / "fixtures" / "ex_toy" / "tests" / "conftest.py").read_text(encoding="utf-8")
+    assert "student_fixture(\"toy\")" in text

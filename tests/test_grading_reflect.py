@@ -1,0 +1,110 @@
+"""REFLECT.md: parsing answers and prose, and checking each answer against the evidence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO
+from course_core.grading.exercise import load_exercise
+from course_core.grading.reflect import check_field, count_words, load, parse
+from course_core.grading.staging import stage
+
+TOY = load_exercise(REPO / "tests" / "fixtures" / "ex_toy")
+KEY = REPO / "tests" / "fixtures" / "solutions" / "ex_toy" / "answers.toml"
+
+TEXT = """\
+# Reflect
+
+```answers
+answer: `42`
+colour: "Blue"
+empty:
+- secret: swordfish
+```
+
+## why
+It is what the note says, twice over.
+
+```text
+## not a heading, inside a code block
+```
+
+## second
+Short.
+"""
+
+
+def test_answers_and_prose_are_parsed() -> None:
+    r = parse(TEXT)
+    assert r.answers == {"answer": "42", "colour": "Blue", "empty": "", "secret": "swordfish"}
+    assert set(r.prose) == {"Reflect", "why", "second"}
+    assert r.prose["why"].startswith("It is what the note says")
+    assert "not a heading" in r.prose["why"]
+    assert count_words(r.prose["why"]) == 16  # the code block is part of the prose
+    assert count_words("don't stop — well-known, ok") == 4
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_parsing_is_total(text: str) -> None:
+    parse(text)
+
+
+def _staged(tmp_path: Path, reflect: bytes, note: dict | None = None):
+    sub = tmp_path / "sub"
+    (sub / "evidence").mkdir(parents=True)
+    (sub / "REFLECT.md").write_bytes(reflect)
+    (sub / "evidence" / "note.json").write_text(json.dumps(note or {"answer": 42}), encoding="utf-8")
+    return stage(sub, TOY, tmp_path / "staged")
+
+
+def _fields() -> dict[str, dict]:
+    return {f["key"]: f for f in TOY.stages["reflect"].fields}
+
+
+def test_each_field_against_evidence_literal_and_key(tmp_path: Path) -> None:
+    st_ = _staged(tmp_path, TEXT.encode())
+    r = load(st_)
+    f = _fields()
+    assert check_field(st_, r, f["answer"], KEY).status == "passed"
+    assert check_field(st_, r, f["colour"], KEY).status == "passed"  # case-insensitive literal
+    assert check_field(st_, r, f["secret"], KEY).status == "passed"
+    pending = check_field(st_, r, f["secret"], None)
+    assert pending.status == "pending_key" and "not counted" in pending.feedback
+
+
+def test_wrong_answers_say_where_to_look_without_giving_secrets(tmp_path: Path) -> None:
+    st_ = _staged(tmp_path, b"```answers\nanswer: 41\ncolour: red\nsecret: guess\n```\n")
+    r = load(st_)
+    f = _fields()
+    wrong = check_field(st_, r, f["answer"], KEY)
+    assert wrong.status == "failed" and "evidence/note.json at /answer" in wrong.feedback
+    assert "blue" not in check_field(st_, r, f["colour"], KEY).feedback.lower()
+    assert "swordfish" not in check_field(st_, r, f["secret"], KEY).feedback
+
+
+def test_missing_and_empty_answers(tmp_path: Path) -> None:
+    st_ = _staged(tmp_path, b"```answers\nanswer:\n```\n")
+    r = load(st_)
+    assert "has no value" in check_field(st_, r, _fields()["answer"], KEY).feedback
+    assert "is missing from" in check_field(st_, r, _fields()["colour"], KEY).feedback
+
+
+def test_a_non_utf8_reflection_is_feedback_not_a_crash(tmp_path: Path) -> None:
+    st_ = _staged(tmp_path, b"```answers\nanswer: 42\ncolour: bl\xfce\n```\n")
+    r = load(st_)
+    assert r.problem == "REFLECT.md is not valid UTF-8 (byte 32); save it as UTF-8"
+    assert check_field(st_, r, _fields()["answer"], KEY).feedback == r.problem
+
+
+def test_numbers_match_within_tolerance(tmp_path: Path) -> None:
+    st_ = _staged(tmp_path, b"```answers\nanswer: 0.5417\n```\n", {"answer": 0.5416666})
+    spec = {"key": "answer", "points": 1, "kind": "equals_json",
+            "equals_json": {"file": "evidence/note.json", "pointer": "/answer", "tolerance": 0.001}}
+    assert check_field(st_, load(st_), spec, None).status == "passed"
+    spec["equals_json"]["tolerance"] = 0.00001
+    assert check_field(st_, load(st_), spec, None).status == "failed"
