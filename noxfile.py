@@ -75,17 +75,26 @@ def release(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def gradescope(session: nox.Session) -> None:
-    """Build dist/autograder.zip (`-- PATH` elsewhere): the full kit, solutions included, for Gradescope."""
+    """Build dist/autograder.zip for Gradescope: the full kit, solutions included.
+
+    `-- --exercise ID` (repeatable) grades only those exercises (one assignment per exercise);
+    `-- PATH` writes the archive elsewhere.
+    """
+    import argparse
     from pathlib import Path
 
+    cli = argparse.ArgumentParser(prog="nox -s gradescope --")
+    cli.add_argument("--exercise", action="append", default=[], metavar="ID")
+    cli.add_argument("dest", nargs="?", default="dist/autograder.zip")
+    args = cli.parse_args(session.posargs)
     build_autograder_zip = _kit("course_core.gradescope").build_autograder_zip
-    dest = Path(session.posargs[0] if session.posargs else "dist/autograder.zip")
     try:
-        bundle = build_autograder_zip(Path.cwd(), dest)
+        bundle = build_autograder_zip(Path.cwd(), Path(args.dest), args.exercise)
     except _kit("course_core.errors").UserError as exc:
         session.error(str(exc))
     size = bundle.path.stat().st_size
     session.log(f"wrote {bundle.path} ({bundle.files} kit files from {bundle.source}, {size / 1e6:.1f} MB)")
+    session.log(f"grades: {', '.join(bundle.exercises)}")
     session.log("upload it as the autograder of a Gradescope programming assignment")
 
 

@@ -26,6 +26,7 @@ from course_core.kitfiles import kit_files
 TEMPLATES = "templates/gradescope"
 SCRIPTS = ("setup.sh", "run_autograder")
 REQUIREMENTS = "requirements-autograder.txt"
+GRADE_ARGS = "grade-args"  # extra course.grade arguments, one per line, read by run_autograder
 BUNDLE_EXCLUDE = (".github/**",)  # nothing secret is left out: this bundle never reaches students
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 IGNORED_TOP_LEVEL = ("__MACOSX", ".git")
@@ -38,6 +39,7 @@ class Bundle:
     path: Path
     files: int
     source: str
+    exercises: list[str]
 
 
 def _load_toml(path: Path) -> dict:
@@ -62,9 +64,18 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool) -> 
     archive.writestr(info, data)
 
 
-def build_autograder_zip(root: Path, dest: Path) -> Bundle:
-    """Write the Gradescope autograder archive for the kit at ``root`` to ``dest`` (atomically)."""
+def build_autograder_zip(root: Path, dest: Path, exercises: Sequence[str] = ()) -> Bundle:
+    """Write the Gradescope autograder archive for the kit at ``root`` to ``dest`` (atomically).
+
+    ``exercises`` limits grading to those ids (one Gradescope assignment per exercise); empty: all.
+    """
     root, dest = Path(root).resolve(), Path(dest).resolve()
+    known = sorted(p.parent.name for p in (root / "exercises").glob("*/exercise.toml"))
+    unknown = [ex for ex in exercises if ex not in known]
+    if unknown:
+        raise UserError(
+            f"no exercise named {', '.join(unknown)}", field="--exercise", hint=f"exercises here: {', '.join(known) or 'none'}"
+        )
     solutions = root / "solutions"
     if not solutions.is_dir() or not any(solutions.iterdir()):
         raise UserError(
@@ -96,8 +107,10 @@ def build_autograder_zip(root: Path, dest: Path) -> Bundle:
             for script in SCRIPTS:
                 _add(archive, script, (root / TEMPLATES / script).read_bytes(), executable=True)
             _add(archive, REQUIREMENTS, requirements.encode(), executable=False)
+            grade_args = "".join(f"--exercise\n{ex}\n" for ex in exercises)
+            _add(archive, GRADE_ARGS, grade_args.encode(), executable=False)
             for rel in files:
-                if rel in SCRIPTS or rel == REQUIREMENTS:
+                if rel in (*SCRIPTS, REQUIREMENTS, GRADE_ARGS):
                     continue  # the root entries above win
                 full = root / rel
                 _add(archive, rel, full.read_bytes(), executable=os.access(full, os.X_OK))
@@ -106,7 +119,7 @@ def build_autograder_zip(root: Path, dest: Path) -> Bundle:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return Bundle(path=dest, files=len(files), source=source)
+    return Bundle(path=dest, files=len(files), source=source, exercises=list(exercises) or known)
 
 
 def _submission_base(src: Path, exercise_ids: set[str]) -> tuple[Path, bool]:
