@@ -1,0 +1,130 @@
+"""How long grading takes: one full-marks submission, then N copies of it with --jobs J.
+
+    python benchmarks/grade_timing.py [--copies 20] [--jobs 2]
+
+A full-marks submission is built the way a diligent student would end up: every exercise
+folder with the reference solution, the reference regression tests, evidence made by the
+README's commands, and REFLECT.md answered from that evidence (answer keys from solutions/).
+It must score 100%; the script says so, then prints wall times. Needs solutions/ (staff copy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+KIT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(KIT))
+
+from course_core.grading.exercise import discover, tomllib  # noqa: E402
+from course_core.grading.evidence import json_pointer, manifest_differences  # noqa: E402
+from course_core.grading.staging import stage  # noqa: E402
+
+
+def _run(*argv: str) -> None:
+    env = dict(os.environ, PYTHONPATH=str(KIT))
+    subprocess.run([sys.executable, *argv], cwd=KIT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def _evidence(ex_id: str, folder: Path) -> None:
+    ev = folder / "evidence"
+    if ex_id == "a1_locked_room":
+        data = (KIT / "data/datasets/math_dev.jsonl").read_text(encoding="utf-8")
+        (ev / "math_dev_modified.jsonl").write_text(data.replace('"expected_answer": 1655,', '"expected_answer": 1654,', 1), encoding="utf-8")
+        common = ["--completions", "data/rollouts/frozen_rollouts_dev.jsonl"]
+        _run("-m", "course.eval", "--dataset", "data/datasets/math_dev.jsonl", *common, "--outdir", str(ev / "clean"))
+        _run("-m", "course.eval", "--dataset", str(ev / "math_dev_modified.jsonl"), *common, "--outdir", str(ev / "modified"))
+    elif ex_id == "b1_selection":
+        script = str(folder / "run_selection.py")
+        for i in (1, 2, 3):
+            _run(script, "--sabotage", "--n", "4", "--outdir", str(ev / f"random_{i}"))
+        for i in (1, 2):
+            _run(script, "--n", "4", "--outdir", str(ev / f"deterministic_{i}"))
+    else:
+        raise SystemExit(f"no recipe for {ex_id}'s evidence in this script yet")
+
+
+def _answer(ex, folder: Path, spec: dict, key_file: Path) -> str:
+    staged = stage(folder, ex, Path(tempfile.mkdtemp()) / ex.id)
+    kind = spec["kind"]
+    if kind == "equals_json":
+        src = spec["equals_json"]
+        return str(json_pointer(json.loads((folder / src["file"]).read_text(encoding="utf-8")), src["pointer"]))
+    if kind == "equals_manifest_diff":
+        return sorted(manifest_differences(staged, spec["equals_manifest_diff"]))[0]
+    if kind == "equals_sha256":
+        import hashlib
+
+        return hashlib.sha256((folder / spec["equals_sha256"]["file"]).read_bytes()).hexdigest()
+    if kind == "one_of":
+        return str(spec["one_of"][0])
+    value = tomllib.loads(key_file.read_text(encoding="utf-8"))[spec["key"]]
+    return str(value["one_of"][0] if isinstance(value, dict) and "one_of" in value else value.get("value") if isinstance(value, dict) else value)
+
+
+def build_full(dest: Path) -> Path:
+    for ex in discover(KIT / "exercises"):
+        sol = KIT / "solutions" / ex.id
+        folder = dest / "exercises" / ex.id
+        shutil.copytree(ex.folder, folder)
+        shutil.copyfile(sol / ex.module_file, folder / ex.module_file)
+        repair = ex.stages.get("repair")
+        if repair and repair.student_tests and (sol / "reference_regression_test.py").is_file():
+            shutil.copyfile(sol / "reference_regression_test.py", folder / repair.student_tests)
+        _evidence(ex.id, folder)
+        reflect = ex.stages.get("reflect")
+        if reflect:
+            lines = ["```answers", *(f"{f['key']}: {_answer(ex, folder, f, sol / 'answers.toml')}" for f in reflect.fields), "```", ""]
+            for p in reflect.prose:
+                lines += [f"## {p['key']}", " ".join(["measurement"] * (p["min_words"] + 5)), ""]
+            (folder / "REFLECT.md").write_text("\n".join(lines), encoding="utf-8")
+    return dest
+
+
+def grade(subs: list[Path], jobs: int, out: Path) -> tuple[float, dict]:
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "course.grade", "--submission", *map(str, subs), "--jobs", str(jobs), "--out", str(out), "--json"],
+        cwd=KIT, env=dict(os.environ, PYTHONPATH=str(KIT), NO_COLOR="1"), capture_output=True, text=True,
+    )
+    elapsed = time.monotonic() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"course.grade exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    return elapsed, json.loads(proc.stdout)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--copies", type=int, default=20)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="grade-timing-") as tmp:
+        root = Path(tmp)
+        full = build_full(root / "full")
+        one, report = grade([full], 1, root / "r1")
+        sub = report["submissions"][0]
+        print(f"one full submission ({len(sub['exercises'])} exercises): {sub['percent']:.1f}% in {one:.1f} s")
+        if sub["percent"] < 100:
+            for e in sub["exercises"]:
+                for s in e["stages"]:
+                    for c in s["checks"]:
+                        if c["status"] not in ("passed", "pending_key"):
+                            print(f"  not full marks: {c['id']}: {c['feedback'].splitlines()[0] if c['feedback'] else c['status']}")
+        copies = []
+        for i in range(args.copies):
+            copies.append(root / f"student_{i:02d}")
+            shutil.copytree(full, copies[-1], symlinks=True)
+        many, report = grade(copies, args.jobs, root / "rn")
+        percents = sorted({s["percent"] for s in report["submissions"]})
+        print(f"{args.copies} submissions with --jobs {args.jobs}: {many:.1f} s ({many / args.copies:.2f} s each; percents {percents})")
+
+
+if __name__ == "__main__":
+    main()
