@@ -285,3 +285,29 @@ def test_terminal_table_fits_80_columns_and_shows_feedback() -> None:
     assert "reproduce: pytest exercises/a1_locked_room/tests/test_build.py::test_compare" in text
     assert "1 check(s) await the answer key" in text
     assert "    line 11\n    … (8 more lines in report.md)" in text and "line 12" not in text
+
+
+def test_many_checks_with_one_feedback_share_one_entry_and_one_command() -> None:
+    report = make_report(1)
+    ex = "b1_best_of_n"
+    checks = [
+        _check(ex, "build", f"test_sel.test_{i}", 0, 1, "failed", feedback="not implemented yet: pick is a stub",
+               command=f"python -m pytest 'exercises/b1/tests/test_sel.py::test_{i}[a b]'")
+        for i in range(4)
+    ]
+    report["submissions"][0]["exercises"][1] = _exercise(ex, "Best of N", "B", [_stage("build", 10, checks)])
+    sub = report["submissions"][0]
+    sub["score"] = sum(e["score"] for e in sub["exercises"])
+    sub["max_score"] = sum(e["max_score"] for e in sub["exercises"])
+    sub["percent"] = 100 * sub["score"] / sub["max_score"]
+    validate_report(report)
+    md = render_markdown(report)
+    assert md.count("not implemented yet: pick is a stub") == 1
+    assert "**4 checks** with the same feedback (test_sel.test_0; test_sel.test_1; test_sel.test_2; test_sel.test_3) — failed, 0/4 pts" in md
+    assert "reproduce: `python -m pytest exercises/b1/tests/test_sel.py`" in md
+    con = Console(width=80, record=True, color_system=None, file=io.StringIO())
+    render_table(con, report)
+    text = con.export_text()
+    assert "✗ 4 checks (test_sel.test_0, test_sel.test_1 and 2 more)  0/4 failed" in text
+    assert text.count("not implemented yet: pick is a stub") == 1
+    assert "reproduce: python -m pytest exercises/b1/tests/test_sel.py" in text

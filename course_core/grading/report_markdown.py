@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from course_core.grading.report_model import FAILING, PENDING, STAGES, fmt, fraction, iter_checks, stage_map
+from course_core.grading.report_model import (
+    COLLAPSE_AT,
+    FAILING,
+    PENDING,
+    STAGES,
+    fmt,
+    fraction,
+    iter_checks,
+    shared_command,
+    stage_map,
+)
 
 
 def _cell(text: str) -> str:
@@ -38,15 +48,34 @@ def _score_table(submission: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _check_lines(check: dict[str, Any]) -> list[str]:
-    hidden = " · hidden test" if check["visibility"] == "hidden" else ""
-    status = check["status"].replace("_", " ")
-    lines = [f"- **{_cell(check['name'])}** — {status}, {fmt(check['points'])}/{fmt(check['max_points'])} pts{hidden}"]
-    if check["feedback"].strip():
-        lines += ["", *("  " + line for line in _fenced(check["feedback"], "text"))]
-    if check["command"]:
-        lines += ["", f"  reproduce: `{check['command'].replace('`', '')}`"]
+def _entry(title: str, checks: list[dict[str, Any]]) -> list[str]:
+    """One list item: the check (or several sharing one feedback), its feedback, how to rerun it."""
+    first = checks[0]
+    hidden = " · hidden test" if all(c["visibility"] == "hidden" for c in checks) else ""
+    status = first["status"].replace("_", " ") if len({c["status"] for c in checks}) == 1 else "failed"
+    points = f"{fmt(sum(c['points'] for c in checks))}/{fmt(sum(c['max_points'] for c in checks))}"
+    lines = [f"- {title} — {status}, {points} pts{hidden}"]
+    if first["feedback"].strip():
+        lines += ["", *("  " + line for line in _fenced(first["feedback"], "text"))]
+    command = shared_command(checks)
+    if command:
+        lines += ["", f"  reproduce: `{command.replace('`', '')}`"]
     return lines + [""]
+
+
+def _stage_entries(checks: list[dict[str, Any]]) -> list[str]:
+    by_feedback: dict[str, list[dict[str, Any]]] = {}
+    for check in checks:
+        by_feedback.setdefault(check["feedback"].strip(), []).append(check)
+    lines: list[str] = []
+    for same in by_feedback.values():
+        if len(same) < COLLAPSE_AT:
+            for check in same:
+                lines += _entry(f"**{_cell(check['name'])}**", [check])
+        else:
+            names = "; ".join(_cell(c["name"]) for c in same)
+            lines += _entry(f"**{len(same)} checks** with the same feedback ({names})", same)
+    return lines
 
 
 def _failing_section(submission: dict[str, Any]) -> list[str]:
@@ -62,9 +91,7 @@ def _failing_section(submission: dict[str, Any]) -> list[str]:
     else:
         lines = ["", "### What to fix"]
         for (ex_id, stage), checks in groups.items():
-            lines += ["", f"#### `{ex_id}` · {stage}", ""]
-            for check in checks:
-                lines += _check_lines(check)
+            lines += ["", f"#### `{ex_id}` · {stage}", "", *_stage_entries(checks)]
             lines.pop()
     if pending:
         lines += ["", "Awaiting the answer key (not counted either way): " + "; ".join(pending) + "."]

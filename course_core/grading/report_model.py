@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ STAGES = ("build", "sabotage", "reflect", "repair")
 FAILING = ("failed", "error", "not_run")  # statuses that cost points
 PENDING = "pending_key"  # answer key absent: shown, never counted either way
 TOLERANCE = 1e-6
+COLLAPSE_AT = 3  # this many failing checks of one stage with the same feedback are shown as one entry
 
 
 def fmt(points: float) -> str:
@@ -70,3 +72,19 @@ def check_arithmetic(report: dict[str, Any]) -> None:
                 scored(f"{label}/{exercise['id']}.{stage['stage']}", stage["score"], stage["max_score"])
                 for check in stage["checks"]:
                     scored(f"{label}/{check['id']}", check["points"], check["max_points"])
+
+
+def shared_command(checks: list[dict[str, Any]]) -> str | None:
+    """One command that reruns all ``checks``: their common test file when they share one."""
+    commands = [c["command"] for c in checks]
+    if len(commands) == 1 or None in commands:
+        return commands[0]
+    try:
+        argvs = [shlex.split(command) for command in commands]
+    except ValueError:
+        return commands[0]
+    heads = {tuple(argv[:-1]) for argv in argvs}
+    files = {argv[-1].split("::", 1)[0] for argv in argvs if argv}
+    if len(heads) == 1 and len(files) == 1:
+        return shlex.join([*heads.pop(), files.pop()])
+    return commands[0]

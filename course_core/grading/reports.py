@@ -17,7 +17,18 @@ from typing import Any
 
 from course_core.grading.report_exports import gradebook_csv, gradescope_results, junit_xml
 from course_core.grading.report_markdown import render_markdown
-from course_core.grading.report_model import FAILING, PENDING, STAGES, check_arithmetic, fmt, fraction, iter_checks, stage_map
+from course_core.grading.report_model import (
+    COLLAPSE_AT,
+    FAILING,
+    PENDING,
+    STAGES,
+    check_arithmetic,
+    fmt,
+    fraction,
+    iter_checks,
+    shared_command,
+    stage_map,
+)
 from course_core.schemas import check_artifact
 
 __all__ = ["gradescope_results", "render_markdown", "render_table", "validate_report", "write_reports"]
@@ -110,9 +121,48 @@ def _cell_style(scored: dict[str, Any]) -> str:
     return "red" if scored["score"] <= 0 else "yellow"
 
 
+def _render_check(con: Any, name: str, points: str, checks: list[dict[str, Any]]) -> None:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    def indented(text: Text, by: int) -> None:
+        con.print(Padding(text, (0, 0, 0, by), expand=False))
+
+    first = checks[0]
+    hidden = ", hidden" if all(c["visibility"] == "hidden" for c in checks) else ""
+    status = first["status"].replace("_", " ") if len({c["status"] for c in checks}) == 1 else "failed"
+    indented(Text.assemble(("✗ ", "red"), name, (f"  {points} {status}{hidden}", "dim")), 2)
+    lines = first["feedback"].strip().splitlines()
+    if len(lines) > FEEDBACK_LINES:
+        lines = [*lines[:FEEDBACK_LINES], f"… ({len(lines) - FEEDBACK_LINES} more lines in report.md)"]
+    for line in lines:
+        indented(Text(line), 4)
+    command = shared_command(checks)
+    if command:
+        indented(Text("reproduce: " + command, style="cyan"), 4)
+
+
+def _render_failing(con: Any, failing: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]) -> None:
+    """Failing checks under an exercise · stage heading; many with the same feedback share one entry."""
+    from rich.text import Text
+
+    groups: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
+    for exercise, stage, check in failing:
+        groups.setdefault((exercise["id"], stage["stage"]), {}).setdefault(check["feedback"].strip(), []).append(check)
+    for (ex_id, stage_name), by_feedback in groups.items():
+        con.print(Text(f"{ex_id} · {stage_name}", style="bold"))
+        for checks in by_feedback.values():
+            if len(checks) < COLLAPSE_AT:
+                for check in checks:
+                    _render_check(con, check["name"], f"{fmt(check['points'])}/{fmt(check['max_points'])}", [check])
+                continue
+            names = ", ".join(c["name"] for c in checks[:2]) + f" and {len(checks) - 2} more"
+            points = f"{fmt(sum(c['points'] for c in checks))}/{fmt(sum(c['max_points'] for c in checks))}"
+            _render_check(con, f"{len(checks)} checks ({names})", points, checks)
+
+
 def render_table(con: Any, report: dict[str, Any]) -> None:
     """Per submission: a table exercise × stage with scores, then each failing check and its feedback."""
-    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
@@ -134,29 +184,7 @@ def render_table(con: Any, report: dict[str, Any]) -> None:
         con.print(table)
         failing = [(e, s, c) for e, s, c in iter_checks(sub) if c["status"] in FAILING]
         pending = [c for _, _, c in iter_checks(sub) if c["status"] == PENDING]
-        group = None
-        for exercise, stage, check in failing:
-            if group != (exercise["id"], stage["stage"]):
-                group = (exercise["id"], stage["stage"])
-                con.print(Text(f"{exercise['id']} · {stage['stage']}", style="bold"))
-            hidden = ", hidden" if check["visibility"] == "hidden" else ""
-            status = check["status"].replace("_", " ")
-            con.print(
-                Padding(
-                    Text.assemble(
-                        ("✗ ", "red"), check["name"], (f"  {fmt(check['points'])}/{fmt(check['max_points'])} {status}{hidden}", "dim")
-                    ),
-                    (0, 0, 0, 2),
-                    expand=False,
-                )
-            )
-            lines = check["feedback"].strip().splitlines()
-            if len(lines) > FEEDBACK_LINES:
-                lines = [*lines[:FEEDBACK_LINES], f"… ({len(lines) - FEEDBACK_LINES} more lines in report.md)"]
-            for line in lines:
-                con.print(Padding(Text(line), (0, 0, 0, 4), expand=False))
-            if check["command"]:
-                con.print(Padding(Text("reproduce: " + check["command"], style="cyan"), (0, 0, 0, 4), expand=False))
+        _render_failing(con, failing)
         if pending:
             con.print(Text(f"{len(pending)} check(s) await the answer key and are not counted.", style="dim"))
         if not failing:
