@@ -239,3 +239,21 @@ def test_nox_release_session_builds_where_asked(tmp_path: Path) -> None:
     )
     assert refused.returncode != 0 and "refusing to overwrite" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_ci_workflow_grades_and_publishes_the_report_once() -> None:
+    yaml = pytest.importorskip("yaml")
+    text = (REPO / "templates/github/workflows/grade.yml").read_text(encoding="utf-8")
+    flow = yaml.safe_load(text)
+    triggers = flow.get("on", flow.get(True))  # YAML 1.1 reads the key `on` as True
+    assert {"push", "pull_request"} <= set(triggers)
+    steps = flow["jobs"]["grade"]["steps"]
+    python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
+    assert python["with"]["python-version"] == "3.11"
+    runs = [s.get("run", "") for s in steps]
+    assert any("pip install" in r and "nox" in r for r in runs)
+    assert any(r.strip() == "nox -s grade -- --out grade-report" for r in runs)
+    # The grader appends report.md to $GITHUB_STEP_SUMMARY itself; a second `cat` would double it.
+    assert not any("GITHUB_STEP_SUMMARY" in r for r in runs)
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["if"] == "always()" and upload["with"]["path"].rstrip("/") == "grade-report"
