@@ -197,7 +197,8 @@ def test_without_root_the_limits_still_hold(tmp_path: Path) -> None:
     import sys
 
     from course_core.grading.exercise import Limits
-    from course_core.grading.sandbox import UidLease, _Preexec, isolation, pids_of_uid
+    from course_core.grading.reaper import UidLease, pids_of_uid
+    from course_core.grading.sandbox import _Preexec, isolation
 
     subs = [_build(name, tmp_path) for name in ("_honest", "_base", *SAME_UID_ATTACKS)]
     out = tmp_path / "report"

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from course_core.grading.exercise import Limits
+from course_core.grading.reaper import pids_of_uid
 from course_core.grading.sandbox import (
     Sandbox,
     WorkerDied,
@@ -19,7 +20,6 @@ from course_core.grading.sandbox import (
     isolation,
     kit_library,
     parse_message,
-    pids_of_uid,
     python_paths,
 )
 

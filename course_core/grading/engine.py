@@ -409,6 +409,9 @@ def grade_submission(label: str, path: str | None, opts: Options) -> tuple[dict[
 
 
 def _grade_in_child(label: str, path: str | None, opts_dict: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    from course_core.grading.sandbox import make_undumpable
+
+    make_undumpable()
     return grade_submission(label, path, Options(**opts_dict))
 
 
@@ -449,8 +452,10 @@ def check_submissions(paths: list[str]) -> None:
 
 def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str], None] | None = None) -> Outcome:
     """Grade the working copy (``submissions`` None) or each submission folder; returns the report dict."""
-    from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_library
+    from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_library, make_undumpable
     from course_core.manifest import utc_now
+
+    make_undumpable()  # same-uid workers cannot read this process's cwd, environment or memory
 
     exercises = discover(opts.exercises_root, opts.exercise_ids)  # fail fast on a bad id or toml
     if not exercises:
