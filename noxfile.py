@@ -71,6 +71,8 @@ def release(session: nox.Session) -> None:
         session.error(str(exc))
     session.log(f"{'replaced' if built.replaced else 'built'} {built.dest}: {built.files} files from {built.source}")
     session.log(f"left out {len(built.excluded)} instructor-only file(s); commit {built.commit or '(no git)'}")
+    if built.uncommitted:
+        session.warn(f"shipped {len(built.uncommitted)} file(s) with uncommitted changes: {', '.join(built.uncommitted[:5])}")
 
 
 @nox.session(venv_backend="none")
@@ -95,6 +97,8 @@ def gradescope(session: nox.Session) -> None:
     size = bundle.path.stat().st_size
     session.log(f"wrote {bundle.path} ({bundle.files} kit files from {bundle.source}, {size / 1e6:.1f} MB)")
     session.log(f"grades: {', '.join(bundle.exercises)}")
+    if bundle.uncommitted:
+        session.warn(f"bundled {len(bundle.uncommitted)} file(s) with uncommitted changes: {', '.join(bundle.uncommitted[:5])}")
     session.log("upload it as the autograder of a Gradescope programming assignment")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_core.errors import UserError
-from course_core.kitfiles import kit_files
+from course_core.kitfiles import git_modified, kit_files
 
 TEMPLATES = "templates/gradescope"
 SCRIPTS = ("setup.sh", "run_autograder")
@@ -40,6 +40,7 @@ class Bundle:
     files: int
     source: str
     exercises: list[str]
+    uncommitted: list[str]  # bundled files whose content differs from HEAD
 
 
 def _load_toml(path: Path) -> dict:
@@ -119,7 +120,8 @@ def build_autograder_zip(root: Path, dest: Path, exercises: Sequence[str] = ()) 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return Bundle(path=dest, files=len(files), source=source, exercises=list(exercises) or known)
+    uncommitted = sorted(set(git_modified(root)) & set(files)) if source == "git" else []
+    return Bundle(path=dest, files=len(files), source=source, exercises=list(exercises) or known, uncommitted=uncommitted)
 
 
 def _submission_base(src: Path, exercise_ids: set[str]) -> tuple[Path, bool]:

@@ -75,6 +75,17 @@ def git_tracked(root: Path) -> list[str] | None:
     return sorted(p for p in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
 
 
+def git_modified(root: Path) -> list[str]:
+    """Tracked files under ``root`` whose working-tree content differs from HEAD (empty outside git)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "diff", "--name-only", "--relative", "HEAD", "--"], capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return sorted(line for line in out.stdout.splitlines() if line) if out.returncode == 0 else []
+
+
 def tree_files(root: Path) -> list[str]:
     """Every regular file under ``root``, minus :data:`NEVER_SHIPPED` (used outside a git checkout)."""
     found = []
@@ -87,7 +98,10 @@ def tree_files(root: Path) -> list[str]:
 
 
 def kit_files(root: Path, exclude: Iterable[str] = ()) -> tuple[list[str], list[str], str]:
-    """(files to ship, files left out by ``exclude``, "git" | "tree"): regular files only, never symlinks."""
+    """(files to ship, files left out by ``exclude``, "git" | "tree"): regular files only, never symlinks.
+
+    In a checkout the list is what git tracks, and the content what the working tree holds now.
+    """
     tracked = git_tracked(root)
     source = "tree" if tracked is None else "git"
     candidates = tree_files(root) if tracked is None else tracked

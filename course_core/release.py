@@ -20,7 +20,7 @@ from pathlib import Path
 
 from course_core import __version__
 from course_core.errors import UserError
-from course_core.kitfiles import kit_files, matches
+from course_core.kitfiles import git_modified, kit_files, matches
 
 # The one list of what students never receive. Everything secret belongs under solutions/;
 # the rest are safety nets for files placed elsewhere by mistake.
@@ -48,6 +48,7 @@ class Release:
     excluded: list[str] = field(default_factory=list)
     commit: str | None = None
     replaced: bool = False
+    uncommitted: list[str] = field(default_factory=list)  # shipped files that differ from HEAD
 
 
 def is_release(path: Path) -> bool:
@@ -136,6 +137,8 @@ def build_release(root: Path, dest: Path, *, init_git: bool = True) -> Release:
     inside = dest.relative_to(root).as_posix() + "/" if dest.is_relative_to(root) else None
     if inside:
         files = [f for f in files if not f.startswith(inside)]
+    shipped = set(files)
+    uncommitted = [f for f in git_modified(root) if f in shipped] if source == "git" else []
     leaked = [f for f in files if matches(f, INSTRUCTOR_ONLY)]
     assert not leaked, f"instructor-only files selected for the release: {leaked}"
 
@@ -152,6 +155,7 @@ def build_release(root: Path, dest: Path, *, init_git: bool = True) -> Release:
             "kit_version": __version__,
             "source": source,
             "source_commit": _source_commit(root),
+            "uncommitted_changes": source == "git" and bool(uncommitted),
             "files": len(files) + 2,  # with the workflow and this marker
             "excluded_patterns": list(INSTRUCTOR_ONLY),
         }
@@ -161,4 +165,6 @@ def build_release(root: Path, dest: Path, *, init_git: bool = True) -> Release:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Release(dest=dest, source=source, files=len(files) + 2, excluded=excluded, commit=commit, replaced=replaced)
+    return Release(
+        dest=dest, source=source, files=len(files) + 2, excluded=excluded, commit=commit, replaced=replaced, uncommitted=uncommitted
+    )

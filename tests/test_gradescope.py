@@ -80,6 +80,12 @@ def test_bundle_for_one_exercise_passes_it_to_the_grader(toy_kit: Path, tmp_path
     assert not (tmp_path / "bad.zip").exists()
 
 
+def test_bundle_names_files_with_uncommitted_changes(toy_kit: Path, tmp_path: Path) -> None:
+    assert build_autograder_zip(toy_kit, tmp_path / "a.zip").uncommitted == []
+    write(toy_kit / "solutions/x1/mod.py", "def f():\n    return 2\n")
+    assert build_autograder_zip(toy_kit, tmp_path / "b.zip").uncommitted == ["solutions/x1/mod.py"]
+
+
 def test_bundle_is_reproducible(toy_kit: Path, tmp_path: Path) -> None:
     first = build_autograder_zip(toy_kit, tmp_path / "a.zip").path.read_bytes()
     second = build_autograder_zip(toy_kit, tmp_path / "b.zip").path.read_bytes()

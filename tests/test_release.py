@@ -95,6 +95,7 @@ def test_release_keeps_public_files_and_drops_every_instructor_only_one(toy_kit:
         "solutions/x1/hidden/test_hidden.py",
         "solutions/x1/mod.py",
     ]
+    assert built.uncommitted == []
     assert (dest / WORKFLOW_TARGET).read_text() == "name: grade\n"
     assert os.access(dest / "exercises/x1/run.sh", os.X_OK)
     for path in release_files(dest):
@@ -257,3 +258,11 @@ def test_ci_workflow_grades_and_publishes_the_report_once() -> None:
     assert not any("GITHUB_STEP_SUMMARY" in r for r in runs)
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
     assert upload["if"] == "always()" and upload["with"]["path"].rstrip("/") == "grade-report"
+
+
+def test_release_names_shipped_files_with_uncommitted_changes(toy_kit: Path, tmp_path: Path) -> None:
+    write(toy_kit / "README.md", "edited, not committed\n")
+    built = build_release(toy_kit, tmp_path / "student")
+    assert built.uncommitted == ["README.md"]
+    assert (built.dest / "README.md").read_text() == "edited, not committed\n"  # the working tree is what ships
+    assert json.loads((built.dest / MARKER).read_text())["uncommitted_changes"] is True

@@ -10,9 +10,12 @@ SOURCE="$ROOT/source"
 VENV="$ROOT/venv"
 PYTHON="${AUTOGRADER_PYTHON:-python3}"
 
-if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 python3-venv python3-pip
+# Gradescope's Ubuntu images may lack python3, venv or ensurepip: take them from apt when missing.
+if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 python3-venv python3-pip
+  fi
 fi
 
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "the kit needs Python >= 3.10, found " + sys.version.split()[0])'
