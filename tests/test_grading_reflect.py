@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,6 @@ from course_core.grading.reflect import check_field, count_words, load, parse
 from course_core.grading.staging import stage
 
 TOY = load_exercise(REPO / "tests" / "fixtures" / "ex_toy")
-KEY = REPO / "tests" / "fixtures" / "solutions" / "ex_toy" / "answers.toml"
 
 TEXT = """\
 # Reflect
@@ -54,6 +54,13 @@ def test_parsing_is_total(text: str) -> None:
     parse(text)
 
 
+@pytest.fixture
+def key(tmp_path: Path) -> Path:
+    path = tmp_path / "answers.toml"
+    path.write_text('secret = "swordfish"\n', encoding="utf-8")
+    return path
+
+
 def _staged(tmp_path: Path, reflect: bytes, note: dict | None = None):
     sub = tmp_path / "sub"
     (sub / "evidence").mkdir(parents=True)
@@ -66,39 +73,39 @@ def _fields() -> dict[str, dict]:
     return {f["key"]: f for f in TOY.stages["reflect"].fields}
 
 
-def test_each_field_against_evidence_literal_and_key(tmp_path: Path) -> None:
+def test_each_field_against_evidence_literal_and_key(tmp_path: Path, key: Path) -> None:
     st_ = _staged(tmp_path, TEXT.encode())
     r = load(st_)
     f = _fields()
-    assert check_field(st_, r, f["answer"], KEY).status == "passed"
-    assert check_field(st_, r, f["colour"], KEY).status == "passed"  # case-insensitive literal
-    assert check_field(st_, r, f["secret"], KEY).status == "passed"
+    assert check_field(st_, r, f["answer"], key).status == "passed"
+    assert check_field(st_, r, f["colour"], key).status == "passed"  # case-insensitive literal
+    assert check_field(st_, r, f["secret"], key).status == "passed"
     pending = check_field(st_, r, f["secret"], None)
     assert pending.status == "pending_key" and "not counted" in pending.feedback
 
 
-def test_wrong_answers_say_where_to_look_without_giving_secrets(tmp_path: Path) -> None:
+def test_wrong_answers_say_where_to_look_without_giving_secrets(tmp_path: Path, key: Path) -> None:
     st_ = _staged(tmp_path, b"```answers\nanswer: 41\ncolour: red\nsecret: guess\n```\n")
     r = load(st_)
     f = _fields()
-    wrong = check_field(st_, r, f["answer"], KEY)
+    wrong = check_field(st_, r, f["answer"], key)
     assert wrong.status == "failed" and "evidence/note.json at /answer" in wrong.feedback
-    assert "blue" not in check_field(st_, r, f["colour"], KEY).feedback.lower()
-    assert "swordfish" not in check_field(st_, r, f["secret"], KEY).feedback
+    assert "blue" not in check_field(st_, r, f["colour"], key).feedback.lower()
+    assert "swordfish" not in check_field(st_, r, f["secret"], key).feedback
 
 
-def test_missing_and_empty_answers(tmp_path: Path) -> None:
+def test_missing_and_empty_answers(tmp_path: Path, key: Path) -> None:
     st_ = _staged(tmp_path, b"```answers\nanswer:\n```\n")
     r = load(st_)
-    assert "has no value" in check_field(st_, r, _fields()["answer"], KEY).feedback
-    assert "is missing from" in check_field(st_, r, _fields()["colour"], KEY).feedback
+    assert "has no value" in check_field(st_, r, _fields()["answer"], key).feedback
+    assert "is missing from" in check_field(st_, r, _fields()["colour"], key).feedback
 
 
-def test_a_non_utf8_reflection_is_feedback_not_a_crash(tmp_path: Path) -> None:
+def test_a_non_utf8_reflection_is_feedback_not_a_crash(tmp_path: Path, key: Path) -> None:
     st_ = _staged(tmp_path, b"```answers\nanswer: 42\ncolour: bl\xfce\n```\n")
     r = load(st_)
     assert r.problem == "REFLECT.md is not valid UTF-8 (byte 32); save it as UTF-8"
-    assert check_field(st_, r, _fields()["answer"], KEY).feedback == r.problem
+    assert check_field(st_, r, _fields()["answer"], key).feedback == r.problem
 
 
 def test_numbers_match_within_tolerance(tmp_path: Path) -> None:
