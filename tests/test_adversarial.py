@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, run_cli
+from course_core.grading.sandbox import kit_library
 
 ADV = REPO / "tests" / "adversarial"
 FIXTURES = REPO / "tests" / "fixtures"
@@ -90,20 +91,19 @@ def _build(name: str, dest: Path) -> Path:
     return sub
 
 
-def _sandbox_processes() -> list[int]:
+def _sandbox_processes(kitlib: Path) -> list[str]:
+    """Live processes started from this run's copy of the kit library (its workers and their children)."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
-            uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
-            state = next(line for line in status.splitlines() if line.startswith("State:")).split()[1]
-            environ = Path(f"/proc/{pid}/environ").read_bytes() if uid == os.getuid() else b""
-        except (OSError, StopIteration, ValueError):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
+        except (OSError, StopIteration):
             continue
-        if state != "Z" and (61000 <= uid < 63000 or b"RLF_SANDBOX_TOKEN=" in environ):
-            found.append(int(pid))
+        if str(kitlib) in cmdline and state.split()[1] != "Z":
+            found.append(f"{pid}: {cmdline[:200]}")
     return found
 
 
@@ -114,17 +114,19 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     subs = [_build(name, root) for name in ("_honest", "_base", *attacks)]
     before = _tree_digest(FIXTURES, ADV)
     out = root / "report"
+    kitlib = kit_library()  # handed to the grader, so its workers can be recognised afterwards
     started = time.monotonic()
     proc = run_cli(
         "course.grade", "--exercises-root", "tests/fixtures", "--solutions", "tests/fixtures/solutions",
         "--submission", *map(str, subs), "--jobs", "2", "--out", str(out), "--json", timeout=300,
+        env={"RLF_GRADER_KITLIB": str(kitlib)},
     )
     elapsed = time.monotonic() - started
     time.sleep(0.2)
     return {
         "proc": proc, "report": json.loads(proc.stdout) if proc.returncode == 0 else None, "out": out,
         "before": before, "after": _tree_digest(FIXTURES, ADV), "attacks": attacks, "elapsed": elapsed,
-        "leftovers": _sandbox_processes(),
+        "leftovers": _sandbox_processes(kitlib),
     }
 
 
