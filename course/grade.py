@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 from course_core.cli import parser, run
 
@@ -35,8 +36,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
     args = p.parse_args(argv)
 
-    from pathlib import Path
-
     from rich.text import Text
 
     from course_core.cli import console
@@ -51,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for flag, value in (("--solutions", args.solutions), ("--hidden-tests", args.hidden_tests), ("--exercises-root", args.exercises_root)):
         if value is not None and not Path(value).is_dir():
             raise UserError(f"{flag} folder does not exist", path=value)
+    out = Path(args.out)
+    _check_out(out, UserError)
     default_solutions = KIT_ROOT / "solutions"
     opts = Options(
         exercises_root=args.exercises_root or str(KIT_ROOT / "exercises"),
@@ -64,7 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with progress(err, len(args.submission or [None])) as on_done:
         outcome = grade(args.submission, opts, on_done)
     report = outcome.report
-    written = write_reports(report, Path(args.out))
+    try:
+        written = write_reports(report, out)
+    except OSError as exc:
+        raise UserError(f"could not write the reports: {exc.strerror}", path=exc.filename or out) from None
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
@@ -81,6 +85,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"below --fail-under {args.fail_under:g}%: {low}")
         return 1
     return 0
+
+
+def _check_out(out: Path, error: type) -> None:
+    """--out must be (or become) a writable folder; checked before any grading starts."""
+    import os
+
+    if out.exists() and not out.is_dir():
+        raise error("--out must be a folder, and this is a file", path=out, hint="choose another --out")
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise error("cannot write the reports there", path=out, hint="choose a folder you can write to with --out")
 
 
 if __name__ == "__main__":

@@ -94,3 +94,12 @@ def test_the_pilot_exercise_grades_untouched_stubs_to_zero(tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr[-2000:]
     stages = _stages(json.loads(proc.stdout))
     assert stages["build"]["score"] == 0 and stages["repair"]["score"] == 0
+
+
+def test_an_out_path_that_is_a_file_is_refused_before_grading(tmp_path: Path) -> None:
+    target = tmp_path / "report"
+    target.write_text("keep me", encoding="utf-8")
+    proc = run_cli("course.grade", *TOY_ARGS, "--out", str(target))
+    assert proc.returncode == 2
+    assert "--out must be a folder, and this is a file" in proc.stderr
+    assert target.read_text(encoding="utf-8") == "keep me"
