@@ -89,15 +89,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check_out(out: Path, error: type) -> None:
     """--out must be (or become) a writable folder; checked before any grading starts."""
-    import os
+    import tempfile
 
     if out.exists() and not out.is_dir():
         raise error("--out must be a folder, and this is a file", path=out, hint="choose another --out")
     existing = out
     while not existing.exists():
         existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise error("cannot write the reports there", path=out, hint="choose a folder you can write to with --out")
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(str(existing))
+        tempfile.TemporaryFile(dir=existing).close()  # a real write, with this process's own rights
+    except OSError:
+        raise error("cannot write the reports there", path=out, hint="choose a folder you can write to with --out") from None
 
 
 if __name__ == "__main__":

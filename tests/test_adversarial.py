@@ -203,6 +203,9 @@ def test_without_root_the_limits_still_hold(tmp_path: Path) -> None:
     from course_core.grading.sandbox import _Preexec, isolation
 
     subs = [_build(name, tmp_path) for name in ("_honest", "_base", *SAME_UID_ATTACKS)]
+    kit = tmp_path / "kit"  # the toy exercise and its solutions, readable by the user who grades
+    shutil.copytree(FIXTURES / "ex_toy", kit / "exercises" / "ex_toy")
+    shutil.copytree(FIXTURES / "solutions", kit / "solutions")
     out = tmp_path / "report"
     with UidLease() as lease:
         for path in [tmp_path, *tmp_path.rglob("*")]:
@@ -210,7 +213,7 @@ def test_without_root_the_limits_still_hold(tmp_path: Path) -> None:
         grader_limits = Limits(timeout_s=600, cpu_s=600, memory_mb=16384, max_processes=4096, max_file_mb=1024)
         env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "HOME": str(tmp_path), "NO_COLOR": "1"}
         proc = subprocess.run(
-            [sys.executable, "-m", "course.grade", *("--exercises-root", "tests/fixtures", "--solutions", "tests/fixtures/solutions"),
+            [sys.executable, "-m", "course.grade", "--exercises-root", str(kit / "exercises"), "--solutions", str(kit / "solutions"),
              "--submission", *map(str, subs), "--jobs", "2", "--out", str(out), "--json"],
             cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
             preexec_fn=_Preexec(grader_limits, lease.uid, isolation().mode == "uid+read", 0),

@@ -70,6 +70,14 @@ MODULE = textwrap.dedent(
             fh.write(b"x" * (3 << 20))
         return "wrote"
 
+    def lock_up():
+        os.mkdir("locked")
+        open("locked/f", "w").close()
+        os.chmod("locked", 0)
+        os.symlink("/etc", "etc_link")
+        os.symlink("..", "parent_link")
+        return "locked"
+
     def from_kit():
         from course_core.scoring import DEFAULT_SCORER
         return DEFAULT_SCORER
@@ -185,3 +193,16 @@ def test_strict_parsing_of_replies() -> None:
     for bad in (b'{"ok": NaN}', b"[1]", b"\xff", b'{"ok": Infinity}'):
         with pytest.raises(ValueError):
             parse_message(bad)
+
+
+def test_cleanup_never_touches_anything_outside_the_scratch_dir(module: Path) -> None:
+    import tempfile
+
+    watched = [Path(tempfile.gettempdir()), Path("/etc")]
+    before = [p.stat().st_mode for p in watched]
+    sb = _serve(module)
+    scratch = sb.scratch
+    assert _call(sb, "lock_up")["ok"] == "locked"
+    sb.close()
+    assert not scratch.exists()
+    assert [p.stat().st_mode for p in watched] == before

@@ -431,15 +431,21 @@ def labels_for(paths: list[str]) -> list[str]:
     return labels
 
 
-def protect(*folders: str | None) -> None:
-    """When sandboxed code runs under other uids, make instructor-only folders private to root."""
+def protect(exercises: list[Exercise], *roots: str | None) -> None:
+    """When sandboxed code runs under other uids, make each exercise's instructor-only folder
+    (``<root>/<id>/``: wheat, chaffs, hidden tests, answer key) private to its owner, root.
+
+    Only those folders, never a root given on the command line itself, and never through a symlink.
+    """
     from course_core.grading.sandbox import isolation
 
     if not isolation().drops_uid:
         return
-    for folder in folders:
-        if folder and Path(folder).is_dir() and Path(folder).stat().st_uid == os.geteuid():
-            os.chmod(folder, 0o700)
+    for root in roots:
+        for exercise in exercises if root else []:
+            folder = Path(root) / exercise.id
+            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.geteuid():
+                os.chmod(folder, 0o700)
 
 
 def check_submissions(paths: list[str]) -> None:
@@ -464,7 +470,7 @@ def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str],
         check_submissions(submissions)
     os.environ[ISOLATION_ENV] = isolation().mode  # probed once; children inherit the answer
     os.environ[KITLIB_ENV] = str(kit_library())
-    protect(opts.solutions_root, opts.hidden_root)
+    protect(exercises, opts.solutions_root, opts.hidden_root)
     jobs_in = [("working copy", None)] if not submissions else list(zip(labels_for(submissions), submissions))
     results: dict[int, tuple[dict[str, Any], list[dict[str, Any]], list[str]]] = {}
     if opts.jobs > 1 and len(jobs_in) > 1:

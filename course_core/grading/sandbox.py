@@ -299,16 +299,28 @@ def _chown_tree(root: Path, uid: int) -> None:
         os.lchown(path, uid, uid)
 
 
-def _rmtree_hard(path: Path) -> None:
-    def onerror(func: Any, p: str, _exc: Any) -> None:
+def _rmtree_hard(root: Path) -> None:
+    """Remove a scratch tree even where its owner made parts read-only.
+
+    Permissions are only ever changed on real directories strictly inside ``root``: never on
+    ``root``'s parent (the shared temp dir), never through a symlink.
+    """
+    top = str(root)
+
+    def onerror(func: Any, p: str, exc_info: Any) -> None:
+        if isinstance(exc_info[1], FileNotFoundError):
+            return
+        parent = os.path.dirname(p)
+        inside = parent == top or parent.startswith(top + os.sep)
         try:
-            os.chmod(os.path.dirname(p), 0o700)
-            os.chmod(p, 0o700)
-            func(p)
+            if inside and not os.path.islink(parent) and os.path.isdir(parent):
+                os.chmod(parent, 0o700)
+                func(p)
         except OSError:
             pass
 
-    shutil.rmtree(path, onerror=onerror)
+    if os.path.lexists(root):
+        shutil.rmtree(root, onerror=onerror)
 
 
 class Sandbox:
@@ -418,12 +430,12 @@ class Sandbox:
                 except OSError:
                     pass
         self._rfd = self._wfd = -1
-        if self._lease is not None:
-            self._lease.release()
-            self._lease = None
         if self.scratch is not None:
             _rmtree_hard(self.scratch)
             self.scratch = None
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
