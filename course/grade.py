@@ -48,8 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.jobs < 1:
         raise UserError("--jobs must be at least 1", field="--jobs")
     for flag, value in (("--solutions", args.solutions), ("--hidden-tests", args.hidden_tests), ("--exercises-root", args.exercises_root)):
-        if value is not None and not Path(value).is_dir():
-            raise UserError(f"{flag} folder does not exist", path=value)
+        if value is not None:
+            _check_folder(Path(value), flag, UserError)
     out = Path(args.out)
     _check_out(out, UserError)
     default_solutions = KIT_ROOT / "solutions"
@@ -87,16 +87,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _check_folder(path: Path, flag: str, error: type) -> None:
+    try:
+        if not path.is_dir():
+            raise error(f"{flag} folder does not exist", path=path)
+        next(path.iterdir(), None)
+    except PermissionError:
+        raise error(f"{flag} folder cannot be read (permission denied)", path=path) from None
+
+
 def _check_out(out: Path, error: type) -> None:
     """--out must be (or become) a writable folder; checked before any grading starts."""
     import tempfile
 
-    if out.exists() and not out.is_dir():
-        raise error("--out must be a folder, and this is a file", path=out, hint="choose another --out")
-    existing = out
-    while not existing.exists():
-        existing = existing.parent
     try:
+        if out.exists() and not out.is_dir():
+            raise error("--out must be a folder, and this is a file", path=out, hint="choose another --out")
+        existing = out
+        while not existing.exists():
+            existing = existing.parent
         if not existing.is_dir():
             raise NotADirectoryError(str(existing))
         tempfile.TemporaryFile(dir=existing).close()  # a real write, with this process's own rights

@@ -193,33 +193,37 @@ SAME_UID_ATTACKS = ("fork_bomb", "os_exit_in_call", "exit_at_import", "memory_bo
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the run above already used same-uid isolation")
-def test_without_root_the_limits_still_hold(tmp_path: Path) -> None:
+def test_without_root_the_limits_still_hold() -> None:
     """The grader run by an ordinary user (a student at home): same-uid workers, limits, token kill."""
     import subprocess
     import sys
+    import tempfile
 
     from course_core.grading.exercise import Limits
     from course_core.grading.reaper import UidLease, pids_of_uid
     from course_core.grading.sandbox import _Preexec, isolation
 
-    subs = [_build(name, tmp_path) for name in ("_honest", "_base", *SAME_UID_ATTACKS)]
-    kit = tmp_path / "kit"  # the toy exercise and its solutions, readable by the user who grades
-    shutil.copytree(FIXTURES / "ex_toy", kit / "exercises" / "ex_toy")
-    shutil.copytree(FIXTURES / "solutions", kit / "solutions")
-    out = tmp_path / "report"
-    with UidLease() as lease:
-        for path in [tmp_path, *tmp_path.rglob("*")]:
-            os.lchown(path, lease.uid, lease.uid)
-        grader_limits = Limits(timeout_s=600, cpu_s=600, memory_mb=16384, max_processes=4096, max_file_mb=1024)
-        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "HOME": str(tmp_path), "NO_COLOR": "1"}
-        proc = subprocess.run(
-            [sys.executable, "-m", "course.grade", "--exercises-root", str(kit / "exercises"), "--solutions", str(kit / "solutions"),
-             "--submission", *map(str, subs), "--jobs", "2", "--out", str(out), "--json"],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
-            preexec_fn=_Preexec(grader_limits, lease.uid, isolation().mode == "uid+read", 0),
-        )
-        time.sleep(0.2)
-        leftovers = pids_of_uid(lease.uid)
+    base = Path(tempfile.mkdtemp(prefix="rlf-as-a-user-"))  # under the shared temp dir: reachable by that user
+    try:
+        subs = [_build(name, base) for name in ("_honest", "_base", *SAME_UID_ATTACKS)]
+        kit = base / "kit"  # the toy exercise and its solutions, readable by the user who grades
+        shutil.copytree(FIXTURES / "ex_toy", kit / "exercises" / "ex_toy")
+        shutil.copytree(FIXTURES / "solutions", kit / "solutions")
+        with UidLease() as lease:
+            for path in [base, *base.rglob("*")]:
+                os.lchown(path, lease.uid, lease.uid)
+            grader_limits = Limits(timeout_s=600, cpu_s=600, memory_mb=16384, max_processes=4096, max_file_mb=1024)
+            env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "HOME": str(base), "NO_COLOR": "1"}
+            proc = subprocess.run(
+                [sys.executable, "-m", "course.grade", "--exercises-root", str(kit / "exercises"), "--solutions", str(kit / "solutions"),
+                 "--submission", *map(str, subs), "--jobs", "2", "--out", str(base / "report"), "--json"],
+                cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+                preexec_fn=_Preexec(grader_limits, lease.uid, isolation().mode == "uid+read", 0),
+            )
+            time.sleep(0.2)
+            leftovers = pids_of_uid(lease.uid)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "runs as your own user" in proc.stderr
     report = json.loads(proc.stdout)

@@ -450,10 +450,14 @@ def protect(exercises: list[Exercise], *roots: str | None) -> None:
 
 def check_submissions(paths: list[str]) -> None:
     for p in paths:
-        if not Path(p).exists():
-            raise UserError("submission path does not exist", path=p, hint="pass a checkout of the kit, or a folder laid out like exercises/")
-        if not Path(p).is_dir():
-            raise UserError("a submission is a folder (a checkout, or a folder laid out like exercises/), not a file", path=p)
+        try:
+            if not Path(p).exists():
+                raise UserError("submission path does not exist", path=p, hint="pass a checkout of the kit, or a folder laid out like exercises/")
+            if not Path(p).is_dir():
+                raise UserError("a submission is a folder (a checkout, or a folder laid out like exercises/), not a file", path=p)
+            next(Path(p).iterdir(), None)
+        except PermissionError:
+            raise UserError("submission folder cannot be read (permission denied)", path=p) from None
 
 
 def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str], None] | None = None) -> Outcome:
