@@ -19,14 +19,9 @@ Submissions are graded in parallel processes with ``jobs > 1``; one submission's
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shlex
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -38,6 +33,7 @@ from course_core.errors import UserError
 from course_core.grading import evidence, lock, reflect
 from course_core.grading.exercise import Exercise, discover
 from course_core.grading.staging import Staged, locate, stage
+from course_core.grading.testsets import checks_from_results, prepare_groups, run_groups
 
 KIT_ROOT = Path(__file__).resolve().parents[2]
 PROSE_CHARS = 20_000
@@ -61,173 +57,11 @@ class Outcome:
 # --- one exercise -----------------------------------------------------------------------------
 
 
-def _human(name: str, doc: str) -> str:
-    if doc:
-        return doc.rstrip(".")
-    base, _, param = name.partition("[")
-    text = base.removeprefix("test_").replace("_", " ")
-    return f"{text} [{param}" if param else text
-
-
 def _solutions_for(root: str | None, ex_id: str) -> Path | None:
     if not root:
         return None
     folder = Path(root) / ex_id
     return folder if folder.is_dir() else None
-
-
-def _display_folder(exercise: Exercise) -> str:
-    """The exercise folder as a student types it from the kit's root."""
-    try:
-        return exercise.folder.resolve().relative_to(KIT_ROOT).as_posix()
-    except ValueError:
-        return f"exercises/{exercise.id}"
-
-
-def _copy_group(src_dir: Path, dest: Path, keep_tests: set[str], exclude: set[str], conftest: Path) -> None:
-    """The kit's test folder minus other test files and student-owned files; the kit's conftest always."""
-    dest.mkdir(parents=True)
-    for entry in sorted(src_dir.iterdir()):
-        if entry.is_symlink() or not entry.is_file() or entry.name in exclude:
-            continue
-        if entry.name.startswith("test_") and entry.suffix == ".py" and entry.name not in keep_tests:
-            continue
-        shutil.copyfile(entry, dest / entry.name)
-    if not (dest / "conftest.py").is_file():
-        shutil.copyfile(conftest, dest / "conftest.py")
-
-
-def _test_groups(exercise: Exercise, hidden_dir: Path | None, run_dir: Path, problems: list[str]) -> list[dict[str, Any]]:
-    conftest = exercise.folder / "tests" / "conftest.py"
-    student_owned = {Path(f).name for f in exercise.student_files if f.startswith("tests/")}
-    groups: list[dict[str, Any]] = []
-    for stage_name in ("build", "repair"):
-        st = exercise.stages.get(stage_name)
-        if st is None:
-            continue
-        for visibility, files, base in (("visible", st.tests, exercise.folder), ("hidden", st.hidden_tests, hidden_dir)):
-            if base is None or not files:
-                continue
-            by_parent: dict[str, set[str]] = {}
-            for rel in files:
-                if not (base / rel).is_file():
-                    problems.append(f"{exercise.id}: {visibility} test file {rel} is missing from the kit")
-                    continue
-                parent = str(Path(rel).parent)
-                by_parent.setdefault(parent, set()).add(Path(rel).name)
-            for i, (parent, names) in enumerate(sorted(by_parent.items())):
-                name = f"{stage_name}_{visibility}_{i}"
-                gdir = run_dir / "tests" / name
-                exclude = student_owned if visibility == "visible" else set()
-                _copy_group(base / parent, gdir, names, exclude, conftest)
-                origin = f"{_display_folder(exercise)}/{parent}" if visibility == "visible" else None
-                groups.append({"name": name, "path": str(gdir), "stage": stage_name, "visibility": visibility, "origin": origin})
-    return groups
-
-
-def _runner_env(config_path: Path, run_dir: Path) -> dict[str, str]:
-    from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_library
-
-    return {
-        "PATH": os.environ.get("PATH", os.defpath),
-        "LANG": "C.UTF-8",
-        "HOME": str(run_dir),
-        "PYTHONPATH": str(KIT_ROOT),
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-        "NO_COLOR": "1",
-        "RLF_GRADER_CONFIG": str(config_path),
-        KITLIB_ENV: str(kit_library()),
-        ISOLATION_ENV: isolation().mode,
-    }
-
-
-def _run_tests(exercise: Exercise, staged: Staged, groups: list[dict[str, Any]], run_dir: Path) -> tuple[dict[str, Any] | None, str]:
-    """Run the trusted test runner; (results, "") or (None, what went wrong)."""
-    module = staged.root / exercise.module_file
-    missing = None
-    if not module.is_file():
-        notes = staged.notes_for(exercise.module_file)
-        missing = notes[0] if notes else f"{exercise.module_file} is not in your submission"
-    config = {"module": exercise.module, "module_path": str(module), "limits": exercise.limits.as_dict(), "missing": missing}
-    config_path = run_dir / "config.json"
-    config_path.write_text(json.dumps(config), encoding="utf-8")
-    spec = {"groups": groups, "rootdir": str(run_dir / "tests"), "basetemp": str(run_dir / "basetemp"), "results": str(run_dir / "results.json")}
-    spec_path = run_dir / "spec.json"
-    spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    n_tests = sum(len(list(Path(g["path"]).glob("test_*.py"))) for g in groups) * 40
-    budget = (n_tests + 4) * (exercise.limits.timeout_s + 1) + 120
-    log_path = run_dir / "runner.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "course_core.grading.testrun", str(spec_path)],
-            cwd=run_dir, env=_runner_env(config_path, run_dir), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            proc.wait(timeout=budget)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-            return None, f"the test run took longer than {budget:g} s and was stopped"
-    results = run_dir / "results.json"
-    if not results.is_file():
-        tail = log_path.read_bytes()[-1500:].decode("utf-8", "replace")
-        return None, f"the test runner ended with status {proc.returncode} without results:\n{tail}"
-    return json.loads(results.read_text(encoding="utf-8")), ""
-
-
-def _test_checks(exercise: Exercise, groups: list[dict[str, Any]], results: dict[str, Any] | None, failure: str, problems: list[str]) -> list[dict[str, Any]]:
-    by_name = {g["name"]: g for g in groups}
-    checks: list[dict[str, Any]] = []
-    if results is None:
-        problems.append(f"{exercise.id}: {failure}")
-        for g in groups:
-            checks.append({
-                "id": f"{exercise.id}.{g['stage']}.{g['name']}", "name": f"{g['visibility']} {g['stage']} tests",
-                "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": g["visibility"], "pool": "tests", "stage": g["stage"],
-                "feedback": "the grader could not run these tests (a grader problem, not your code; tell your instructor)",
-                "command": None,
-            })
-        return checks
-    for err in results.get("collect_errors", []):
-        nodeid = err["nodeid"] or "tests"
-        group = next((g for g in groups if Path(g["path"]).name in nodeid.split("/")), groups[0] if groups else None)
-        if group is None:
-            continue
-        problems.append(f"{exercise.id}: could not collect {nodeid}: {err['error'].splitlines()[-1] if err['error'] else ''}")
-        stem = Path(nodeid.split("::")[0]).stem
-        checks.append({
-            "id": f"{exercise.id}.{group['stage']}.{stem}", "name": f"{stem} could not be collected",
-            "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": group["visibility"], "pool": "tests", "stage": group["stage"],
-            "feedback": "these tests could not be collected (a grader problem, not your code; tell your instructor)",
-            "command": None,
-        })
-    seen: set[str] = set()
-    for t in results["tests"]:
-        g = by_name.get(t["group"])
-        if g is None:
-            continue
-        stem = Path(t["file"]).stem
-        check_id = f"{exercise.id}.{g['stage']}.{stem}.{t['name']}"
-        if check_id in seen:
-            check_id += f"#{g['name']}"
-        seen.add(check_id)
-        passed = t["outcome"] == "passed"
-        command = None
-        if g["visibility"] == "visible":
-            command = "python -m pytest " + shlex.quote(f"{g['origin']}/{t['file']}::{t['name']}")
-        checks.append({
-            "id": check_id, "name": _human(t["name"], t.get("doc", "")), "raw": float(t["points"]),
-            "fraction": 1.0 if passed else 0.0, "status": t["outcome"], "visibility": g["visibility"],
-            "feedback": "" if passed else t["feedback"], "command": command, "pool": "tests", "stage": g["stage"],
-        })
-    return checks
 
 
 def _evidence_checks(exercise: Exercise, staged: Staged) -> list[dict[str, Any]]:
@@ -333,11 +167,11 @@ def grade_exercise(exercise: Exercise, source: Path | None, opts: Options, work:
     hidden = _solutions_for(opts.hidden_root or opts.solutions_root, exercise.id)
     run_dir = work / "run" / exercise.id
     run_dir.mkdir(parents=True)
-    groups = _test_groups(exercise, hidden, run_dir, problems)
+    groups = prepare_groups(exercise, hidden, run_dir, problems)
     test_checks: list[dict[str, Any]] = []
     if groups:
-        results, failure = _run_tests(exercise, staged, groups, run_dir)
-        test_checks = _test_checks(exercise, groups, results, failure, problems)
+        results, failure = run_groups(exercise, staged, groups, run_dir)
+        test_checks = checks_from_results(exercise, groups, results, failure, problems)
     tests_ran = [c for c in test_checks if c["status"] != "not_run"]
     module_is_wheat = bool(tests_ran) and all(c["status"] == "passed" for c in tests_ran)
     reflect_checks, prose = _reflect_checks(exercise, staged, solutions, label)
