@@ -17,13 +17,14 @@ from course_core.manifest import read_json
 from course_core.schemas import validate_input
 
 # Per run kind: the schema of summary.json and of each results.jsonl row. Kinds register here.
-SUMMARY_SCHEMA: dict[str, str] = {"eval": "eval_summary"}
-SUMMARY_SCHEMA["two_step"] = "two_step_summary"
-SUMMARY_SCHEMA["kl_tradeoff"] = "kl_tradeoff_summary"
-SUMMARY_SCHEMA["selection"] = "selection_summary"
-SUMMARY_SCHEMA["bandit"] = "bandit_summary"
-RESULT_ROW_SCHEMA: dict[str, str] = {"eval": "eval_result_row"}
-RESULT_ROW_SCHEMA["selection"] = "selection_result_row"
+SUMMARY_SCHEMA: dict[str, str] = {
+    "eval": "eval_summary",
+    "selection": "selection_summary",
+    "bandit": "bandit_summary",
+    "two_step": "two_step_summary",
+    "kl_tradeoff": "kl_tradeoff_summary",
+}
+RESULT_ROW_SCHEMA: dict[str, str] = {"eval": "eval_result_row", "selection": "selection_result_row"}
 
 
 @dataclass
