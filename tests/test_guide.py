@@ -59,3 +59,36 @@ def test_segment_1_verbatim_gives_the_guides_reject(tmp_path):
     assert len(outcomes) >= 9
     manifest = json.loads((tmp_path / "runs/demo_eval_clean/manifest.json").read_text())
     assert manifest["dataset_fingerprint"].startswith("sha256:") and isinstance(manifest["scorer_version"], str)
+
+
+def test_demo_cli_one_segment_with_pauses_leaves_a_transcript(tmp_path):
+    """`nox -s demo -- --segment B --pause`: Enter before each step, a transcript at the end."""
+    import subprocess
+    import sys
+
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    steps = sum(len(s.steps) for s in demo.SEGMENTS if s.key == "B")
+    proc = subprocess.run(
+        [sys.executable, "-m", "course.demo", "--segment", "B", "--pause", "--transcript", "t/demo.html"],
+        cwd=tmp_path, input="\n" * steps, capture_output=True, text=True, timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert proc.stdout.count("press Enter") == steps
+    assert "expected outcomes held" in proc.stdout and "Segment 1" not in proc.stdout
+    html = (tmp_path / "t/demo.html").read_text()
+    assert "Selection Without Learning" in html and "no difference" in html
+
+
+def test_a_failed_expectation_makes_the_demo_exit_non_zero(tmp_path):
+    """Segment D without Segment A's runs: its check cannot hold, and the exit code says so."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "course.demo", "--segment", "D", "--transcript", "demo.html"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 1
+    assert "✗" in proc.stdout and "Traceback" not in proc.stdout + proc.stderr
