@@ -21,6 +21,7 @@ from pathlib import Path
 from course_core import __version__
 from course_core.errors import UserError
 from course_core.kitfiles import git_modified, kit_files, matches
+from course_core.rundir import swap_into_place
 
 # The one list of what students never receive. Everything secret belongs under solutions/;
 # the rest are safety nets for files placed elsewhere by mistake.
@@ -112,20 +113,6 @@ def _git_commit_all(repo: Path) -> str | None:
     return head.stdout.strip()
 
 
-def _swap_into_place(tmp: Path, dest: Path) -> None:
-    if dest.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
-        os.rename(dest, old / dest.name)
-        try:
-            os.rename(tmp, dest)
-        except BaseException:
-            os.rename(old / dest.name, dest)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, dest)
-
-
 def build_release(root: Path, dest: Path, *, init_git: bool = True) -> Release:
     """Build the student copy of the kit at ``root`` into ``dest`` (see the module docstring)."""
     root, dest = Path(root).resolve(), Path(dest).resolve()
@@ -161,7 +148,7 @@ def build_release(root: Path, dest: Path, *, init_git: bool = True) -> Release:
         }
         (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
         commit = _git_commit_all(tmp) if init_git else None
-        _swap_into_place(tmp, dest)
+        swap_into_place(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -97,15 +97,20 @@ def staged_run(outdir: str | Path) -> Iterator[StagedRun]:
 
 def _commit(tmp: Path, final: Path) -> None:
     if final.exists():
-        # Re-check: something may have been written there while we worked.
-        check_outdir(final)
-        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-        os.rename(final, old / final.name)
-        try:
-            os.rename(tmp, final)
-        except BaseException:
-            os.rename(old / final.name, final)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
+        check_outdir(final)  # re-check: something may have been written there while we worked
+    swap_into_place(tmp, final)
+
+
+def swap_into_place(tmp: Path, final: Path) -> None:
+    """Rename ``tmp`` to ``final``; an existing ``final`` is moved aside first, and put back if that fails."""
+    if not final.exists():
         os.rename(tmp, final)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+    os.rename(final, old / final.name)
+    try:
+        os.rename(tmp, final)
+    except BaseException:
+        os.rename(old / final.name, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
