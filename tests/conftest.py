@@ -36,6 +36,22 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any] | str]) -> Path:
     return path
 
 
+def write(path: Path, text: str) -> Path:
+    """Write a text file, making its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` with a throwaway identity and no system config; return stdout."""
+    out = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *args],
+        cwd=repo, env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}, capture_output=True, check=True,
+    )
+    return out.stdout.decode("utf-8", "replace")
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> dict[str, Path]:
     """A 4-example dataset and completions (2 correct, 1 wrong, 1 format failure)."""

@@ -13,23 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import git, write
 from course_core.errors import UserError
 from course_core.gradescope import GRADE_ARGS, REQUIREMENTS, build_autograder_zip, grader_requirements, stage_submission
 
 REPO = Path(__file__).resolve().parent.parent
 ENGINE = "course_core/grading/engine.py"  # relative to the unpacked bundle
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *args],
-        cwd=repo, capture_output=True, check=True, env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1"},
-    )
-
-
-def write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture

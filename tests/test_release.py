@@ -12,21 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import git, write
 from course_core.errors import UserError
 from course_core.kitfiles import matches
 from course_core.release import INSTRUCTOR_ONLY, MARKER, WORKFLOW_TARGET, build_release
 
 REPO = Path(__file__).resolve().parent.parent
 CANARY = "CANARY-instructor-only-7f3a9c"  # text that exists only in instructor-only files
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
-    out = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *args],
-        cwd=repo, env=env, capture_output=True, check=True,
-    )
-    return out.stdout.decode("utf-8", "replace")
 
 
 def release_files(dest: Path) -> list[Path]:
@@ -38,11 +30,6 @@ def all_git_objects(repo: Path) -> bytes:
     return subprocess.run(
         ["git", "cat-file", "--batch-all-objects", "--batch"], cwd=repo, capture_output=True, check=True
     ).stdout
-
-
-def write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture
