@@ -224,6 +224,18 @@ def test_several_submissions_add_a_gradebook_and_per_submission_gradescope_files
     assert suites[0] == "alice/a1_locked_room.build" and "bob/b1_best_of_n.build" in suites
 
 
+def test_a_later_run_removes_report_files_it_did_not_write(tmp_path: Path, monkeypatch) -> None:
+    """A single-submission run after a class-wide one must not leave the old gradebook looking current."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    write_reports(make_report(3), tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    write_reports(make_report(1), tmp_path)
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert left == ["junit.xml", "notes.txt", "report.json", "report.md", "results.json"]
+    write_reports(make_report(2), tmp_path)
+    assert not (tmp_path / "results.json").exists() and (tmp_path / "gradebook.csv").exists()
+
+
 def test_markdown_has_score_table_failures_with_commands_and_prose() -> None:
     md = render_markdown(make_report(1))
     assert "## alice: 55/110 (50.0%)" in md

@@ -7,6 +7,7 @@ results.json, junit.xml, and gradebook.csv when there are several submissions;
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -111,8 +112,24 @@ def write_reports(report: dict[str, Any], outdir: Path) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_text_atomic(path, text)
         written.append(path)
+    _remove_stale(outdir, set(files))
     _append_step_summary(files["report.md"])
     return written
+
+
+def _remove_stale(outdir: Path, current: set[str]) -> None:
+    """Delete report files an earlier grading run left in ``outdir`` that this run did not write.
+
+    Only names this module writes are touched (a one-submission run after a many-submission
+    run must not leave the old gradebook.csv looking current); nothing else in ``outdir`` is.
+    """
+    candidates = [outdir / n for n in ("report.json", "report.md", "junit.xml", "results.json", "gradebook.csv")]
+    candidates += sorted((outdir / "gradescope").glob("*.results.json"))
+    for path in candidates:
+        if path.relative_to(outdir).as_posix() not in current and path.is_file() and not path.is_symlink():
+            path.unlink()
+    with contextlib.suppress(OSError):
+        (outdir / "gradescope").rmdir()  # only if now empty
 
 
 def _cell_style(scored: dict[str, Any]) -> str:
