@@ -70,10 +70,20 @@ def validator(name: str) -> Any:
     return cls(schema, registry=registry)
 
 
+@lru_cache(maxsize=None)
+def _fast_check(name: str) -> Any:
+    from course_core.fastcheck import compile_check
+
+    return compile_check(validator(name).schema)
+
+
 def first_error(instance: Any, name: str) -> tuple[str, str] | None:
     """(JSON path, message) of the most relevant error, or None when ``instance`` is valid."""
     from jsonschema.exceptions import best_match
 
+    fast = _fast_check(name)
+    if fast is not None and fast(instance):
+        return None  # certainly valid (see course_core.fastcheck); otherwise jsonschema decides
     v = validator(name)
     if v.is_valid(instance):
         return None
