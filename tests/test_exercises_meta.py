@@ -22,7 +22,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -30,6 +29,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
+from course_core.grading.exercise import tomllib  # the stdlib's on 3.11+, tomli on 3.10
 
 REPO = Path(__file__).resolve().parent.parent
 EXERCISES = REPO / "exercises"
