@@ -162,23 +162,29 @@ def manifest_field_equal(staged: Staged, check: dict[str, Any]) -> Verdict:
     return Verdict(True)
 
 
-def results_differ(staged: Staged, check: dict[str, Any]) -> Verdict:
-    digests = set()
-    for rel in check["runs"]:
+def file_sha256(staged: Staged, rel: str) -> str:
+    """sha256 (hex) of a file in the submission, read with the size cap and refusals applied."""
+    return hashlib.sha256(read_capped_or_fail(staged, rel)).hexdigest()
+
+
+def _results_digests(staged: Staged, runs: list[str]) -> dict[str, str]:
+    digests = {}
+    for rel in runs:
         load_run(staged, rel, rows=False)
-        data = read_capped_or_fail(staged, f"{rel}/results.jsonl")
-        digests.add(hashlib.sha256(data).hexdigest())
+        digests[rel] = file_sha256(staged, f"{rel}/results.jsonl")
+    return digests
+
+
+def results_differ(staged: Staged, check: dict[str, Any]) -> Verdict:
+    distinct = len(set(_results_digests(staged, check["runs"]).values()))
     need = int(check.get("min_distinct", 2))
-    if len(digests) < need:
-        return Verdict(False, f"{len(digests)} distinct results.jsonl among {len(check['runs'])} runs; {need} needed")
+    if distinct < need:
+        return Verdict(False, f"{distinct} distinct results.jsonl among {len(check['runs'])} runs; {need} needed")
     return Verdict(True)
 
 
 def results_identical(staged: Staged, check: dict[str, Any]) -> Verdict:
-    digests = {}
-    for rel in check["runs"]:
-        load_run(staged, rel, rows=False)
-        digests[rel] = hashlib.sha256(read_capped_or_fail(staged, f"{rel}/results.jsonl")).hexdigest()
+    digests = _results_digests(staged, check["runs"])
     if len(set(digests.values())) > 1:
         shown = ", ".join(f"{rel}: {d[:12]}…" for rel, d in digests.items())
         return Verdict(False, f"results.jsonl differs between the runs (sha256 {shown})")
@@ -259,4 +265,4 @@ def manifest_differences(staged: Staged, runs: list[str]) -> set[str]:
     return {k for k in set(a) | set(b) if k not in volatile and a.get(k) != b.get(k)}
 
 
-__all__ = ["CHECKS", "EvidenceError", "Verdict", "evaluate", "json_pointer", "load_run", "manifest_differences", "paths_of", "read_json_file", "read_text"]
+__all__ = ["CHECKS", "EvidenceError", "Verdict", "evaluate", "json_pointer", "load_run", "manifest_differences", "paths_of", "read_json_file", "read_text", "file_sha256"]

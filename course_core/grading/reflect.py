@@ -7,14 +7,13 @@ text gives a result, and problems (not UTF-8, too large, a symlink) become feedb
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from course_core.grading.evidence import EvidenceError, json_pointer, manifest_differences, read_json_file
+from course_core.grading.evidence import EvidenceError, json_pointer, manifest_differences, read_json_file, file_sha256
 from course_core.grading.staging import Refused, Staged, decode_utf8, read_capped
 
 REFLECT = "REFLECT.md"
@@ -193,7 +192,7 @@ def check_field(staged: Staged, reflection: Reflection, spec: dict[str, Any], ke
             return FieldVerdict("failed", f"'{answer}' is not a manifest field that differs between {a} and {b}")
         if kind == "equals_sha256":
             rel = spec["equals_sha256"]["file"]
-            digest = hashlib.sha256(read_capped(staged.root / rel, int(staged.exercise.limits.max_file_mb * (1 << 20)))).hexdigest()
+            digest = file_sha256(staged, rel)
             if answer.lower().removeprefix("sha256:") == digest:
                 return FieldVerdict("passed")
             return FieldVerdict("failed", f"'{key}' is not the sha256 of {rel}")
