@@ -43,18 +43,11 @@ class Bundle:
     uncommitted: list[str]  # bundled files whose content differs from HEAD
 
 
-def _load_toml(path: Path) -> dict:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
-
-
 def grader_requirements(root: Path) -> list[str]:
     """The ``test`` dependency group of pyproject.toml: what the grader runs tests with."""
-    groups = _load_toml(root / "pyproject.toml").get("dependency-groups", {})
+    from course_core.grading.exercise import tomllib  # the stdlib's, or tomli on Python 3.10
+
+    groups = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("dependency-groups", {})
     return [req for req in groups.get("test", []) if isinstance(req, str)]
 
 
