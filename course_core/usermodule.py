@@ -1,0 +1,120 @@
+"""A user's Python file, run by an instrument: ``--policy FILE``, ``--scorer-module FILE``, ...
+
+Exercises let the kit's own instruments run a student's code, so the classroom instrument and
+the student's module write the same kind of run directory. The instrument records what it ran
+in its manifest: the path as given and the sha256 of the very bytes that were executed (they
+are read once, hashed, and compiled from that one copy), so a run names the code behind it
+and the grader can re-derive it.
+
+    loaded = load_user_module("exercises/c1_reinforce/reinforce.py", ["softmax"], flag="--policy")
+    loaded.module.softmax(...)
+    manifest["policy_module"] = loaded.record()
+
+Every way the file can be wrong (missing, a directory, not UTF-8, a syntax error, an exception
+at import, a missing function) is a :class:`~course_core.errors.UserError` naming the file, the
+line where Python can tell, and what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Sequence
+
+from course_core.errors import UserError
+
+MAX_MODULE_BYTES = 1 << 20  # a student's module is source code, not data
+
+
+@dataclass(frozen=True)
+class LoadedModule:
+    """A module loaded from a user's file, with what a manifest needs to name it."""
+
+    module: ModuleType
+    path: str
+    sha256: str
+
+    def record(self) -> dict[str, str]:
+        """The manifest entry: ``{"path": ..., "sha256": "sha256:<hex>"}``."""
+        return {"path": self.path, "sha256": self.sha256}
+
+    def function(self, name: str) -> Any:
+        """The module's callable ``name`` (checked to exist and be callable at load time)."""
+        return getattr(self.module, name)
+
+
+def load_user_module(path: str | Path, required: Sequence[str] = (), *, flag: str = "--module") -> LoadedModule:
+    """Import ``path`` as a fresh module and check it defines each callable in ``required``.
+
+    ``flag`` names the command-line option the path came from, for the error messages.
+    """
+    given = str(path)
+    source = _read_source(Path(path), given, flag)
+    digest = "sha256:" + hashlib.sha256(source).hexdigest()
+    name = f"_kit_user_module_{digest[7:19]}"
+    try:
+        code = compile(source, given, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise UserError(
+            f"{flag}: the file is not valid Python: {exc.msg}",
+            path=given,
+            line=exc.lineno,
+            hint="fix the syntax error, then run the command again (python -m py_compile FILE shows it too)",
+        ) from None
+    module = ModuleType(name)
+    module.__file__ = str(Path(path).resolve())
+    sys.modules[name] = module  # dataclasses and pickling look the module up by name
+    try:
+        exec(code, module.__dict__)  # noqa: S102 - running the user's own code is the point
+    except SystemExit as exc:
+        sys.modules.pop(name, None)
+        raise UserError(f"{flag}: importing the file called exit({exc.code!r})", path=given,
+                        hint="a module an instrument loads must not exit when imported") from None
+    except Exception as exc:  # noqa: BLE001 - any failure of the user's code is the user's to fix
+        sys.modules.pop(name, None)
+        raise UserError(
+            f"{flag}: importing the file raised {type(exc).__name__}: {exc}",
+            path=given,
+            line=_user_line(exc, given),
+            hint="run `python FILE` to see the full traceback",
+        ) from None
+    _check_required(module, required, given, flag)
+    return LoadedModule(module=module, path=given, sha256=digest)
+
+
+def _read_source(path: Path, given: str, flag: str) -> bytes:
+    if not path.exists():
+        raise UserError(f"{flag}: no such file", path=given, hint="give the path to your .py file, relative to where you run the command")
+    if not path.is_file():
+        raise UserError(f"{flag}: not a file", path=given, hint="give the path to a .py file, not a folder")
+    with path.open("rb") as fh:
+        source = fh.read(MAX_MODULE_BYTES + 1)
+    if len(source) > MAX_MODULE_BYTES:
+        raise UserError(f"{flag}: the file is larger than {MAX_MODULE_BYTES // 1024} KiB", path=given)
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{flag}: the file is not UTF-8 text (byte {exc.start})", path=given) from None
+    return source
+
+
+def _user_line(exc: BaseException, given: str) -> int | None:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == given]
+    return frames[-1].lineno if frames else None
+
+
+def _check_required(module: ModuleType, required: Sequence[str], given: str, flag: str) -> None:
+    defined = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
+    for name in required:
+        value = getattr(module, name, None)
+        if callable(value):
+            continue
+        close = difflib.get_close_matches(name, defined, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"define `def {name}(...)` as the exercise README describes"
+        what = "is not a function" if value is not None else "is not defined"
+        raise UserError(f"{flag}: `{name}` {what} in the file", path=given, field=name, hint=hint)

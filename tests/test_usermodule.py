@@ -1,0 +1,62 @@
+"""A user's file run by an instrument: loaded once, hashed as executed, every failure a UserError."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from course_core.errors import UserError
+from course_core.usermodule import load_user_module
+
+
+def _file(tmp_path, text: str, name: str = "mod.py"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_loads_functions_and_records_the_executed_bytes(tmp_path):
+    path = _file(tmp_path, "def double(x):\n    return 2 * x\n")
+    loaded = load_user_module(path, ["double"], flag="--policy")
+    assert loaded.function("double")(21) == 42
+    assert loaded.record() == {"path": str(path), "sha256": "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def test_two_files_with_the_same_name_stay_apart(tmp_path):
+    a = load_user_module(_file(tmp_path, "V = 1\ndef f():\n    return V\n"), ["f"])
+    b = load_user_module(_file(tmp_path / "..", "V = 2\ndef f():\n    return V\n", name="mod_b.py"), ["f"])
+    assert (a.function("f")(), b.function("f")()) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("def f(:\n", "not valid Python", 1),
+        ("x = 1\nraise ValueError('boom')\n", "raised ValueError: boom", 2),
+        ("import sys\nsys.exit(3)\n", "called exit(3)", None),
+        ("def sofmax(x):\n    return x\n", "`softmax` is not defined", None),
+        ("softmax = 3\n", "`softmax` is not a function", None),
+    ],
+)
+def test_each_broken_file_is_a_user_error_naming_it(tmp_path, text, message, line):
+    path = _file(tmp_path, text)
+    with pytest.raises(UserError) as err:
+        load_user_module(path, ["softmax"], flag="--policy")
+    assert message in err.value.message and "--policy" in err.value.message
+    assert err.value.path == str(path) and err.value.line == line
+
+
+def test_a_near_miss_name_gets_a_suggestion(tmp_path):
+    with pytest.raises(UserError) as err:
+        load_user_module(_file(tmp_path, "def sofmax(x):\n    return x\n"), ["softmax"])
+    assert err.value.hint == "did you mean 'sofmax'?"
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder", "binary"])
+def test_unreadable_paths_are_user_errors(tmp_path, kind):
+    path = {"missing": tmp_path / "nope.py", "folder": tmp_path, "binary": tmp_path / "b.py"}[kind]
+    if kind == "binary":
+        path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(UserError):
+        load_user_module(path, [])
