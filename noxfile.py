@@ -63,7 +63,7 @@ def release(session: nox.Session) -> None:
     """Build the student copy in dist/student (`-- DEST` elsewhere): no solutions, hidden tests or keys."""
     from pathlib import Path
 
-    build_release = _kit("course_core.release").build_release
+    build_release = _kit("course_core.packaging.release").build_release
     dest = Path(session.posargs[0] if session.posargs else "dist/student")
     try:
         built = build_release(Path.cwd(), dest)
@@ -89,7 +89,7 @@ def gradescope(session: nox.Session) -> None:
     cli.add_argument("--exercise", action="append", default=[], metavar="ID")
     cli.add_argument("dest", nargs="?", default="dist/autograder.zip")
     args = cli.parse_args(session.posargs)
-    build_autograder_zip = _kit("course_core.gradescope").build_autograder_zip
+    build_autograder_zip = _kit("course_core.packaging.gradescope").build_autograder_zip
     try:
         bundle = build_autograder_zip(Path.cwd(), Path(args.dest), args.exercise)
     except _kit("course_core.errors").UserError as exc:

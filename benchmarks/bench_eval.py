@@ -35,7 +35,7 @@ def make_inputs(n: int, folder: Path) -> tuple[Path, Path]:
 def measure(n: int, folder: Path) -> dict[str, float]:
     dataset, completions = make_inputs(n, folder)
     code = (
-        "import resource, sys; from course_core.eval import run_eval; "
+        "import resource, sys; from course_core.measurement.evaluate import run_eval; "
         f"run_eval({str(dataset)!r}, {str(completions)!r}, {str(folder / f'run_{n}')!r}); "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )

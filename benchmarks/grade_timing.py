@@ -23,8 +23,8 @@ from pathlib import Path
 KIT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(KIT))
 
-from course_core.grading.exercise import discover, tomllib  # noqa: E402
 from course_core.grading.evidence import json_pointer, manifest_differences  # noqa: E402
+from course_core.grading.exercise import discover, tomllib  # noqa: E402
 from course_core.grading.staging import stage  # noqa: E402
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from course_core.cli import parser, run
+from course_core.present.cli import parser, run
 
 EPILOG = """\
 examples:
@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from rich.console import Console
 
-    from course_core.demo import run_demo
+    from course_core.present.demo import run_demo
 
     con = Console(record=True, highlight=False)
     outcomes = run_demo(Path.cwd(), args.segment, args.pause, con)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from course_core.cli import parser, run
+from course_core.measurement.scoring import DEFAULT_SCORER
+from course_core.present.cli import parser, run
 
 EPILOG = """\
 example:
@@ -20,17 +21,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--dataset", required=True, help="dataset JSONL: {id, prompt, expected_answer}")
     p.add_argument("--completions", required=True, help="completions JSONL: {id, completion[, sum_logprob]}")
     p.add_argument("--outdir", help="run directory to write (default: runs/eval_<UTC timestamp>)")
-    p.add_argument("--scorer", default="strict_final_int", help="scorer name (default: strict_final_int; weak_contains is for sabotage demos)")
+    p.add_argument("--scorer", default=DEFAULT_SCORER, help=f"scorer name (default: {DEFAULT_SCORER}; weak_contains is for sabotage demos)")
     args = p.parse_args(argv)
 
-    from course_core import render
-    from course_core.cli import command_line, console
-    from course_core.eval import run_eval
-    from course_core.rundir import default_outdir
+    from course_core.measurement.evaluate import run_eval
+    from course_core.present.cli import command_line, console
+    from course_core.present.render_measurement import eval_summary
 
-    outdir = args.outdir or default_outdir("eval")
-    result = run_eval(args.dataset, args.completions, outdir, scorer_name=args.scorer, command=command_line("course.eval"))
-    render.eval_summary(console(), result.summary, result.outdir, result.replaced)
+    result = run_eval(args.dataset, args.completions, args.outdir, scorer_name=args.scorer, command=command_line("course.eval"))
+    eval_summary(console(), result)
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from course_core.cli import parser, run
+from course_core.present.cli import parser, run
 
 EPILOG = """\
 exit codes: 0 ACCEPT, 1 REJECT, 2 unusable input.
@@ -26,10 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", help="also write the report (JSON) to this file")
     args = p.parse_args(argv)
 
-    from course_core import render
-    from course_core.cli import console
-    from course_core.gate import compare, exit_code
-    from course_core.manifest import write_json_atomic
+    from course_core.artifacts.manifest import write_json_atomic
+    from course_core.measurement.gate import compare, exit_code
+    from course_core.present.cli import console
+    from course_core.present.render_measurement import gate_report
 
     report = compare(args.baseline, args.candidate, args.min_delta, args.require_significant, args.alpha)
     if args.out:
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        render.gate_report(console(), report)
+        gate_report(console(), report)
         if args.out:
             console().print(f"wrote {args.out}")
     return exit_code(report)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from course_core.cli import parser, run
+from course_core.present.cli import parser, run
 
 EPILOG = """\
 examples:
@@ -38,20 +38,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from rich.text import Text
 
-    from course_core.cli import console
     from course_core.errors import UserError
-    from course_core.grading.engine import KIT_ROOT, Options, grade
+    from course_core.grading.engine import Options, grade
     from course_core.grading.progress import progress
     from course_core.grading.reports import render_table, write_reports
     from course_core.grading.sandbox import isolation
+    from course_core.paths import KIT_ROOT, check_input_folder, check_output_folder
+    from course_core.present.cli import console
 
     if args.jobs < 1:
         raise UserError("--jobs must be at least 1", field="--jobs")
     for flag, value in (("--solutions", args.solutions), ("--hidden-tests", args.hidden_tests), ("--exercises-root", args.exercises_root)):
         if value is not None:
-            _check_folder(Path(value), flag, UserError)
+            check_input_folder(Path(value), flag)
     out = Path(args.out)
-    _check_out(out, UserError)
+    check_output_folder(out, "--out")
     default_solutions = KIT_ROOT / "solutions"
     opts = Options(
         exercises_root=args.exercises_root or str(KIT_ROOT / "exercises"),
@@ -85,32 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"below --fail-under {args.fail_under:g}%: {low}")
         return 1
     return 0
-
-
-def _check_folder(path: Path, flag: str, error: type) -> None:
-    try:
-        if not path.is_dir():
-            raise error(f"{flag} folder does not exist", path=path)
-        next(path.iterdir(), None)
-    except PermissionError:
-        raise error(f"{flag} folder cannot be read (permission denied)", path=path) from None
-
-
-def _check_out(out: Path, error: type) -> None:
-    """--out must be (or become) a writable folder; checked before any grading starts."""
-    import tempfile
-
-    try:
-        if out.exists() and not out.is_dir():
-            raise error("--out must be a folder, and this is a file", path=out, hint="choose another --out")
-        existing = out
-        while not existing.exists():
-            existing = existing.parent
-        if not existing.is_dir():
-            raise NotADirectoryError(str(existing))
-        tempfile.TemporaryFile(dir=existing).close()  # a real write, with this process's own rights
-    except OSError:
-        raise error("cannot write the reports there", path=out, hint="choose a folder you can write to with --out") from None
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from course_core.cli import parser, run
+from course_core.present.cli import parser, run
 
 EPILOG = """\
 examples:
@@ -36,17 +36,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the inspection as JSON")
     args = p.parse_args(argv)
 
-    from course_core import render
-    from course_core.cli import console
-    from course_core.inspect import InspectOptions, inspect_run
-    from course_core.runs import load_run
+    from course_core.artifacts.rundir import load_run
+    from course_core.present.cli import console
+    from course_core.present.inspect_run import InspectOptions, inspect_run, show
 
     opts = InspectOptions(top_k=args.top_k, show=args.show, only_fails=args.only_fails, example_id=args.example_id)
     data = inspect_run(load_run(args.run), opts)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        render.inspection(console(), data)
+        show(console(), data)
     return 0
 
 

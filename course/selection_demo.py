@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from course_core.cli import parser, run
+from course_core.measurement.scoring import DEFAULT_SCORER
+from course_core.present.cli import parser, run
+from course_core.selection.selectors import DEFAULT_SELECTOR, SELECTORS
 
 EPILOG = """\
 example:
@@ -28,23 +30,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--samples", required=True, help="selection pack JSONL: {id, samples: [{completion, sum_logprob}, ...]}")
     p.add_argument("--n", type=int, required=True, help="how many samples per item to choose from (the first N)")
     p.add_argument("--outdir", help="run directory to write (default: runs/selection_<UTC timestamp>)")
-    p.add_argument("--selector", default="oracle", help="oracle (default), majority or logprob")
-    p.add_argument("--scorer", default="strict_final_int", help="scorer name (default: strict_final_int)")
+    p.add_argument("--selector", default=DEFAULT_SELECTOR, help=f"{', '.join(SELECTORS)} (default: {DEFAULT_SELECTOR})")
+    p.add_argument("--scorer", default=DEFAULT_SCORER, help=f"scorer name (default: {DEFAULT_SCORER})")
     p.add_argument("--allow-short", action="store_true", help="items with fewer than N samples use what they have")
     args = p.parse_args(argv)
 
-    from course_core import render
-    from course_core.cli import command_line, console
-    from course_core.rundir import default_outdir
-    from course_core.selection import run_selection
+    from course_core.present.cli import command_line, console
+    from course_core.present.render_selection import selection_summary
+    from course_core.selection.best_of_n import run_selection
 
-    outdir = args.outdir or default_outdir("selection")
     result = run_selection(
-        args.dataset, args.samples, outdir, args.n,
+        args.dataset, args.samples, args.outdir, args.n,
         selector=args.selector, scorer_name=args.scorer, allow_short=args.allow_short,
         command=command_line("course.selection_demo"),
     )
-    render.selection_summary(console(), result.summary, result.outdir, result.replaced)
+    selection_summary(console(), result)
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from course_core.cli import parser, run
+from course_core.present.cli import parser, run
 
 EPILOG = """\
 with no TEXT, compares the four spellings of one answer:
@@ -27,26 +27,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     args = p.parse_args(argv)
 
-    from course_core.tokens import DEFAULT_TEXTS, inspect_texts, load_tokenizer, report_table
+    from course_core.learning.tokens import inspect_texts, load_tokenizer
 
-    texts = args.texts or list(DEFAULT_TEXTS)
-    report = inspect_texts(texts, load_tokenizer(force_bytes=args.bytes))
+    report = inspect_texts(args.texts or None, load_tokenizer(force_bytes=args.bytes))
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
 
-    from rich.markup import escape
+    from course_core.present.cli import console
+    from course_core.present.render_learning import token_report
 
-    from course_core.cli import console
-
-    con = console()
-    tok = report["tokenizer"]
-    con.print(f"[bold]tokenizer: {escape(tok['name'])}[/bold] — {escape(tok['source'])}")
-    if tok["note"]:
-        con.print(f"[yellow]{escape(tok['note'])}[/yellow]")
-    con.print(report_table(report))
-    distinct = len({tuple(row["ids"]) for row in report["texts"]})
-    con.print(f"{len(report['texts'])} text(s) → {distinct} distinct token sequence(s); the model sees ids, not characters")
+    token_report(console(), report)
     return 0
 
 

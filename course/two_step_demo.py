@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from course_core.cli import parser, run
+from course_core.learning import defaults
+from course_core.present.cli import parser, run
 
 EPILOG = """\
 the environment: step 1 chooses left/right, step 2 chooses up/down; only right → up pays 1,
@@ -21,32 +22,24 @@ writes manifest.json, log.jsonl (one row per episode), summary.json and summary.
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser("python -m course.two_step_demo", "REINFORCE on a two-step decision with reward only at the end.", EPILOG)
-    p.add_argument("--steps", type=int, default=200, help="episodes to train (default 200)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5; negative reverses the update)")
-    p.add_argument("--baseline", choices=("mean", "none"), default="mean",
-                   help="b: running mean of earlier rewards (default), or none (b = 0)")
+    p.add_argument("--steps", type=int, default=defaults.TWO_STEP_STEPS, help="episodes to train (default %(default)s)")
+    p.add_argument("--seed", type=int, default=defaults.TWO_STEP_SEED, help="random seed (default %(default)s)")
+    p.add_argument("--lr", type=float, default=defaults.TWO_STEP_LR, help="learning rate (default %(default)s; negative reverses the update)")
+    p.add_argument("--baseline", choices=("mean", "none"), default=defaults.TWO_STEP_BASELINE,
+                   help="b: running mean of earlier rewards, or none (b = 0) (default %(default)s)")
     p.add_argument("--no-credit-step1", action="store_true", help="withhold the update from step 1 (credit reaches step 2 only)")
     p.add_argument("--outdir", help="run directory to write (default: runs/two_step_<UTC timestamp>)")
     args = p.parse_args(argv)
 
-    from course_core import render
-    from course_core.cli import command_line, console
-    from course_core.rundir import default_outdir
-    from course_core.two_step import TwoStepConfig, policy_table, run_two_step
+    from course_core.learning.two_step import TwoStepConfig
+    from course_core.learning.two_step_run import run_two_step
+    from course_core.present.cli import command_line, console
+    from course_core.present.render_learning import two_step_result
 
     config = TwoStepConfig(steps=args.steps, seed=args.seed, lr=args.lr,
                            credit_step1=not args.no_credit_step1, baseline=args.baseline)
-    config.check()
-    outdir = args.outdir or default_outdir("two_step")
-    result = run_two_step(config, outdir, command=command_line("course.two_step_demo"))
-    con = console()
-    credit = "both steps" if config.credit_step1 else "step 2 only"
-    con.print(f"[bold]REINFORCE, reward only at the end[/bold]: seed {config.seed}, lr {config.lr}, credit to {credit}")
-    con.print(policy_table(result.summary))
-    if not config.credit_step1:
-        con.print("step 1 received no credit: its policy has not moved (P(right) = 0.5 exactly)")
-    render.written(con, result.outdir, ["manifest.json", "log.jsonl", "summary.json", "summary.md"], result.replaced)
+    result = run_two_step(config, args.outdir, command=command_line("course.two_step_demo"))
+    two_step_result(console(), result)
     return 0
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from course_core.cli import parser, run
+from course_core.measurement.scoring import DEFAULT_SCORER
+from course_core.present.cli import parser, run
 
 EPILOG = """\
 examples:
@@ -21,19 +22,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = parser("python -m course.validate_scorer", "Validate a scorer against golden sets.", EPILOG)
     p.add_argument("--dataset", required=True, help="dataset JSONL the golden rows refer to by id")
     p.add_argument("--golden", required=True, action="append", help="golden JSONL (repeatable)")
-    p.add_argument("--scorer", default="strict_final_int", help="scorer name (default strict_final_int)")
+    p.add_argument("--scorer", default=DEFAULT_SCORER, help=f"scorer name (default {DEFAULT_SCORER})")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     args = p.parse_args(argv)
 
-    from course_core import render
-    from course_core.cli import console
-    from course_core.golden import validate_scorer
+    from course_core.measurement.golden import validate_scorer
+    from course_core.present.cli import console
+    from course_core.present.render_measurement import golden_result
 
     result = validate_scorer(args.dataset, args.golden, args.scorer)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        render.golden_result(console(), result)
+        golden_result(console(), result)
     return 1 if result["failures"] else 0
 
 

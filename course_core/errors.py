@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -44,3 +45,14 @@ class UserError(Exception):
 
 class ArtifactBug(RuntimeError):
     """An artifact the kit itself produced failed its own schema: a bug in the kit, never hidden."""
+
+
+def did_you_mean(name: str, known: Iterable[str], otherwise: str | None = None) -> str | None:
+    """The hint for an unknown name: ``did you mean 'x'?`` for a close match, else ``otherwise``.
+
+    The one place the kit words this suggestion (scorers, selectors, exercise ids, keys, ...).
+    """
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"did you mean '{close[0]}'?" if close else otherwise

@@ -17,7 +17,6 @@ line where Python can tell, and what to do.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import sys
 import traceback
@@ -26,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Sequence
 
-from course_core.errors import UserError
+from course_core.errors import UserError, did_you_mean
 
 MAX_MODULE_BYTES = 1 << 20  # a student's module is source code, not data
 
@@ -114,7 +113,6 @@ def _check_required(module: ModuleType, required: Sequence[str], given: str, fla
         value = getattr(module, name, None)
         if callable(value):
             continue
-        close = difflib.get_close_matches(name, defined, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"define `def {name}(...)` as the exercise README describes"
+        hint = did_you_mean(name, defined, f"define `def {name}(...)` as the exercise README describes")
         what = "is not a function" if value is not None else "is not defined"
         raise UserError(f"{flag}: `{name}` {what} in the file", path=given, field=name, hint=hint)

@@ -9,7 +9,7 @@ policy: each item has a fixed difficulty profile (chance of reaching the right n
 of breaking the answer format), and each sample draws a number (right, or a realistic mistake)
 and a way of writing it (clean ``Final: <int>``, or one of the format failures real models
 show). The golden sets are hand-written probes of the strict scorer, checked against
-``course_core.scoring.score`` here, at generation time, so they cannot drift from it.
+``course_core.measurement.scoring.score`` here, at generation time, so they cannot drift from it.
 
 Determinism: only stdlib, ``random.Random`` instances seeded with strings (hashed with
 SHA-512 by the random module, so PYTHONHASHSEED does not matter), no iteration over sets,
@@ -35,7 +35,7 @@ ROOT = DATA.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from course_core.scoring import SCORERS, STRICT_RULES, score  # noqa: E402
+from course_core.measurement.scoring import SCORERS, STRICT_RULES, score  # noqa: E402
 
 GENERATED_BY = "python data/generate.py"
 POLICY = "sim-policy-v1"

@@ -1,4 +1,4 @@
-"""The single-bandit REINFORCE reference: gradient, sign, baseline, determinism, the guide's two runs."""
+"""The single Bernoulli bandit: training, its baseline, determinism, the log, the guide's two runs."""
 
 from __future__ import annotations
 
@@ -6,79 +6,15 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from course_core.bandit import (
-    AWAY,
-    DEFAULT_ARMS,
-    NO_CHANGE,
-    TOWARD,
-    BanditConfig,
-    curves_from_records,
-    log_prob_grad,
-    log_row,
-    parse_arms,
-    reinforce_update,
-    running_mean_baseline,
-    sample_action,
-    softmax,
-    summarize,
-    train,
-    validate,
-    verdict,
-)
+from course_core.artifacts.schemas import first_error
 from course_core.errors import UserError
-from course_core.schemas import first_error
+from course_core.learning.bandit import BanditConfig, curves_from_records, log_row, parse_arms, train, validate
+from course_core.learning.bandit_run import AWAY, NO_CHANGE, TOWARD, summarize, verdict
+from course_core.learning.defaults import BANDIT_ARMS
 
-logits_st = st.lists(st.floats(-5, 5, allow_nan=False), min_size=2, max_size=6).map(np.array)
-
-
-def _finite_difference(f, theta: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    grad = np.zeros_like(theta)
-    for i in range(len(theta)):
-        e = np.zeros_like(theta)
-        e[i] = h
-        grad[i] = (f(theta + e) - f(theta - e)) / (2 * h)
-    return grad
-
-
-@settings(max_examples=40, deadline=None)
-@given(logits_st, st.data())
-def test_log_prob_grad_matches_finite_difference(theta, data):
-    a = data.draw(st.integers(0, len(theta) - 1))
-    numeric = _finite_difference(lambda t: np.log(softmax(t)[a]), theta)
-    assert np.allclose(log_prob_grad(softmax(theta), a), numeric, atol=1e-6)
-
-
-@settings(max_examples=40, deadline=None)
-@given(logits_st, st.data(), st.floats(-3, 3))
-def test_expected_reinforce_step_is_the_gradient_of_expected_reward(theta, data, b):
-    """Σ_a π(a) · Δθ(a) / lr = ∇_θ Σ_a π_θ(a) q(a), whatever the baseline b."""
-    q = np.array(data.draw(st.lists(st.floats(0, 1), min_size=len(theta), max_size=len(theta))))
-    pi, lr = softmax(theta), 0.7
-    expected = sum(pi[a] * (reinforce_update(theta, a, q[a] - b, lr) - theta) for a in range(len(theta))) / lr
-    numeric = _finite_difference(lambda t: softmax(t) @ q, theta)
-    assert np.allclose(expected, numeric, atol=1e-6)
-
-
-def test_update_is_the_stated_formula_and_batches():
-    theta, a, adv, lr = np.array([0.1, -0.4, 0.3]), 2, -0.6, 0.5
-    pi = softmax(theta)
-    assert np.allclose(reinforce_update(theta, a, adv, lr), theta + lr * adv * (np.eye(3)[a] - pi))
-    batch = np.stack([theta, -theta])
-    out = reinforce_update(batch, np.array([2, 0]), np.array([adv, 1.0]), np.array([lr, 0.1]))
-    assert np.allclose(out[0], reinforce_update(theta, 2, adv, lr))
-    assert np.allclose(out[1], reinforce_update(-theta, 0, 1.0, 0.1))
-    assert np.array_equal(theta, [0.1, -0.4, 0.3])  # inputs are not modified
-
-
-def test_negative_lr_moves_the_same_logit_the_other_way():
-    theta = np.zeros(3)
-    up, down = reinforce_update(theta, 1, 1.0, 0.5) - theta, reinforce_update(theta, 1, 1.0, -0.5) - theta
-    assert up[1] > 0 > down[1]
-    assert np.allclose(up, -down)
-    # In training: same seed, so the same first arm and reward; its probability moves in opposite directions.
+def test_negative_lr_moves_the_sampled_arm_the_other_way_in_training():
+    # Same seed, so the same first arm and reward; its probability moves in opposite directions.
     pos = train(BanditConfig(lr=0.5, baseline=True, seed=0))[0]
     neg = train(BanditConfig(lr=-0.5, baseline=True, seed=0))[0]
     assert pos.action == neg.action and pos.reward == neg.reward == 1.0
@@ -87,8 +23,6 @@ def test_negative_lr_moves_the_same_logit_the_other_way():
 
 
 def test_baseline_is_the_mean_of_earlier_rewards():
-    assert running_mean_baseline(0.0, 0) == 0.0
-    assert running_mean_baseline(3.0, 4) == 0.75
     records = train(BanditConfig(steps=40, baseline=True, seed=3))
     rewards = [r.reward for r in records]
     for i, rec in enumerate(records):
@@ -104,15 +38,6 @@ def test_policy_starts_uniform_and_stays_a_distribution():
     for rec in records:
         assert rec.probs_after.sum() == pytest.approx(1.0)
         assert rec.reward in (0.0, 1.0)
-
-
-def test_sample_action_inverts_the_cdf():
-    probs = np.array([0.2, 0.5, 0.3])
-    assert [int(sample_action(probs, u)) for u in (0.0, 0.19, 0.2, 0.69, 0.7, 0.999999)] == [0, 0, 1, 1, 2, 2]
-    assert int(sample_action(np.array([0.5, 0.5 - 1e-17]), 1 - 1e-17)) == 1  # never past the last arm
-    u = np.random.default_rng(0).random(20_000)
-    freq = np.bincount(sample_action(np.broadcast_to(probs, (len(u), 3)), u), minlength=3) / len(u)
-    assert np.allclose(freq, probs, atol=0.015)
 
 
 def test_same_seed_same_log_different_seed_different_log():
@@ -134,7 +59,7 @@ def test_log_rows_fixed_keys_rounded_and_valid():
 def test_guide_runs_move_toward_and_away_from_the_best_arm(lr, expected, p_end):
     config = BanditConfig(steps=30, seed=0, lr=lr, baseline=True)
     summary = summarize(config, curves_from_records(train(config)))
-    assert config.arms == DEFAULT_ARMS and summary["best_arm"] == 2
+    assert config.arms == BANDIT_ARMS and summary["best_arm"] == 2
     assert summary["p_best_start"] == pytest.approx(1 / 3, abs=1e-6)
     assert summary["p_best_end"] == pytest.approx(p_end, abs=1e-6)
     assert summary["verdict"] == expected

@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 from conftest import REPO, run_cli
-from course_core.golden import validate_scorer
-from course_core.jsonl import iter_jsonl
-from course_core.schemas import first_error
-from course_core.scoring import STRICT_RULES
+from course_core.artifacts.jsonl import iter_jsonl
+from course_core.artifacts.schemas import first_error
+from course_core.measurement.golden import validate_scorer
+from course_core.measurement.scoring import STRICT_RULES
 
 DEV = REPO / "data/datasets/math_dev.jsonl"
 GOLDEN = [REPO / "data/golden/golden_correct.jsonl", REPO / "data/golden/golden_exploits.jsonl"]
@@ -32,7 +32,7 @@ def test_datasets_are_valid_and_state_the_format():
 
 
 def test_frozen_rollouts_pass_rate_and_sidecar():
-    from course_core.scoring import score
+    from course_core.measurement.scoring import score
 
     examples = {row["id"]: row for _, row in iter_jsonl(DEV)}
     rows = [row for _, row in iter_jsonl(REPO / "data/rollouts/frozen_rollouts_dev.jsonl")]

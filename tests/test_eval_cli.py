@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, write_jsonl
-from course_core.schemas import first_error
+from course_core.artifacts.schemas import first_error
 
 
 def _eval(tiny, outdir: Path, *extra: str, dataset: Path | None = None, completions: Path | None = None):

@@ -346,9 +346,9 @@ def test_every_graded_test_states_its_points(ex_id: str) -> None:
 
 
 def test_a1_constants_agree_with_the_kit() -> None:
-    from course_core.eval import MISSING
-    from course_core.gate import LOCKED_ROOM_FIELDS
-    from course_core.scoring import OUTCOMES
+    from course_core.measurement.evaluate import MISSING
+    from course_core.measurement.gate import LOCKED_ROOM_FIELDS
+    from course_core.measurement.scoring import OUTCOMES
 
     module = load_module(student_file("a1_locked_room"))
     assert module.LOCKED_ROOM_FIELDS == LOCKED_ROOM_FIELDS
@@ -425,7 +425,7 @@ def test_all_exercise_tests_collect_together_and_fail_on_the_stubs() -> None:
 
 @needs_solutions
 def test_a1_readme_figures_match_the_data(tmp_path: Path) -> None:
-    from course_core.eval import run_eval
+    from course_core.measurement.evaluate import run_eval
 
     dataset = REPO / "data" / "datasets" / "math_dev.jsonl"
     first = json.loads(dataset.read_text(encoding="utf-8").splitlines()[0])
@@ -483,7 +483,7 @@ def test_b1_runner_end_to_end_and_readme_figures(tmp_path: Path) -> None:
     assert selectors == ["custom:selection.pick_best", "custom:selection.pick_best_random_tiebreak"]
     assert json.loads((sab / "summary.json").read_text(encoding="utf-8"))["pass_at_n"] == summary["pass_at_n"]
 
-    from course_core.selection import run_selection
+    from course_core.selection.best_of_n import run_selection
 
     kit = run_selection(REPO / "data/datasets/math_dev.jsonl", REPO / "data/rollouts/selection_pack_dev.jsonl", tmp_path / "kit", 4, command=["test"])
     assert (kit.outdir / "results.jsonl").read_bytes() == (det_1 / "results.jsonl").read_bytes()

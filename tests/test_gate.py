@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, write_jsonl
+from course_core.artifacts.schemas import first_error
 from course_core.errors import UserError
-from course_core.eval import run_eval
-from course_core.gate import LOCKED_ROOM_FIELDS, compare, locked_room_violations
-from course_core.schemas import first_error
+from course_core.measurement.evaluate import run_eval
+from course_core.measurement.gate import LOCKED_ROOM_FIELDS, compare, locked_room_violations
 
 
 @pytest.fixture

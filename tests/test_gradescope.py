@@ -15,7 +15,7 @@ import pytest
 
 from conftest import git, write
 from course_core.errors import UserError
-from course_core.gradescope import GRADE_ARGS, REQUIREMENTS, build_autograder_zip, grader_requirements, stage_submission
+from course_core.packaging.gradescope import GRADE_ARGS, REQUIREMENTS, build_autograder_zip, grader_requirements, stage_submission
 
 REPO = Path(__file__).resolve().parent.parent
 ENGINE = "course_core/grading/engine.py"  # relative to the unpacked bundle

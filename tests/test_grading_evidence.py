@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from conftest import REPO, write_jsonl
-from course_core.eval import run_eval
 from course_core.grading.evidence import evaluate, json_pointer
 from course_core.grading.exercise import load_exercise
 from course_core.grading.staging import Staged, stage
+from course_core.measurement.evaluate import run_eval
 
 TOY = load_exercise(REPO / "tests" / "fixtures" / "ex_toy")
 

@@ -79,7 +79,7 @@ MODULE = textwrap.dedent(
         return "locked"
 
     def from_kit():
-        from course_core.scoring import DEFAULT_SCORER
+        from course_core.measurement.scoring import DEFAULT_SCORER
         return DEFAULT_SCORER
     """
 )

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from conftest import REPO
-from course_core import demo
+from course_core.present import demo
 
 GUIDE = REPO / "docs" / "INSTRUCTOR_GUIDE.md"
 SHARED_GUIDE = REPO.parent / "shared" / "INSTRUCTOR_GUIDE.md"

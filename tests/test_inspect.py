@@ -7,10 +7,10 @@ import json
 import pytest
 
 from conftest import run_cli
+from course_core.artifacts.rundir import load_run
 from course_core.errors import UserError
-from course_core.eval import run_eval
-from course_core.inspect import InspectOptions, inspect_run
-from course_core.runs import load_run
+from course_core.measurement.evaluate import run_eval
+from course_core.present.inspect_run import InspectOptions, inspect_run
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_core import kl_tradeoff as klt
+from course_core.artifacts.rundir import load_run
 from course_core.errors import UserError
-from course_core.runs import load_run
+from course_core.learning import kl_tradeoff as klt
+from course_core.learning.kl_tradeoff_run import run_kl_tradeoff
+from course_core.present.plots import KL_TRADEOFF
 from tests.conftest import run_cli
 
 REF = np.array([c.ref_prob for c in klt.CANDIDATES])
@@ -107,7 +110,7 @@ def test_bad_reference_policy_is_rejected() -> None:
 
 
 def test_run_without_plot(tmp_path: Path) -> None:
-    out = klt.run_kl_tradeoff([0.05, 0.5, 5.0], tmp_path / "run", plot=False)
+    out = run_kl_tradeoff([0.05, 0.5, 5.0], tmp_path / "run", plot=False)
     run = load_run(out.outdir)
     assert run.kind == "kl_tradeoff"
     assert [p["beta"] for p in run.summary["sweep"]] == [0.05, 0.5, 5.0]
@@ -119,17 +122,17 @@ def test_run_without_plot(tmp_path: Path) -> None:
 
 
 def test_plot_skipped_cleanly_without_matplotlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(klt, "matplotlib_available", lambda: False)
-    out = klt.run_kl_tradeoff([0.1, 1.0], tmp_path / "run")
-    assert not out.plotted and not (out.outdir / klt.PLOT_NAME).exists()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ImportError
+    out = run_kl_tradeoff([0.1, 1.0], tmp_path / "run")
+    assert KL_TRADEOFF not in out.artifacts and not (out.outdir / KL_TRADEOFF).exists()
+    assert load_run(out.outdir).kind == "kl_tradeoff"
 
 
 def test_plot_written_when_matplotlib_is_installed(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
-    out = klt.run_kl_tradeoff([0.1, 1.0], tmp_path / "run")
-    assert out.plotted
-    assert (out.outdir / klt.PLOT_NAME).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert klt.PLOT_NAME in load_run(out.outdir).manifest["artifacts"]
+    out = run_kl_tradeoff([0.1, 1.0], tmp_path / "run")
+    assert (out.outdir / KL_TRADEOFF).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert KL_TRADEOFF in load_run(out.outdir).manifest["artifacts"]
 
 
 def test_cli_writes_a_stable_run(tmp_path: Path) -> None:
@@ -152,9 +155,3 @@ def test_cli_bad_betas_exit_2(tmp_path: Path, betas: str) -> None:
     assert res.returncode == 2, res.stdout + res.stderr
     assert "Traceback" not in res.stderr and "--betas" in res.stderr
     assert not (tmp_path / "bad").exists()
-
-
-def test_cli_help_does_not_import_numpy() -> None:
-    res = run_cli("course.kl_tradeoff_demo", "--help", env={"PYTHONPROFILEIMPORTTIME": "1"})
-    assert res.returncode == 0 and "--betas" in res.stdout
-    assert "numpy" not in res.stderr

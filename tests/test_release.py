@@ -14,8 +14,8 @@ import pytest
 
 from conftest import git, write
 from course_core.errors import UserError
-from course_core.kitfiles import matches
-from course_core.release import INSTRUCTOR_ONLY, MARKER, WORKFLOW_TARGET, build_release
+from course_core.packaging.kitfiles import matches
+from course_core.packaging.release import INSTRUCTOR_ONLY, MARKER, WORKFLOW_TARGET, build_release
 
 REPO = Path(__file__).resolve().parent.parent
 CANARY = "CANARY-instructor-only-7f3a9c"  # text that exists only in instructor-only files

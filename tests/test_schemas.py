@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
+from course_core.artifacts.fastcheck import compile_check
+from course_core.artifacts.schemas import _fast_check, first_error, schema_names, validate_input, validator
 from course_core.errors import UserError
-from course_core.fastcheck import compile_check
-from course_core.schemas import _fast_check, first_error, schema_names, validate_input, validator
 
 
 def test_every_schema_has_an_absolute_id_and_compiles():
@@ -63,8 +63,8 @@ def _valid_rows() -> dict[str, list[dict]]:
     """Valid rows of each hot kind, from the shipped data and a real eval and selection run."""
     import tempfile
 
-    from course_core.eval import run_eval
-    from course_core.selection import run_selection
+    from course_core.measurement.evaluate import run_eval
+    from course_core.selection.best_of_n import run_selection
 
     def first(path: str, k: int = 5) -> list[dict]:
         return [json.loads(line) for line in (REPO / path).read_text().splitlines()[:k]]

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_core.scoring import (
+from course_core.errors import UserError
+from course_core.measurement.scoring import (
     DEFAULT_SCORER,
     OUTCOMES,
     SCORERS,
@@ -16,7 +17,6 @@ from course_core.scoring import (
     score_strict,
     score_weak,
 )
-from course_core.errors import UserError
 
 EX = {"id": "x", "prompt": "p", "expected_answer": 42}
 NEG = {"id": "n", "prompt": "p", "expected_answer": -7}

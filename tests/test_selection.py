@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from course_core.artifacts.rundir import load_run
 from course_core.errors import UserError
-from course_core.runs import load_run
-from course_core.selection import (
+from course_core.measurement.stats import pass_at_k
+from course_core.selection.best_of_n import run_selection
+from course_core.selection.selectors import (
     get_selector,
     parsed_answer,
     pick_best,
     pick_logprob,
     pick_majority,
-    run_selection,
     tie_break_key,
 )
-from course_core.stats import pass_at_k
 from tests.conftest import write_jsonl
 
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from course_core.stats import mcnemar_exact_p, paired_difference, pass_at_k, wilson_interval
+from course_core.measurement.stats import mcnemar_exact_p, paired_difference, pass_at_k, wilson_interval
 
 
 def test_wilson_matches_hand_computation():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_core.bandit import BanditConfig, curves_from_records, train
-from course_core.bandit_run import TESTBED_TOLERANCE, figure_csv, summarize_testbed
-from course_core.schemas import first_error
-from course_core.testbed import (
+from course_core.artifacts.schemas import first_error
+from course_core.learning.bandit import BanditConfig, curves_from_records, train
+from course_core.learning.bandit_run import TESTBED_TOLERANCE, figure_csv, summarize_testbed
+from course_core.learning.testbed import (
     FIGURE_2_5_SETTINGS,
     BernoulliArms,
     GaussianTestbed,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from course_core import tokens
 from course_core.errors import UserError
+from course_core.learning import tokens
 from tests.conftest import run_cli
 
 
@@ -128,9 +128,3 @@ def test_cli_empty_text_exits_2() -> None:
     res = run_cli("course.token_inspect", "Final: 1", "")
     assert res.returncode == 2
     assert "TEXT #2 is empty" in res.stderr and "Traceback" not in res.stderr
-
-
-def test_cli_help_is_light() -> None:
-    res = run_cli("course.token_inspect", "--help", env={"PYTHONPROFILEIMPORTTIME": "1"})
-    assert res.returncode == 0 and "TEXT" in res.stdout
-    assert "tiktoken" not in res.stderr and "numpy" not in res.stderr

@@ -8,39 +8,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import run_cli
+from course_core.artifacts.rundir import load_run
 from course_core.errors import UserError
-from course_core.runs import load_run
-from course_core.two_step import (
+from course_core.learning.two_step import (
     TwoStepConfig,
     TwoStepPolicy,
-    grad_log_softmax,
-    reinforce_update,
+    credit_episode,
     reward,
-    run_two_step,
-    softmax,
     train,
 )
+from course_core.learning.two_step_run import run_two_step
+from tests.conftest import run_cli
 
 
 def test_only_right_then_up_pays() -> None:
     assert [reward(a1, a2) for a1 in (0, 1) for a2 in (0, 1)] == [0.0, 0.0, 1.0, 0.0]
 
 
-def test_grad_log_softmax_matches_finite_differences() -> None:
-    theta = np.array([0.3, -1.1])
-    for a in (0, 1):
-        eps = 1e-6
-        numeric = np.array([
-            (np.log(softmax(theta + eps * e)[a]) - np.log(softmax(theta - eps * e)[a])) / (2 * eps)
-            for e in np.eye(2)
-        ])
-        assert np.allclose(grad_log_softmax(theta, a), numeric, atol=1e-8)
-
-
 def test_update_moves_both_steps_toward_a_rewarded_path() -> None:
     policy = TwoStepPolicy()
-    reinforce_update(policy, a1=1, a2=0, advantage=1.0, lr=0.5)
+    credit_episode(policy, a1=1, a2=0, advantage=1.0, lr=0.5)
     probs = policy.probs()
     assert probs["step1"]["right"] > 0.5
     assert probs["step2"]["right"]["up"] > 0.5
@@ -49,14 +36,14 @@ def test_update_moves_both_steps_toward_a_rewarded_path() -> None:
 
 def test_update_without_step1_credit_leaves_step1_alone() -> None:
     policy = TwoStepPolicy()
-    reinforce_update(policy, a1=1, a2=0, advantage=1.0, lr=0.5, credit_step1=False)
+    credit_episode(policy, a1=1, a2=0, advantage=1.0, lr=0.5, credit_step1=False)
     assert np.array_equal(policy.step1, np.zeros(2))
     assert policy.probs()["step2"]["right"]["up"] > 0.5
 
 
 def test_negative_advantage_pushes_the_chosen_action_down() -> None:
     policy = TwoStepPolicy()
-    reinforce_update(policy, a1=0, a2=1, advantage=-1.0, lr=0.5)
+    credit_episode(policy, a1=0, a2=1, advantage=-1.0, lr=0.5)
     assert policy.probs()["step1"]["left"] < 0.5
     assert policy.probs()["step2"]["left"]["down"] < 0.5
 
@@ -143,9 +130,3 @@ def test_cli_bad_input_exits_2_without_traceback(tmp_path: Path, args: list[str]
     assert res.returncode == 2
     assert "Traceback" not in res.stderr and "error" in res.stderr
     assert not (tmp_path / "bad").exists()
-
-
-def test_cli_help_does_not_import_numpy() -> None:
-    res = run_cli("course.two_step_demo", "--help", env={"PYTHONPROFILEIMPORTTIME": "1"})
-    assert res.returncode == 0 and "--no-credit-step1" in res.stdout
-    assert "numpy" not in res.stderr

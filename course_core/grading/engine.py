@@ -35,7 +35,6 @@ from course_core.grading.exercise import Exercise, discover
 from course_core.grading.staging import Staged, locate, stage
 from course_core.grading.testsets import checks_from_results, prepare_groups, run_groups
 
-KIT_ROOT = Path(__file__).resolve().parents[2]
 PROSE_CHARS = 20_000
 
 
@@ -296,8 +295,8 @@ def check_submissions(paths: list[str]) -> None:
 
 def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str], None] | None = None) -> Outcome:
     """Grade the working copy (``submissions`` None) or each submission folder; returns the report dict."""
+    from course_core.artifacts.manifest import utc_now
     from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_library, make_undumpable
-    from course_core.manifest import utc_now
 
     make_undumpable()  # same-uid workers cannot read this process's cwd, environment or memory
 

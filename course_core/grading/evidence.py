@@ -2,8 +2,8 @@
 
 Evidence is data. It is read from the private staged copy (symlinks and oversized files were
 refused while staging, and are refused again here), validated with the kit's own schemas
-through :func:`course_core.runs.load_run`, and the gate is the kit's own
-:func:`course_core.gate.compare` run in this process. Nothing in it is executed.
+through :func:`course_core.artifacts.rundir.load_run`, and the gate is the kit's own
+:func:`course_core.measurement.gate.compare` run in this process. Nothing in it is executed.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def read_json_file(staged: Staged, rel: str) -> Any:
 
 def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
     """The run at ``rel``, validated by the kit (manifest, summary, every results row)."""
-    from course_core.runs import load_run as kit_load_run
+    from course_core.artifacts.rundir import load_run as kit_load_run
 
     path = staged.root / rel
     if not path.is_dir():
@@ -201,7 +201,7 @@ def read_capped_or_fail(staged: Staged, rel: str) -> bytes:
 
 
 def gate_rejects(staged: Staged, check: dict[str, Any]) -> Verdict:
-    from course_core.gate import compare
+    from course_core.measurement.gate import compare
 
     for rel in (check["baseline"], check["candidate"]):
         load_run(staged, rel)  # refusals and row validation, with the student's paths

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from course_core.artifacts.schemas import check_artifact
 from course_core.grading.report_exports import gradebook_csv, gradescope_results, junit_xml
 from course_core.grading.report_markdown import render_markdown
 from course_core.grading.report_model import (
@@ -30,7 +31,6 @@ from course_core.grading.report_model import (
     shared_command,
     stage_map,
 )
-from course_core.schemas import check_artifact
 
 __all__ = ["gradescope_results", "render_markdown", "render_table", "validate_report", "write_reports"]
 

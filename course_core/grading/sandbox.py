@@ -64,8 +64,8 @@ from course_core.grading.reaper import (
     proc_pids,
     session_of,
 )
+from course_core.paths import KIT_ROOT
 
-KIT_ROOT = Path(__file__).resolve().parents[2]
 WORKER_RELPATH = Path("course_core") / "grading" / "worker.py"
 MAX_MESSAGE = 32 << 20  # largest JSON reply accepted, bytes
 STARVED_GRACE = 3.0  # a worker starved of CPU may wait up to this many timeouts

@@ -20,8 +20,7 @@ from typing import Any
 
 from course_core.grading.exercise import Exercise
 from course_core.grading.staging import Staged
-
-KIT_ROOT = Path(__file__).resolve().parents[2]
+from course_core.paths import KIT_ROOT
 
 
 def human_name(name: str, doc: str) -> str:

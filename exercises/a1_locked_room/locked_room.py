@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from course_core.scoring import FORMAT_OK, OUTCOMES
+from course_core.measurement.scoring import FORMAT_OK, OUTCOMES
 
 # The failure classes, in the order a report lists them.
 TAXONOMY = ("pass", "model_math", "model_format", "data_invalid", "unknown")
@@ -31,7 +31,7 @@ TAXONOMY = ("pass", "model_math", "model_format", "data_invalid", "unknown")
 DATA_OUTCOMES = ("invalid_example", "not_a_string", "missing_completion")
 
 # The Locked Room: every condition that must be equal before two runs may be compared.
-# (The same list as course_core/gate.py LOCKED_ROOM_FIELDS.)
+# (The same list as course_core/measurement/gate.py LOCKED_ROOM_FIELDS.)
 LOCKED_ROOM_FIELDS = (
     "dataset_fingerprint",
     "scorer_name",
@@ -46,7 +46,7 @@ LOCKED_ROOM_FIELDS = (
 # a1_locked_room.build — Task 1: the failure taxonomy
 # =============================================================================================
 #
-# ``OUTCOMES`` (from course_core.scoring) maps every outcome code of the strict scorer to what
+# ``OUTCOMES`` (from course_core.measurement.scoring) maps every outcome code of the strict scorer to what
 # it means; ``FORMAT_OK`` holds the two codes where the completion was well-formed.
 #
 # Worked example. A predicate in the same spirit as ``classify``: total (it never raises,

@@ -5,7 +5,7 @@
 
 Without --sabotage it selects with your ``pick_best``; with --sabotage, with the provided
 ``pick_best_random_tiebreak``. Everything else is the kit's own Loop B instrument
-(course_core.selection.run_selection): same scoring, same run directory, same manifest, which
+(course_core.selection.best_of_n.run_selection): same scoring, same run directory, same manifest, which
 records the pick function's name under sampling_config.selector. Kit-owned: do not edit.
 """
 
@@ -22,7 +22,7 @@ ROOT = HERE.parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from course_core.cli import parser, run  # noqa: E402
+from course_core.present.cli import parser, run  # noqa: E402
 
 STUDENT_FILE = HERE / "selection.py"
 SCRIPT = "exercises/b1_selection/run_selection.py"
@@ -46,10 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--samples", default="data/rollouts/selection_pack_dev.jsonl", help="selection pack JSONL (default: %(default)s)")
     args = p.parse_args(argv)
 
-    from course_core import render
-    from course_core.cli import console
     from course_core.errors import UserError
-    from course_core.selection import run_selection
+    from course_core.present.cli import console
+    from course_core.present.render_selection import selection_summary
+    from course_core.selection.best_of_n import run_selection
 
     student = load_student()
     pick = student.pick_best_random_tiebreak if args.sabotage else student.pick_best
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             path=STUDENT_FILE.relative_to(ROOT),
             hint="finish the Build stage first: python -m pytest exercises/b1_selection/tests/test_build.py -q",
         ) from None
-    render.selection_summary(console(), result.summary, result.outdir, result.replaced)
+    selection_summary(console(), result)
     return 0
 
 

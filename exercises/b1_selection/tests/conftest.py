@@ -1,2 +1,3 @@
 from course_core.grading.harness import student_fixture
+
 student = student_fixture("selection")

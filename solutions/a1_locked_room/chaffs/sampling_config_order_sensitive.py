@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from course_core.scoring import FORMAT_OK, OUTCOMES
+from course_core.measurement.scoring import FORMAT_OK, OUTCOMES
 
 TAXONOMY = ("pass", "model_math", "model_format", "data_invalid", "unknown")
 DATA_OUTCOMES = ("invalid_example", "not_a_string", "missing_completion")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from course_core.gate import LOCKED_ROOM_FIELDS
-from course_core.scoring import OUTCOMES
+from course_core.measurement.gate import LOCKED_ROOM_FIELDS
+from course_core.measurement.scoring import OUTCOMES
 
 TAXONOMY = {"pass", "model_math", "model_format", "data_invalid", "unknown"}
 DATA_CODES = {"invalid_example", "not_a_string", "missing_completion"}

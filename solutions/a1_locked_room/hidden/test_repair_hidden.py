@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from course_core.gate import locked_room_violations as kit_violations
+from course_core.measurement.gate import locked_room_violations as kit_violations
 
 
 def manifest(**overrides: object) -> dict:
@@ -108,7 +108,7 @@ def test_repair_classify_foreign_codes_are_unknown(student, code):
 
 @pytest.fixture(scope="module")
 def real_manifests(tmp_path_factory) -> dict[str, dict]:
-    from course_core.eval import run_eval
+    from course_core.measurement.evaluate import run_eval
 
     d = tmp_path_factory.mktemp("a1_real")
     rows = [{"id": f"q{i}", "prompt": f"What is {i}+1? Output exactly one line: Final: <int>", "expected_answer": i + 1} for i in range(3)]

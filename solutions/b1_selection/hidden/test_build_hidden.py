@@ -7,9 +7,9 @@ from itertools import islice
 
 import pytest
 
-from course_core import selection as kit
-from course_core.manifest import KIT_ROOT
-from course_core.scoring import score_strict
+from course_core.measurement.scoring import score_strict
+from course_core.paths import KIT_ROOT
+from course_core.selection import selectors as kit
 
 # The kit's data, wherever the grader copied this test file to.
 PACK = KIT_ROOT / "data" / "rollouts" / "selection_pack_dev.jsonl"
@@ -79,7 +79,7 @@ def test_pick_returns_a_position(student):
 
 
 def offered_items(limit: int, n: int):
-    """The first ``limit`` items of the dev pack, offered the way course_core.selection offers them."""
+    """The first ``limit`` items of the dev pack, offered the way course_core.selection.best_of_n offers them."""
     answers = {}
     with DATASET.open(encoding="utf-8") as fh:
         for line in fh:

@@ -1,0 +1,170 @@
+"""Manifests and JSON artifacts: the experimental conditions of a run, validated on write."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from course_core import __version__
+from course_core.artifacts.atomic import atomic_path
+from course_core.artifacts.fingerprint import sha256_file
+from course_core.artifacts.schemas import check_artifact, validate_input
+from course_core.errors import UserError
+from course_core.paths import KIT_ROOT
+
+PRODUCER = "rl-foundations-llm"  # every manifest names it; a folder whose manifest does is a kit run
+TRACKED_PACKAGES = ("numpy", "jsonschema", "rich")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _git_state() -> dict[str, Any] | None:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=KIT_ROOT, capture_output=True, text=True, timeout=5
+        )
+        if commit.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=KIT_ROOT, capture_output=True, text=True, timeout=5
+        )
+        return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def environment() -> dict[str, Any]:
+    from importlib import metadata
+
+    packages: dict[str, str | None] = {}
+    for name in TRACKED_PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = None
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": packages,
+        "kit_version": __version__,
+        "git": _git_state(),
+    }
+
+
+def input_record(role: str, path: str | Path, records: int) -> dict[str, Any]:
+    """One entry of ``manifest.inputs``: the path as the user gave it, its hash, size and record count."""
+    p = Path(path)
+    return {"role": role, "path": str(path), "sha256": sha256_file(p), "bytes": p.stat().st_size, "records": records}
+
+
+def build_manifest(
+    *,
+    kind: str,
+    args: dict[str, Any],
+    inputs: list[dict[str, Any]],
+    sampling_config: dict[str, Any],
+    artifacts: list[str],
+    dataset_fingerprint: str | None = None,
+    example_ids_fingerprint: str | None = None,
+    scorer: Any = None,
+    command: list[str] | None = None,
+) -> dict[str, Any]:
+    """The manifest of one run. ``scorer`` is a :class:`course_core.measurement.scoring.Scorer` or None."""
+    manifest: dict[str, Any] = {
+        "producer": PRODUCER,
+        "kind": kind,
+        "created_utc": utc_now(),
+        "command": list(sys.argv if command is None else command),
+        "args": args,
+        "dataset_fingerprint": dataset_fingerprint,
+        "scorer_name": scorer.name if scorer else None,
+        "scorer_version": scorer.version if scorer else None,
+        "scorer_spec_fingerprint": scorer.spec_fingerprint if scorer else None,
+        "sampling_config": sampling_config,
+        "inputs": inputs,
+        "environment": environment(),
+        "artifacts": sorted(set(artifacts) | {"manifest.json"}),
+    }
+    if example_ids_fingerprint is not None:
+        manifest["example_ids_fingerprint"] = example_ids_fingerprint
+    return manifest
+
+
+def scored_run_manifest(
+    *,
+    kind: str,
+    joined: Any,
+    inputs: list[tuple[str, str | Path]],
+    args: dict[str, Any],
+    sampling_config: dict[str, Any],
+    artifacts: list[str],
+    scorer: Any,
+    command: list[str] | None,
+) -> dict[str, Any]:
+    """The manifest of a run that scored a dataset's rollouts (eval, selection).
+
+    ``joined`` is the :class:`~course_core.artifacts.joined.JoinedInputs` the run read;
+    ``inputs`` is ``[("dataset", path), (rollout role, path)]``, and the dataset's hash is the
+    run's dataset fingerprint.
+    """
+    (data_role, data_path), (roll_role, roll_path) = inputs
+    records = [input_record(data_role, data_path, joined.dataset_records), input_record(roll_role, roll_path, joined.rollout_records)]
+    return build_manifest(
+        kind=kind,
+        args=args,
+        inputs=records,
+        sampling_config=sampling_config,
+        artifacts=artifacts,
+        dataset_fingerprint=records[0]["sha256"],
+        example_ids_fingerprint=joined.example_ids_fingerprint,
+        scorer=scorer,
+        command=command,
+    )
+
+
+def write_json(path: Path, value: Any, schema: str | None) -> None:
+    """Validate ``value`` against ``schema`` (a kit bug if it fails), then write it, indented."""
+    if schema is not None:
+        check_artifact(value, schema, artifact=path.name)
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def read_json(path: Path) -> Any:
+    with path.open(encoding="utf-8-sig") as fh:
+        return json.load(fh)
+
+
+def sidecar_path(rollouts: str | Path) -> Path:
+    """``foo.jsonl`` → ``foo.sampling.json``: how the rollouts in ``foo.jsonl`` were sampled."""
+    p = Path(rollouts)
+    return p.with_name(p.name.removesuffix(".jsonl") + ".sampling.json")
+
+
+def load_sampling_config(rollouts: str | Path) -> dict[str, Any]:
+    """The sidecar's sampling description, validated; a clearly-labelled stand-in when absent."""
+    side = sidecar_path(rollouts)
+    if not side.is_file():
+        # The same stand-in for every unrecorded file, so runs stay comparable on this field.
+        return {"policy": "unknown", "note": "no .sampling.json sidecar beside the rollouts; sampling conditions unrecorded"}
+    try:
+        data = read_json(side)
+    except ValueError as exc:
+        raise UserError(f"sidecar is not valid JSON: {exc}", path=side) from None
+    validate_input(data, "rollout_sidecar", path=side, what="sampling sidecar")
+    return data
+
+
+def write_json_atomic(path: str | Path, value: Any, schema: str | None) -> None:
+    """Write a single JSON file via a temporary sibling and rename: never half-written."""
+    target = Path(path)
+    if target.is_dir():
+        raise UserError("--out is a directory; expected a file path", path=target)
+    with atomic_path(target) as tmp:
+        write_json(tmp, value, schema)

@@ -1,0 +1,38 @@
+"""One results.jsonl row: a scorer's verdict on one example, in a fixed key order.
+
+Shared by every run that scores rollouts (eval, selection). The row holds no timestamps, run
+ids or paths, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MISSING = "missing_completion"
+
+
+def result_row(example: dict[str, Any], rollout: dict[str, Any] | None, scorer: Any) -> dict[str, Any]:
+    """One results.jsonl row: fixed key order, no timestamps or paths (byte-stable)."""
+    if rollout is None:
+        return {
+            "id": example["id"],
+            "expected_answer": example["expected_answer"],
+            "parsed_answer": None,
+            "outcome": MISSING,
+            "rule": None,
+            "reason": "no completion for this id in the rollouts file",
+            "reward": 0.0,
+            "completion": None,
+        }
+    verdict = scorer(example, rollout["completion"])
+    details = verdict["details"]
+    return {
+        "id": example["id"],
+        "expected_answer": example["expected_answer"],
+        "parsed_answer": details.get("parsed"),
+        "outcome": verdict["outcome"],
+        "rule": details.get("rule"),
+        "reason": details.get("reason", ""),
+        "reward": float(verdict["reward"]),
+        "completion": rollout["completion"],
+    }

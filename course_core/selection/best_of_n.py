@@ -1,0 +1,284 @@
+"""Loop B — selection without learning: the best-of-N run over frozen samples.
+
+For each item, the first N samples are scored and one is picked by a rule from
+:mod:`course_core.selection.selectors`. The pass rate of the picked sample rises with N, yet
+the distribution the samples came from is the same at every N: the mean per-sample pass rate
+(an estimate, so it wobbles) does not climb. The gain was bought with compute
+(``samples_scored``), not learned.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from course_core.artifacts.joined import JoinedInputs, join_inputs
+from course_core.artifacts.jsonl import dumps_line, iter_jsonl
+from course_core.artifacts.manifest import load_sampling_config, scored_run_manifest
+from course_core.artifacts.rundir import SCORED_RUN_ARTIFACTS, WrittenRun, default_outdir, finish_run, staged_run
+from course_core.artifacts.schemas import check_artifact
+from course_core.errors import UserError
+from course_core.measurement.result_row import result_row
+from course_core.measurement.scoring import DEFAULT_SCORER, get_scorer
+from course_core.measurement.stats import Z95, pass_at_k, wilson_interval
+from course_core.selection.selectors import DEFAULT_SELECTOR, Pick, Selector, custom_selector, get_selector
+
+# --------------------------------------------------------------------------------------------
+# One item.
+
+
+def _checked_choice(choice: Any, k: int, selector: Selector, example_id: str) -> int:
+    if isinstance(choice, bool) or not isinstance(choice, int) or not 0 <= choice < k:
+        raise UserError(
+            f"selector {selector.name} returned {choice!r} for item {example_id!r}; expected an int in 0..{k - 1}",
+            hint="a pick function returns the position of the chosen sample in the list it was given",
+        )
+    return choice
+
+
+def select_item(
+    example: dict[str, Any], samples: list[dict[str, Any]], selector: Selector, scorer: Any
+) -> dict[str, Any]:
+    """Score every sample of one item, pick one, and return its results row (fixed key order)."""
+    rows = [result_row(example, {"completion": s["completion"]}, scorer) for s in samples]
+    if not rows:
+        row = result_row(example, None, scorer)
+        row.update(selected_index=None, sample_rewards=[], sample_outcomes=[], n_samples_used=0)
+        return row
+    offered = [
+        {"index": i, "completion": s["completion"], "sum_logprob": s["sum_logprob"], "reward": r["reward"]}
+        for i, (s, r) in enumerate(zip(samples, rows))
+    ]
+    chosen = _checked_choice(selector.pick(offered), len(rows), selector, example["id"])
+    row = dict(rows[chosen])
+    row.update(
+        selected_index=chosen,
+        sample_rewards=[r["reward"] for r in rows],
+        sample_outcomes=[r["outcome"] for r in rows],
+        n_samples_used=len(rows),
+    )
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# Checking that every item has N samples.
+
+
+def _items(joined: JoinedInputs, n: int) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], int]]:
+    """(example, its first n samples, samples available) in dataset order."""
+    for example, pack in joined.rows():
+        available = pack["samples"] if pack is not None else []
+        yield example, available[:n], len(available)
+
+
+def _line_of(path: Path, example_id: str, role: str) -> int | None:
+    for line, row in iter_jsonl(path, role):
+        if row.get("id") == example_id:
+            return line
+    return None
+
+
+def find_short(joined: JoinedInputs, n: int) -> tuple[int, tuple[str, int] | None]:
+    """How many items have fewer than n samples, and the first of them (id, samples available)."""
+    short, first = 0, None
+    for example, _, available in _items(joined, n):
+        if available < n:
+            short += 1
+            first = first or (example["id"], available)
+    return short, first
+
+
+def short_item_error(first: tuple[str, int], short: int, n: int, dataset: Path, samples: Path) -> UserError:
+    example_id, available = first
+    others = f" ({short - 1} other item(s) are short too)" if short > 1 else ""
+    hint = "use a smaller --n, or --allow-short to use the samples that are there"
+    if available == 0:
+        return UserError(
+            f"item {example_id!r} has no samples in {samples}; --n {n} needs {n}{others}",
+            path=dataset, line=_line_of(dataset, example_id, "dataset"), field="id", hint=hint,
+        )
+    return UserError(
+        f"item {example_id!r} has {available} sample(s), fewer than --n {n}{others}",
+        path=samples, line=_line_of(samples, example_id, "samples"), field="samples", hint=hint,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Aggregates.
+
+
+class Tally:
+    """Running sums over items, so the run streams: memory holds N counters, not the rows."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.items = self.passed = self.first_passed = self.any_passed = self.samples = self.short = 0
+        self.sample_rate_sum = self.sample_rate_sq = 0.0
+        self.at_k_sum = [0.0] * (n + 1)
+        self.at_k_items = [0] * (n + 1)
+        self.outcomes: Counter[str] = Counter()
+
+    def add(self, row: dict[str, Any]) -> None:
+        rewards = row["sample_rewards"]
+        used, correct = len(rewards), sum(1 for r in rewards if r >= 1.0)
+        self.items += 1
+        self.passed += row["reward"] >= 1.0
+        self.first_passed += bool(rewards) and rewards[0] >= 1.0
+        self.any_passed += correct > 0
+        self.samples += used
+        self.short += used < self.n
+        item_rate = correct / used if used else 0.0
+        self.sample_rate_sum += item_rate
+        self.sample_rate_sq += item_rate * item_rate
+        for k in range(1, used + 1):
+            self.at_k_sum[k] += pass_at_k(used, correct, k)
+            self.at_k_items[k] += 1
+        self.outcomes[row["outcome"]] += 1
+
+    def _rate_interval(self) -> dict[str, Any]:
+        """Normal 95% interval of the mean per-item sample pass rate (items are the independent units)."""
+        items = self.items
+        mean = self.sample_rate_sum / items if items else 0.0
+        var = max(0.0, (self.sample_rate_sq - items * mean * mean) / (items - 1)) if items > 1 else 0.0
+        half = Z95 * (var / items) ** 0.5 if items else 0.0
+        return {"low": max(0.0, mean - half), "high": min(1.0, mean + half), "level": 0.95, "method": "normal, over items"}
+
+    def summary(self, selector: Selector, scorer: Any) -> dict[str, Any]:
+        items = self.items
+
+        def rate(count: float) -> float:
+            return count / items if items else 0.0
+
+        at_k = {str(k): self.at_k_sum[k] / self.at_k_items[k] for k in range(1, self.n + 1) if self.at_k_items[k]}
+        summary: dict[str, Any] = {
+            "kind": "selection",
+            "selector": selector.name,
+            "deployable": selector.deployable,
+            "selector_needs": selector.needs,
+            "samples_per_item": self.n,
+            "n": items,
+            "passed": self.passed,
+            "pass_rate": rate(self.passed),
+            "pass_rate_ci95": wilson_interval(self.passed, items),
+            "pass_at_1": rate(self.first_passed),
+            "pass_at_n": rate(self.passed),
+            "oracle_pass_at_n": rate(self.any_passed),
+            "mean_sample_pass_rate": rate(self.sample_rate_sum),
+            "mean_sample_pass_rate_ci95": self._rate_interval(),
+            "pass_at_k_unbiased": at_k,
+            "samples_scored": self.samples,
+            "short_items": self.short,
+            "outcome_counts": dict(sorted(self.outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "scorer": f"{scorer.name}@{scorer.version}",
+        }
+        if self.short:
+            summary["pass_at_k_items"] = {str(k): self.at_k_items[k] for k in range(1, self.n + 1)}
+        return summary
+
+
+def _movement(summary: dict[str, Any]) -> str:
+    n, first, best = summary["samples_per_item"], summary["pass_at_1"], summary["pass_at_n"]
+    if n == 1:
+        return f"with N=1 there is nothing to choose from: pass rate = pass@1 = {best:.2f}"
+    verb = "rose" if best > first else "fell" if best < first else "did not move"
+    return f"pass rate {verb} from N=1 ({first:.2f}) to N={n} ({best:.2f})"
+
+
+def summary_markdown(summary: dict[str, Any], manifest: dict[str, Any]) -> str:
+    """summary.md: what selection bought, in words, and what it did not change."""
+    ci, rci = summary["pass_rate_ci95"], summary["mean_sample_pass_rate_ci95"]
+    kind = "deployable" if summary["deployable"] else "an oracle (not deployable)"
+    at_k = ", ".join(f"pass@{k} {v:.3f}" for k, v in summary["pass_at_k_unbiased"].items())
+    lines = [
+        f"# Selection run — best-of-{summary['samples_per_item']} by `{summary['selector']}`, {summary['scorer']}",
+        "",
+        f"- dataset: `{manifest['inputs'][0]['path']}` ({manifest['dataset_fingerprint'][:19]}…)",
+        f"- samples: `{manifest['inputs'][1]['path']}` (first {summary['samples_per_item']} per item)",
+        f"- selector: `{summary['selector']}` is {kind}; it needs {summary['selector_needs']}"
+        + ("" if summary["deployable"] else ", so its pass rate is an upper bound, not something a deployed system could reach"),
+        "",
+        f"**{_movement(summary)}**; the distribution did not change: "
+        f"mean per-sample pass rate {summary['mean_sample_pass_rate']:.2f} "
+        f"(95% CI {rci['low']:.2f}–{rci['high']:.2f} over items; it is an estimate from "
+        f"{summary['samples_scored']} samples, so it wobbles with N but does not climb).",
+        "",
+        f"Selected: {summary['passed']}/{summary['n']} = {summary['pass_rate']:.3f} "
+        f"(95% Wilson interval {ci['low']:.3f}–{ci['high']:.3f}). "
+        f"Any correct among the samples (the oracle ceiling): {summary['oracle_pass_at_n']:.3f}.",
+        "",
+        f"The gain was bought with compute: {summary['samples_scored']} samples scored for {summary['n']} items.",
+        "",
+        f"Unbiased pass@k (Chen et al. 2021), averaged over items: {at_k or 'none'}.",
+        "",
+    ]
+    if summary["short_items"]:
+        lines += [f"{summary['short_items']} item(s) had fewer than {summary['samples_per_item']} samples (--allow-short); "
+                  "pass@k averages only over items with at least k samples.", ""]
+    lines += ["| selected outcome | count |", "|---|---:|"]
+    lines += [f"| {o} | {c} |" for o, c in summary["outcome_counts"].items()]
+    lines += ["", "Nothing was learned: no parameter changed. Compare runs only with `python -m course.gate`;",
+              "runs with a different N or selector are different Locked Rooms.", ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# The run.
+
+
+def run_selection(
+    dataset: str | Path,
+    samples: str | Path,
+    outdir: str | Path | None,
+    n: int,
+    selector: str = DEFAULT_SELECTOR,
+    scorer_name: str = DEFAULT_SCORER,
+    allow_short: bool = False,
+    pick: Pick | None = None,
+    command: list[str] | None = None,
+) -> WrittenRun:
+    """Best-of-n selection over a selection pack; writes the run directory atomically.
+
+    ``pick`` (a function of the offered samples returning a position) overrides ``selector``;
+    ``outdir`` None writes ``runs/selection_<UTC timestamp>``.
+    """
+    outdir = outdir or default_outdir("selection")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise UserError(f"--n must be a whole number >= 1, got {n!r}", field="--n", hint="e.g. --n 4 selects the best of 4 samples per item")
+    chosen = custom_selector(pick) if pick is not None else get_selector(selector)
+    scorer = get_scorer(scorer_name)
+    sampling = {**load_sampling_config(samples), "n_used": n, "selector": chosen.name}
+    joined = join_inputs(
+        dataset, samples, rollout_role="samples", rollout_schema="selection_pack_row", rollout_what="selection-pack row"
+    )
+    try:
+        short, first = find_short(joined, n)
+        if first is not None and not allow_short:
+            raise short_item_error(first, short, n, Path(dataset), Path(samples))
+        with staged_run(outdir) as staged:
+            tally = Tally(n)
+            with (staged.path / "results.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
+                for example, used, _ in _items(joined, n):
+                    row = select_item(example, used, chosen, scorer)
+                    check_artifact(row, "selection_result_row", artifact="results.jsonl")
+                    fh.write(dumps_line(row))
+                    tally.add(row)
+            summary = tally.summary(chosen, scorer)
+            manifest = scored_run_manifest(
+                kind="selection",
+                joined=joined,
+                inputs=[("dataset", dataset), ("samples", samples)],
+                args={
+                    "dataset": str(dataset), "samples": str(samples), "n": n, "outdir": str(outdir),
+                    "selector": chosen.name, "scorer": scorer.name, "allow_short": allow_short,
+                },
+                sampling_config=sampling,
+                artifacts=SCORED_RUN_ARTIFACTS,
+                scorer=scorer,
+                command=command,
+            )
+            finish_run(staged.path, manifest, summary, "selection_summary", summary_markdown(summary, manifest))
+    finally:
+        joined.close()
+    return WrittenRun(Path(outdir), summary, SCORED_RUN_ARTIFACTS, staged.replaced)
