@@ -1,7 +1,7 @@
 """Atomic writes: a file or a folder appears whole, or the old one stays as it was.
 
 Everything is written beside its target under a hidden temporary name and renamed into place
-(``os.replace`` is atomic on POSIX within one file system). Standard library only.
+(``os.replace`` is atomic on POSIX within one file system). Standard library only (and the kit's UserError).
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from course_core.errors import UserError
 
 
 @contextmanager
@@ -53,3 +55,21 @@ def swap_into_place(tmp: Path, final: Path) -> None:
         os.rename(old / final.name, final)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def check_replaceable(target: Path, is_ours: Callable[[Path], bool], what: str, ours: str, hint: str) -> bool:
+    """May a folder be written at ``target``? False if it is absent or empty, True if it holds an earlier
+    one of ours (``is_ours``), else a UserError: anything else there is never overwritten.
+
+    ``what`` names the target in messages ("--outdir"), ``ours`` says what an earlier one would be
+    ("an earlier run of this kit"), ``hint`` what to do instead.
+    """
+    if not target.exists():
+        return False
+    if not target.is_dir():
+        raise UserError(f"{what} exists and is not a directory", path=target, hint=hint)
+    if not any(target.iterdir()):
+        return False
+    if is_ours(target):
+        return True
+    raise UserError(f"{what} is not empty and does not hold {ours}; refusing to overwrite it", path=target, hint=hint)

@@ -52,6 +52,12 @@ class JoinedInputs:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> JoinedInputs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _insert_rows(
     db: sqlite3.Connection,

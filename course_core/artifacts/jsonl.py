@@ -7,7 +7,7 @@ holds more than one line in memory.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +69,18 @@ def dumps_line(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "), allow_nan=False) + "\n"
 
 
-def write_rows(path: Path, rows: Iterable[dict[str, Any]], schema: str) -> None:
-    """Write ``rows`` as JSON Lines, each checked against the kit's own ``schema`` first (a kit bug if not)."""
+def write_rows(
+    path: Path, rows: Iterable[dict[str, Any]], schema: str, observe: Callable[[dict[str, Any]], None] | None = None
+) -> None:
+    """Write ``rows`` as JSON Lines, streaming, each checked against the kit's own ``schema`` first (a kit bug if not).
+
+    ``observe`` sees every row once it is written (running totals, so a run never holds its rows).
+    """
     from course_core.artifacts.schemas import check_artifact
 
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         for row in rows:
             check_artifact(row, schema, artifact=path.name)
             fh.write(dumps_line(row))
+            if observe is not None:
+                observe(row)

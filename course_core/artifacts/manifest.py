@@ -97,38 +97,6 @@ def build_manifest(
     return manifest
 
 
-def scored_run_manifest(
-    *,
-    kind: str,
-    joined: Any,
-    inputs: list[tuple[str, str | Path]],
-    args: dict[str, Any],
-    sampling_config: dict[str, Any],
-    artifacts: list[str],
-    scorer: Any,
-    command: list[str] | None,
-) -> dict[str, Any]:
-    """The manifest of a run that scored a dataset's rollouts (eval, selection).
-
-    ``joined`` is the :class:`~course_core.artifacts.joined.JoinedInputs` the run read;
-    ``inputs`` is ``[("dataset", path), (rollout role, path)]``, and the dataset's hash is the
-    run's dataset fingerprint.
-    """
-    (data_role, data_path), (roll_role, roll_path) = inputs
-    records = [input_record(data_role, data_path, joined.dataset_records), input_record(roll_role, roll_path, joined.rollout_records)]
-    return build_manifest(
-        kind=kind,
-        args=args,
-        inputs=records,
-        sampling_config=sampling_config,
-        artifacts=artifacts,
-        dataset_fingerprint=records[0]["sha256"],
-        example_ids_fingerprint=joined.example_ids_fingerprint,
-        scorer=scorer,
-        command=command,
-    )
-
-
 def write_json(path: Path, value: Any, schema: str | None) -> None:
     """Validate ``value`` against ``schema`` (a kit bug if it fails), then write it, indented."""
     if schema is not None:

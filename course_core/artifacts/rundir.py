@@ -14,22 +14,21 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from course_core.artifacts.atomic import swap_into_place
+from course_core.artifacts.atomic import check_replaceable, swap_into_place
 from course_core.artifacts.jsonl import iter_jsonl
-from course_core.artifacts.manifest import PRODUCER, read_json, write_json
+from course_core.artifacts.manifest import PRODUCER, build_manifest, input_record, read_json, write_json
 from course_core.artifacts.schemas import validate_input
 from course_core.errors import UserError
 
 # The four files of every run that scores a dataset's rollouts (eval, selection).
 SCORED_RUN_ARTIFACTS = ["manifest.json", "results.jsonl", "summary.json", "summary.md"]
-
 
 # ---------------------------------------------------------------- writing
 
@@ -68,19 +67,8 @@ def is_kit_run(path: Path) -> bool:
 
 def check_outdir(outdir: Path) -> bool:
     """Refuse an outdir we must not overwrite. Returns True if it holds an earlier kit run."""
-    if not outdir.exists():
-        return False
-    if not outdir.is_dir():
-        raise UserError("--outdir exists and is not a directory", path=outdir, hint="choose another --outdir")
-    if not any(outdir.iterdir()):
-        return False
-    if is_kit_run(outdir):
-        return True
-    raise UserError(
-        "--outdir is not empty and does not hold an earlier run of this kit; refusing to overwrite it",
-        path=outdir,
-        hint="choose a new --outdir, or remove that directory yourself",
-    )
+    return check_replaceable(outdir, is_kit_run, "--outdir", "an earlier run of this kit",
+                             "choose a new --outdir, or remove that directory yourself")
 
 
 @contextmanager
@@ -117,6 +105,37 @@ def finish_run(path: Path, manifest: dict[str, Any], summary: dict[str, Any], su
     write_json(path / "summary.json", summary, summary_schema)
     write_json(path / "manifest.json", manifest, "manifest")
     (path / "summary.md").write_text(markdown, encoding="utf-8", newline="\n")
+
+
+def finish_scored_run(
+    staged: StagedRun,
+    summary: dict[str, Any],
+    markdown: Callable[[dict[str, Any], dict[str, Any]], str],
+    *,
+    kind: str,
+    joined: Any,
+    inputs: list[tuple[str, str | Path]],
+    args: dict[str, Any],
+    sampling_config: dict[str, Any],
+    scorer: Any,
+    command: list[str] | None,
+) -> WrittenRun:
+    """The tail of a run that scored a dataset's rollouts (eval, selection): manifest.json,
+    summary.json (schema ``<kind>_summary``) and summary.md from ``markdown(summary, manifest)``.
+
+    ``joined`` is the :class:`~course_core.artifacts.joined.JoinedInputs` the run read;
+    ``inputs`` is ``[("dataset", path), (rollout role, path)]``, and the dataset's hash is the
+    run's dataset fingerprint.
+    """
+    (data_role, data_path), (roll_role, roll_path) = inputs
+    records = [input_record(data_role, data_path, joined.dataset_records), input_record(roll_role, roll_path, joined.rollout_records)]
+    manifest = build_manifest(
+        kind=kind, args=args, inputs=records, sampling_config=sampling_config, artifacts=SCORED_RUN_ARTIFACTS,
+        dataset_fingerprint=records[0]["sha256"], example_ids_fingerprint=joined.example_ids_fingerprint,
+        scorer=scorer, command=command,
+    )
+    finish_run(staged.path, manifest, summary, f"{kind}_summary", markdown(summary, manifest))
+    return WrittenRun(staged.final, summary, SCORED_RUN_ARTIFACTS, staged.replaced)
 
 
 @dataclass

@@ -48,9 +48,9 @@ def policy_rows(summary: dict[str, Any]) -> list[tuple[str, float, float]]:
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:
+    """summary.md: the policy at the start and the end, and where the terminal reward was sent."""
     credit = "both steps" if summary["credit_step1"] else "step 2 only (step 1 gets no credit)"
-    lines = [
-        "# Two-step credit assignment (REINFORCE)",
+    lines = ["# Two-step credit assignment (REINFORCE)"] + [
         "",
         f"- rewarding path: {' → '.join(summary['rewarding_path'])} (reward 1, paid only at the end; every other path 0)",
         f"- {summary['steps']} episodes, seed {summary['seed']}, lr {summary['lr']}, baseline {summary['baseline']}",

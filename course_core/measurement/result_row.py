@@ -36,3 +36,8 @@ def result_row(example: dict[str, Any], rollout: dict[str, Any] | None, scorer: 
         "reward": float(verdict["reward"]),
         "completion": rollout["completion"],
     }
+
+
+def outcome_table(counts: dict[str, int], header: str = "outcome") -> list[str]:
+    """A run's outcome counts as the lines of a Markdown table (summary.md)."""
+    return [f"| {header} | count |", "|---|---:|", *(f"| {o} | {c} |" for o, c in counts.items())]

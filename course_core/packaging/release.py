@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_core import __version__
-from course_core.artifacts.atomic import swap_into_place
+from course_core.artifacts.atomic import check_replaceable, swap_into_place
 from course_core.errors import UserError
 from course_core.packaging.kitfiles import git_modified, kit_files, matches
 
@@ -65,19 +65,8 @@ def _check_dest(root: Path, dest: Path) -> bool:
     """Refuse a destination we must not touch. Returns True if it holds an earlier release."""
     if dest == root or dest in root.parents:
         raise UserError("the release cannot be built over the kit itself", path=dest, hint="use the default dist/student")
-    if not dest.exists():
-        return False
-    if not dest.is_dir():
-        raise UserError("release destination exists and is not a directory", path=dest, hint="remove it or choose another")
-    if not any(dest.iterdir()):
-        return False
-    if is_release(dest):
-        return True
-    raise UserError(
-        f"release destination is not empty and holds no {MARKER} marker of an earlier release; refusing to overwrite it",
-        path=dest,
-        hint="remove that directory yourself, or build somewhere else",
-    )
+    return check_replaceable(dest, is_release, "release destination", f"an earlier release (its {MARKER} marker)",
+                             "remove that directory yourself, or build somewhere else")
 
 
 def _copy(root: Path, files: list[str], into: Path) -> None:

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from course_core.artifacts.joined import JoinedInputs, join_inputs
-from course_core.artifacts.jsonl import dumps_line, iter_jsonl
-from course_core.artifacts.manifest import load_sampling_config, scored_run_manifest
-from course_core.artifacts.rundir import SCORED_RUN_ARTIFACTS, WrittenRun, default_outdir, finish_run, staged_run
-from course_core.artifacts.schemas import check_artifact
+from course_core.artifacts.jsonl import iter_jsonl, write_rows
+from course_core.artifacts.manifest import load_sampling_config
+from course_core.artifacts.rundir import WrittenRun, default_outdir, finish_scored_run, staged_run
 from course_core.errors import UserError
-from course_core.measurement.result_row import result_row
+from course_core.measurement.result_row import outcome_table, result_row
 from course_core.measurement.scoring import DEFAULT_SCORER, get_scorer
 from course_core.measurement.stats import Z95, pass_at_k, wilson_interval
 from course_core.selection.selectors import DEFAULT_SELECTOR, Pick, Selector, custom_selector, get_selector
@@ -216,8 +215,7 @@ def summary_markdown(summary: dict[str, Any], manifest: dict[str, Any]) -> str:
     if summary["short_items"]:
         lines += [f"{summary['short_items']} item(s) had fewer than {summary['samples_per_item']} samples (--allow-short); "
                   "pass@k averages only over items with at least k samples.", ""]
-    lines += ["| selected outcome | count |", "|---|---:|"]
-    lines += [f"| {o} | {c} |" for o, c in summary["outcome_counts"].items()]
+    lines += outcome_table(summary["outcome_counts"], "selected outcome")
     lines += ["", "Nothing was learned: no parameter changed. Compare runs only with `python -m course.gate`;",
               "runs with a different N or selector are different Locked Rooms.", ""]
     return "\n".join(lines)
@@ -249,36 +247,22 @@ def run_selection(
     chosen = custom_selector(pick) if pick is not None else get_selector(selector)
     scorer = get_scorer(scorer_name)
     sampling = {**load_sampling_config(samples), "n_used": n, "selector": chosen.name}
-    joined = join_inputs(
+    with join_inputs(
         dataset, samples, rollout_role="samples", rollout_schema="selection_pack_row", rollout_what="selection-pack row"
-    )
-    try:
+    ) as joined:
         short, first = find_short(joined, n)
         if first is not None and not allow_short:
             raise short_item_error(first, short, n, Path(dataset), Path(samples))
         with staged_run(outdir) as staged:
             tally = Tally(n)
-            with (staged.path / "results.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
-                for example, used, _ in _items(joined, n):
-                    row = select_item(example, used, chosen, scorer)
-                    check_artifact(row, "selection_result_row", artifact="results.jsonl")
-                    fh.write(dumps_line(row))
-                    tally.add(row)
+            rows = (select_item(example, used, chosen, scorer) for example, used, _ in _items(joined, n))
+            write_rows(staged.path / "results.jsonl", rows, "selection_result_row", observe=tally.add)
             summary = tally.summary(chosen, scorer)
-            manifest = scored_run_manifest(
-                kind="selection",
-                joined=joined,
-                inputs=[("dataset", dataset), ("samples", samples)],
-                args={
-                    "dataset": str(dataset), "samples": str(samples), "n": n, "outdir": str(outdir),
-                    "selector": chosen.name, "scorer": scorer.name, "allow_short": allow_short,
-                },
-                sampling_config=sampling,
-                artifacts=SCORED_RUN_ARTIFACTS,
-                scorer=scorer,
-                command=command,
-            )
-            finish_run(staged.path, manifest, summary, "selection_summary", summary_markdown(summary, manifest))
-    finally:
-        joined.close()
-    return WrittenRun(Path(outdir), summary, SCORED_RUN_ARTIFACTS, staged.replaced)
+            args = {
+                "dataset": str(dataset), "samples": str(samples), "n": n, "outdir": str(outdir),
+                "selector": chosen.name, "scorer": scorer.name, "allow_short": allow_short,
+            }
+            written = finish_scored_run(staged, summary, summary_markdown, kind="selection", joined=joined,
+                                        inputs=[("dataset", dataset), ("samples", samples)],
+                                        args=args, sampling_config=sampling, scorer=scorer, command=command)
+    return written
