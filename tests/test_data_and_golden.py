@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, run_cli
 from course_core.artifacts.jsonl import iter_jsonl
 from course_core.artifacts.schemas import first_error
@@ -16,10 +18,12 @@ DEV = REPO / "data/datasets/math_dev.jsonl"
 GOLDEN = [REPO / "data/golden/golden_correct.jsonl", REPO / "data/golden/golden_exploits.jsonl"]
 
 
-def test_generator_rebuilds_every_file_byte_identically():
-    proc = subprocess.run([sys.executable, "data/generate.py", "--check"], cwd=REPO, capture_output=True, text=True,
+@pytest.mark.parametrize("entry", [["data/generate.py"], ["-m", "data.gen"]], ids=["script", "module"])
+def test_generator_rebuilds_every_file_byte_identically(entry):
+    proc = subprocess.run([sys.executable, *entry, "--check"], cwd=REPO, capture_output=True, text=True,
                           env={"PYTHONHASHSEED": "7", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == "all 8 data files match python data/generate.py"
 
 
 def test_datasets_are_valid_and_state_the_format():
