@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,19 @@ def git(repo: Path, *args: str) -> str:
         cwd=repo, env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}, capture_output=True, check=True,
     )
     return out.stdout.decode("utf-8", "replace")
+
+
+def settled(probe: Callable[[], list[Any]], within: float = 10.0) -> list[Any]:
+    """``probe()`` as soon as it returns an empty list, else its last answer after ``within`` seconds.
+
+    For processes the kernel is still reaping: a test asserts on what is left, never on how long it took.
+    """
+    import time
+
+    deadline = time.monotonic() + within
+    while (found := probe()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
 
 
 @pytest.fixture

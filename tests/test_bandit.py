@@ -13,6 +13,7 @@ from course_core.learning.bandit import BanditConfig, curves_from_records, log_r
 from course_core.learning.bandit_run import AWAY, NO_CHANGE, TOWARD, summarize, verdict
 from course_core.learning.defaults import BANDIT_ARMS
 
+
 def test_negative_lr_moves_the_sampled_arm_the_other_way_in_training():
     # Same seed, so the same first arm and reward; its probability moves in opposite directions.
     pos = train(BanditConfig(lr=0.5, baseline=True, seed=0))[0]

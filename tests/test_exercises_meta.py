@@ -346,8 +346,8 @@ def test_every_graded_test_states_its_points(ex_id: str) -> None:
 
 
 def test_a1_constants_agree_with_the_kit() -> None:
-    from course_core.measurement.result_row import MISSING
     from course_core.measurement.gate import LOCKED_ROOM_FIELDS
+    from course_core.measurement.result_row import MISSING
     from course_core.measurement.scoring import OUTCOMES
 
     module = load_module(student_file("a1_locked_room"))

@@ -1,11 +1,19 @@
-"""The strict scorer: every rule, totality, determinism, and linear time on hostile input."""
+"""The strict scorer: every rule, totality, determinism, and bounded work on hostile input."""
 
 from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import REPO
 from course_core.errors import UserError
 from course_core.measurement.scoring import (
     DEFAULT_SCORER,
@@ -142,19 +150,52 @@ def test_never_raises_on_any_input(completion):
     assert result["outcome"] in OUTCOMES
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text())
-def test_deterministic(completion):
-    assert score(EX, completion) == score(EX, completion)
+def test_deterministic_across_processes_and_hash_seeds():
+    """The same verdicts, details included, in another interpreter with another PYTHONHASHSEED (no set order, no state)."""
+    cases = [(EX, c) for c in ("Final: 42", "Final: 042", "Final: +42", "final: 42", "Final:  42", "Final: 42\nFinal: 42",
+                               "The answer is 42.", "Final: ４２", "Final: 4 2", "", None, 42)] + [(ZERO, "Final: -0"), (NEG, "Final: -7")]
+    here = json.dumps([score(ex, c) for ex, c in cases])
+    code = ("import json, sys; from course_core.measurement.scoring import score; "
+            "print(json.dumps([score(ex, c) for ex, c in json.load(sys.stdin)]))")
+    there = subprocess.run([sys.executable, "-c", code], input=json.dumps(cases), capture_output=True, text=True, check=True,
+                           cwd=REPO, env={**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(REPO)})
+    assert there.stdout.strip() == here
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8")), st.integers(min_value=-(10**6), max_value=10**6))
-def test_reward_one_only_when_the_spec_holds(completion, answer):
-    """Reward 1 implies: stripped text is exactly 'Final: ' + the canonical integer."""
-    example = {"expected_answer": answer}
-    if score(example, completion)["reward"] == 1.0:
-        assert completion.strip() == f"Final: {answer}"
+def test_scoring_does_not_change_its_inputs():
+    example = {"id": "x", "prompt": "p", "expected_answer": 42, "extra": [1]}
+    before = json.dumps(example)
+    score(example, "Final: 42")
+    score_weak(example, "42")
+    assert json.dumps(example) == before
+
+
+def _near_spec(answer: int) -> Iterator[str]:
+    """Every completion built from the pieces of ``Final: <answer>``, each piece right or broken in a known way."""
+    number = str(answer)
+    yield from map("".join, itertools.product(
+        ["", " ", "\n", "\r\n", "\t", "\u00a0", "x "],
+        ["Final:", "final:", "Final :", "FINAL:", "Final;", "Answer:"],
+        [" ", "", "  ", "\t"],
+        [number, "+" + number, "0" + number, number + ".0", number.replace("-", "\u2212"), str(answer + 1), number + "0"],
+        ["", ".", " apples", "\nFinal: " + number],
+        ["", " ", "\n", "\r\n", "\u00a0"],
+    ))
+
+
+@pytest.mark.parametrize("answer", [42, -7, 0, 123456])
+def test_reward_one_exactly_when_the_spec_holds(answer):
+    """Reward 1 if and only if the stripped text is exactly 'Final: ' + the canonical integer.
+
+    Every combination of right and broken pieces is scored, so both sides of the "if and only if"
+    are exercised (and counted: neither may be empty).
+    """
+    verdicts = {True: 0, False: 0}
+    for completion in _near_spec(answer):
+        paid = score({"expected_answer": answer}, completion)["reward"] == 1.0
+        assert paid == (completion.strip() == f"Final: {answer}"), repr(completion)
+        verdicts[paid] += 1
+    assert verdicts[True] > 0 and verdicts[False] > 0
 
 
 @settings(max_examples=200, deadline=None)

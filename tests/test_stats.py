@@ -62,3 +62,21 @@ def test_pass_at_k_rejects_impossible_arguments():
     for args in [(4, 5, 1), (4, 1, 0), (4, 1, 5)]:
         with pytest.raises(ValueError):
             pass_at_k(*args)
+
+
+# -- pass@k (Chen et al. 2021): 1 - C(n-c, k) / C(n, k) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "c", "k", "expected"),
+    [
+        (4, 1, 2, 0.5),  # 1 - C(3,2)/C(4,2) = 1 - 3/6
+        (5, 2, 2, 0.7),  # 1 - C(3,2)/C(5,2) = 1 - 3/10
+        (8, 0, 4, 0.0),
+        (4, 3, 2, 1.0),  # n - c = 1 < k: every pair holds a correct sample
+        (4, 2, 1, 0.5),  # k = 1 is the plain per-sample rate
+        (8, 8, 8, 1.0),
+    ],
+)
+def test_pass_at_k_matches_hand_computed_values(n: int, c: int, k: int, expected: float) -> None:
+    assert pass_at_k(n, c, k) == pytest.approx(expected, abs=1e-12)

@@ -72,9 +72,6 @@ class Staged:
     found: bool  # the submission has this exercise folder at all
     refused: dict[str, str] = field(default_factory=dict)  # relative path → reason
 
-    def has(self, rel: str) -> bool:
-        return (self.root / rel).is_file()
-
     def notes_for(self, *rels: str) -> list[str]:
         """Refusal notes for files at or under any of ``rels`` (so a failing check can say why)."""
         out = []

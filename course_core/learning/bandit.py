@@ -2,8 +2,12 @@
 
 The policy is a softmax over logits that start at zero. Each step samples an arm, observes a
 0/1 reward, and nudges the logits along the log-probability gradient of the sampled arm, scaled
-by the advantage (reward minus baseline). Unlike selection (Loop B), the generator itself
-changes: the log records the distribution before and after every update.
+by the advantage (reward minus baseline):
+
+    θ ← θ + lr · (r − b) · (onehot(a) − π_θ),   b = mean of the earlier rewards (--baseline), else 0
+
+The building blocks are :mod:`course_core.learning.policy`'s. Unlike selection (Loop B), the
+generator itself changes: the log records the distribution before and after every update.
 
 This module is the readable single-bandit version; :mod:`course_core.learning.testbed` steps many
 bandits at once with the same update and the same random stream (run 0 there is this run).
@@ -139,7 +143,7 @@ def train(config: BanditConfig) -> list[StepRecord]:
         reward = 1.0 if u_reward < arms[action] else 0.0
         baseline = running_mean(reward_sum, step - 1) if config.baseline else 0.0
         advantage = reward - baseline
-        logits = reinforce_step(logits, action, advantage, config.lr, probs=probs)
+        logits = reinforce_step(logits, action, advantage, config.lr, probs=probs)  # θ ← θ + lr·(r − b)·(onehot(a) − π)
         records.append(StepRecord(step, probs, action, reward, baseline, advantage, softmax(logits)))
         reward_sum += reward
     return records

@@ -6,6 +6,10 @@ decision points (the root, and the two second-step states) has its own softmax p
 logits. REINFORCE sends the single terminal reward back to *both* decisions of the episode;
 withholding it from step 1 (``credit_step1=False``) leaves step 1 exactly uniform forever, while
 step 2 still learns — the first decision can only improve if the final reward reaches it.
+
+    θ_t ← θ_t + lr · (R − b) · ∇ log π(a_t | s_t)   for t = 1, 2,   b = mean of earlier rewards (or 0)
+
+Each decision point takes one :func:`~course_core.learning.policy.reinforce_step`.
 """
 
 from __future__ import annotations

@@ -48,7 +48,12 @@ def test_key_lower_index_breaks_a_complete_tie(student):
 
 @pytest.mark.points(2)
 def test_key_is_a_function_of_the_sample(student):
-    assert key(student, sample(3, "Final: 7", -2.5, 1.0)) == key(student, sample(3, "Final: 7", -2.5, 1.0))
+    """Same fields, same key: whatever the order of the fields, and whatever was keyed before (no state, no randomness)."""
+    s = sample(3, "Final: 7", -2.5, 1.0)
+    first = key(student, s)
+    key(student, sample(0, "Final: 8", -0.5, 0.0))  # another sample in between
+    assert key(student, dict(reversed(list(s.items())))) == first
+    assert key(student, sample(3, "Final: 7", -2.5, 1.0)) == first
 
 
 # --- Task 2: pick_best -----------------------------------------------------------------------

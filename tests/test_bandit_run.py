@@ -12,7 +12,7 @@ from unittest import mock
 
 import pytest
 
-from conftest import REPO, run_cli
+from conftest import run_cli
 from course_core.artifacts.rundir import load_run
 from course_core.artifacts.schemas import first_error
 from course_core.learning.bandit import BanditConfig

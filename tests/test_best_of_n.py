@@ -1,4 +1,4 @@
-"""Loop B library: the pass@k estimator, the selection rules, and the run they produce."""
+"""The best-of-N run: on a small hand-made pack, and as the instructor guide (Segment 2) types it, errors included."""
 
 from __future__ import annotations
 
@@ -9,129 +9,107 @@ import pytest
 
 from course_core.artifacts.rundir import load_run
 from course_core.errors import UserError
-from course_core.measurement.stats import pass_at_k
 from course_core.selection.best_of_n import run_selection
-from course_core.selection.selectors import (
-    get_selector,
-    parsed_answer,
-    pick_best,
-    pick_logprob,
-    pick_majority,
-    tie_break_key,
-)
-from tests.conftest import write_jsonl
+from tests.conftest import run_cli, write_jsonl
+
+DATASET = "data/datasets/math_dev.jsonl"
+SAMPLES = "data/rollouts/selection_pack_dev.jsonl"
 
 
-def s(index: int, completion: str = "Final: 1", sum_logprob: float = -1.0, reward: float = 0.0) -> dict:
-    return {"index": index, "completion": completion, "sum_logprob": sum_logprob, "reward": reward}
+def select(outdir: Path, *extra: str, env: dict[str, str] | None = None):
+    return run_cli("course.selection_demo", "--dataset", DATASET, "--samples", SAMPLES, *extra, "--outdir", str(outdir), env=env)
 
 
-# -- pass@k (Chen et al. 2021): 1 - C(n-c, k) / C(n, k) ----------------------------------------
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The guide's three runs (N=1, N=4, N=4 again under another hash seed), plus N=8."""
+    root = tmp_path_factory.mktemp("sel")
+    made = {}
+    for name, n, seed in [("n1", "1", "0"), ("n4", "4", "0"), ("n4_repeat", "4", "1"), ("n8", "8", "0")]:
+        proc = select(root / name, "--n", n, env={"PYTHONHASHSEED": seed})
+        assert proc.returncode == 0, proc.stderr
+        made[name] = root / name
+    return made
 
 
-@pytest.mark.parametrize(
-    ("n", "c", "k", "expected"),
-    [
-        (4, 1, 2, 0.5),  # 1 - C(3,2)/C(4,2) = 1 - 3/6
-        (5, 2, 2, 0.7),  # 1 - C(3,2)/C(5,2) = 1 - 3/10
-        (8, 0, 4, 0.0),
-        (4, 3, 2, 1.0),  # n - c = 1 < k: every pair holds a correct sample
-        (4, 2, 1, 0.5),  # k = 1 is the plain per-sample rate
-        (8, 8, 8, 1.0),
-    ],
-)
-def test_pass_at_k_matches_hand_computed_values(n: int, c: int, k: int, expected: float) -> None:
-    assert pass_at_k(n, c, k) == pytest.approx(expected, abs=1e-12)
+def summary(run: Path) -> dict:
+    return json.loads((run / "summary.json").read_text())
 
 
-# -- the oracle's key: each level decides only when the ones before it tie ----------------------
+def test_pass_rate_rises_from_n1_to_n4_while_the_distribution_stays(runs: dict[str, Path]) -> None:
+    one, four = summary(runs["n1"]), summary(runs["n4"])
+    assert four["pass_rate"] > one["pass_rate"]
+    assert one["pass_rate"] == one["pass_at_1"] == four["pass_at_1"]
+    assert four["pass_at_1"] < four["pass_rate"]
+    low, high = four["mean_sample_pass_rate_ci95"]["low"], four["mean_sample_pass_rate_ci95"]["high"]
+    assert low <= one["mean_sample_pass_rate"] <= high  # more compute, same distribution
+    assert four["samples_scored"] == 4 * four["n"] == 4 * one["samples_scored"]
+    md = (runs["n4"] / "summary.md").read_text()
+    assert f"rose from N=1 ({one['pass_rate']:.2f}) to N=4 ({four['pass_rate']:.2f})" in md
 
 
-def test_higher_reward_wins_over_everything_else() -> None:
-    samples = [s(0, "Final: 7", -0.1, 0.0), s(1, "Final: 12345", -9.0, 1.0)]
-    assert pick_best(samples) == 1
+def test_pass_at_1_le_pass_at_4_le_pass_at_8_on_the_real_data(runs: dict[str, Path]) -> None:
+    rates = [summary(runs[name])["pass_rate"] for name in ("n1", "n4", "n8")]
+    assert rates == sorted(rates)
+    unbiased = summary(runs["n8"])["pass_at_k_unbiased"]
+    assert [unbiased[str(k)] for k in range(1, 9)] == sorted(unbiased[str(k)] for k in range(1, 9))
 
 
-def test_equal_reward_goes_to_higher_sum_logprob() -> None:
-    samples = [s(0, "Final: 1", -2.0, 1.0), s(1, "Final: 10000", -1.0, 1.0)]
-    assert pick_best(samples) == 1
+def test_repeat_is_byte_identical_whatever_the_hash_seed(runs: dict[str, Path]) -> None:
+    assert (runs["n4"] / "results.jsonl").read_bytes() == (runs["n4_repeat"] / "results.jsonl").read_bytes()
 
 
-def test_equal_logprob_goes_to_shorter_completion() -> None:
-    samples = [s(0, "Final: 100", -1.0, 1.0), s(1, "Final: 10", -1.0, 1.0)]
-    assert pick_best(samples) == 1
+def test_cli_prints_the_story_and_the_paths(tmp_path: Path) -> None:
+    proc = select(tmp_path / "maj", "--n", "4", "--selector", "majority")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "pass@1 " in out and "→ pass@4 " in out and "distribution unchanged" in out
+    assert "samples scored: 480" in out and "deployable" in out
+    assert str(tmp_path / "maj" / "results.jsonl") in out
 
 
-def test_equal_length_goes_to_lexicographically_first() -> None:
-    samples = [s(0, "Final: 9", -1.0, 1.0), s(1, "Final: 1", -1.0, 1.0)]
-    assert pick_best(samples) == 1
+def test_gate_rejects_runs_with_different_n(runs: dict[str, Path]) -> None:
+    proc = run_cli("course.gate", "--baseline", str(runs["n1"]), "--candidate", str(runs["n4"]), "--min-delta", "0.00", "--json")
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["decision"] == "REJECT"
+    assert [v["field"] for v in report["locked_room"]["violations"]] == ["sampling_config"]
 
 
-def test_identical_samples_go_to_lower_index() -> None:
-    samples = [s(0), s(1), s(2)]
-    assert pick_best(samples) == 0
-    assert pick_best(list(reversed(samples))) == 2  # the one whose index field is 0
+def test_gate_accepts_a_repeated_run_at_zero_delta(runs: dict[str, Path]) -> None:
+    proc = run_cli("course.gate", "--baseline", str(runs["n4"]), "--candidate", str(runs["n4_repeat"]), "--min-delta", "0.00", "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["decision"] == "ACCEPT"
 
 
-def test_tie_break_key_orders_by_each_level_in_turn() -> None:
-    keys = [
-        tie_break_key(s(3, "Final: 2", -1.0, 1.0)),
-        tie_break_key(s(2, "Final: 1", -1.0, 1.0)),
-        tie_break_key(s(1, "Final: 10", -1.0, 1.0)),
-        tie_break_key(s(0, "Final: 1", -3.0, 1.0)),
-        tie_break_key(s(4, "Final: 1", -0.5, 0.0)),
-    ]
-    assert sorted(keys)[0] == keys[1]
-    assert sorted(keys) == [keys[1], keys[0], keys[2], keys[3], keys[4]]
+def test_n_beyond_the_pack_is_exit_2_naming_the_item_and_leaves_nothing(tmp_path: Path) -> None:
+    proc = select(tmp_path / "too_many", "--n", "9")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert f"{SAMPLES}:1" in proc.stderr and "'dev-0001'" in proc.stderr and "--allow-short" in proc.stderr
+    assert not (tmp_path / "too_many").exists()
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_pick_best_is_independent_of_input_order() -> None:
-    samples = [s(i, f"Final: {i % 3}", -float(i % 2), float(i % 4 == 0)) for i in range(8)]
-    reordered = samples[3:] + list(reversed(samples[:3]))
-    assert samples[pick_best(samples)]["index"] == reordered[pick_best(reordered)]["index"] == 0
+def test_allow_short_uses_what_is_there(tmp_path: Path) -> None:
+    proc = select(tmp_path / "short", "--n", "9", "--allow-short")
+    assert proc.returncode == 0, proc.stderr
+    s = summary(tmp_path / "short")
+    assert s["short_items"] == s["n"] and s["samples_scored"] == 8 * s["n"]
+    first = json.loads((tmp_path / "short" / "results.jsonl").read_text().splitlines()[0])
+    assert first["n_samples_used"] == 8
 
 
-# -- deployable selectors ------------------------------------------------------------------------
+def test_unknown_selector_is_exit_2_with_a_suggestion(tmp_path: Path) -> None:
+    proc = select(tmp_path / "bad", "--n", "4", "--selector", "orcale")
+    assert proc.returncode == 2
+    assert "unknown selector 'orcale'" in proc.stderr and "did you mean 'oracle'" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "bad").exists()
 
 
-def test_logprob_ignores_reward() -> None:
-    samples = [s(0, "Final: 1", -0.2, 0.0), s(1, "Final: 2", -0.9, 1.0)]
-    assert pick_logprob(samples) == 0
-
-
-def test_majority_votes_on_parsed_answers_and_ignores_reward() -> None:
-    samples = [
-        s(0, "Final: 5", -0.1, 1.0),
-        s(1, "Final: 7", -2.0, 0.0),
-        s(2, "Final: 7", -1.5, 0.0),
-        s(3, "Final: 7.", -0.01, 0.0),  # malformed: no vote
-    ]
-    assert pick_majority(samples) == 2  # answer 7 wins 2-1; of its two samples, higher logprob
-
-
-def test_majority_tie_between_answers_goes_to_best_logprob() -> None:
-    samples = [s(0, "Final: 3", -2.0), s(1, "Final: 4", -1.0), s(2, "Final: 3", -3.0), s(3, "Final: 4", -4.0)]
-    assert pick_majority(samples) == 1
-
-
-def test_majority_falls_back_to_logprob_when_nothing_parses() -> None:
-    samples = [s(0, "final: 3", -2.0), s(1, "The answer is 4", -1.0), s(2, "", -3.0)]
-    assert pick_majority(samples) == pick_logprob(samples) == 1
-
-
-def test_parsed_answer_uses_the_strict_format_without_a_reference() -> None:
-    assert parsed_answer("  Final: -42\n") == -42
-    assert parsed_answer("Final: 042") is None
-    assert parsed_answer("Work...\nFinal: 3") is None
-    assert parsed_answer(None) is None
-
-
-def test_unknown_selector_suggests_the_closest_name() -> None:
-    with pytest.raises(UserError) as exc:
-        get_selector("majorty")
-    assert "did you mean 'majority'" in str(exc.value)
-    assert get_selector("oracle").deployable is False
-    assert get_selector("majority").deployable and get_selector("logprob").deployable
+def test_n_zero_is_exit_2(tmp_path: Path) -> None:
+    proc = select(tmp_path / "zero", "--n", "0")
+    assert proc.returncode == 2 and "--n must be" in proc.stderr and "Traceback" not in proc.stderr
 
 
 # -- a whole run on a small pack -----------------------------------------------------------------

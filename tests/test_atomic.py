@@ -1,0 +1,67 @@
+"""Atomic writes: a file or folder appears whole or not at all, and only what we wrote is ever replaced."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from course_core.artifacts.atomic import atomic_path, check_replaceable, swap_into_place, write_text_atomic
+from course_core.errors import UserError
+
+
+def test_a_file_appears_whole_and_replaces_the_old_one(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "report.json"
+    write_text_atomic(target, "old\n")
+    write_text_atomic(target, "new\n")
+    assert target.read_text(encoding="utf-8") == "new\n"
+    assert target.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in target.parent.iterdir()] == ["report.json"]  # no temporary sibling left behind
+
+
+def test_a_failure_midway_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("before", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        raise RuntimeError("interrupted")
+    assert target.read_text(encoding="utf-8") == "before"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_swap_replaces_a_folder_whole(tmp_path: Path) -> None:
+    final, new = tmp_path / "run", tmp_path / ".run.partial"
+    final.mkdir()
+    (final / "old.txt").write_text("old", encoding="utf-8")
+    new.mkdir()
+    (new / "new.txt").write_text("new", encoding="utf-8")
+    swap_into_place(new, final)
+    assert sorted(p.name for p in final.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def _ours(path: Path) -> bool:
+    return (path / "marker.json").is_file() and json.loads((path / "marker.json").read_text(encoding="utf-8")) == {"ours": True}
+
+
+def test_check_replaceable_allows_absent_empty_and_ours_and_refuses_the_rest(tmp_path: Path) -> None:
+    def check(p: Path) -> bool:
+        return check_replaceable(p, _ours, "--outdir", "an earlier one of ours", "choose another --outdir")
+
+    assert check(tmp_path / "absent") is False
+    (tmp_path / "empty").mkdir()
+    assert check(tmp_path / "empty") is False
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    (ours / "marker.json").write_text('{"ours": true}', encoding="utf-8")
+    assert check(ours) is True
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "thesis.tex").write_text("months of work", encoding="utf-8")
+    with pytest.raises(UserError, match="--outdir is not empty and does not hold an earlier one of ours; refusing"):
+        check(theirs)
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(UserError, match="exists and is not a directory"):
+        check(tmp_path / "file")
+    assert (theirs / "thesis.tex").read_text(encoding="utf-8") == "months of work"
