@@ -152,3 +152,19 @@ def test_leaf_differences_descend_into_dicts_only() -> None:
     b = {"s": {"n_used": 4, "selector": "oracle", "arms": [1, 3]}, "x": 1}
     assert leaf_differences(a, b) == {"s.n_used": (1, 4), "s.arms": ([1, 2], [1, 3]), "only_a": (0, None)}
     assert leaf_differences(a, a) == {}
+
+
+def test_a_bandit_run_is_valid_and_its_log_is_checked(runs: Path, tmp_path: Path) -> None:
+    from course_core.bandit import BanditConfig
+    from course_core.bandit_run import run_bandit
+
+    run_bandit(BanditConfig(lr=0.5, steps=5), runs / "evidence" / "bandit", args={"lr": 0.5})
+    assert _check(_staged(runs, tmp_path / "a"), check="run_valid", run="evidence/bandit", kind="bandit") == (True, "")
+    log = runs / "evidence" / "bandit" / "log.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    log.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    ok, detail = _check(_staged(runs, tmp_path / "b"), check="run_valid", run="evidence/bandit")
+    assert not ok and "log.jsonl has 4 rows but summary.json says steps = 5" in detail
+    log.write_text("\n".join([lines[0].replace('"action": ', '"action": "x", "_": '), *lines[1:]]) + "\n", encoding="utf-8")
+    ok, detail = _check(_staged(runs, tmp_path / "c"), check="run_valid", run="evidence/bandit")
+    assert not ok and "exercises/ex_toy/evidence/bandit/log.jsonl" in detail

@@ -72,14 +72,31 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
             raise EvidenceError(f"{rel}/{name} was not taken: {staged.refused[f'{rel}/{name}']}")
     try:
         run = kit_load_run(path, rel)
-        if rows:
+        if rows and run.results_path.is_file():
             n = sum(1 for _ in run.results())
             expected = run.summary.get("n")
-            if isinstance(expected, int) and run.results_path.is_file() and n != expected:
+            if isinstance(expected, int) and n != expected:
                 raise UserError(f"results.jsonl has {n} rows but summary.json says n = {expected}", path=run.results_path)
+        if rows and run.kind == "bandit" and "log.jsonl" in run.manifest.get("artifacts", []):
+            _check_bandit_log(run)
     except UserError as exc:
         raise EvidenceError(_display(staged, str(exc))) from None
     return run
+
+
+def _check_bandit_log(run: Any) -> None:
+    """A bandit run's log.jsonl: every row valid, one per training step."""
+    from course_core.jsonl import iter_jsonl
+    from course_core.schemas import validate_input
+
+    log = run.path / "log.jsonl"
+    steps = 0
+    for line, row in iter_jsonl(log, "bandit log"):
+        validate_input(row, "bandit_log_row", path=log, line=line, what="bandit log row")
+        steps += 1
+    expected = run.summary.get("steps")
+    if isinstance(expected, int) and steps != expected:
+        raise UserError(f"log.jsonl has {steps} rows but summary.json says steps = {expected}", path=log)
 
 
 def _field(manifest: dict[str, Any], dotted: str) -> Any:
