@@ -513,8 +513,8 @@ def test_b1_runner_on_the_stub_is_a_clear_user_error() -> None:
 
 
 def test_p1_constants_agree_with_the_kit() -> None:
-    from course_core.bandit import VERDICT_MARGIN
-    from course_core.gate import LOCKED_ROOM_FIELDS
+    from course_core.learning.bandit_run import VERDICT_MARGIN
+    from course_core.measurement.gate import LOCKED_ROOM_FIELDS
     from course_core.grading.evidence import VOLATILE_FIELDS
 
     module = load_module(student_file("p1_promotion"))
@@ -525,11 +525,11 @@ def test_p1_constants_agree_with_the_kit() -> None:
 @needs_solutions
 def test_p1_readme_figures_answer_key_and_the_reference_committee(tmp_path: Path) -> None:
     """The README's three run pairs, made by the kit's instruments: its numbers, the key's, and the wheat's rulings."""
-    from course_core.bandit import BanditConfig
-    from course_core.bandit_run import run_bandit
-    from course_core.eval import run_eval
-    from course_core.gate import compare
-    from course_core.selection import run_selection
+    from course_core.learning.bandit import BanditConfig
+    from course_core.learning.bandit_run import run_bandit
+    from course_core.measurement.evaluate import run_eval
+    from course_core.measurement.gate import compare
+    from course_core.selection.best_of_n import run_selection
 
     data = REPO / "data"
     dataset, frozen, pack = data / "datasets/math_dev.jsonl", data / "rollouts/frozen_rollouts_dev.jsonl", data / "rollouts/selection_pack_dev.jsonl"

@@ -128,8 +128,8 @@ def test_only_student_files_are_staged(runs: Path, tmp_path: Path) -> None:
 
 
 def test_differs_only_in_names_the_extra_condition(runs: Path, tmp_path: Path) -> None:
-    from course_core.bandit import BanditConfig
-    from course_core.bandit_run import run_bandit
+    from course_core.learning.bandit import BanditConfig
+    from course_core.learning.bandit_run import run_bandit
 
     for name, config in (("lr0", BanditConfig(lr=0.0)), ("lr05", BanditConfig(lr=0.5)), ("lr05_seed1", BanditConfig(lr=0.5, seed=1))):
         run_bandit(config, runs / "evidence" / name, args={"lr": config.lr})
@@ -155,8 +155,8 @@ def test_leaf_differences_descend_into_dicts_only() -> None:
 
 
 def test_a_bandit_run_is_valid_and_its_log_is_checked(runs: Path, tmp_path: Path) -> None:
-    from course_core.bandit import BanditConfig
-    from course_core.bandit_run import run_bandit
+    from course_core.learning.bandit import BanditConfig
+    from course_core.learning.bandit_run import run_bandit
 
     run_bandit(BanditConfig(lr=0.5, steps=5), runs / "evidence" / "bandit", args={"lr": 0.5})
     assert _check(_staged(runs, tmp_path / "a"), check="run_valid", run="evidence/bandit", kind="bandit") == (True, "")

@@ -118,7 +118,7 @@ def test_numbers_match_within_tolerance(tmp_path: Path) -> None:
 
 
 def test_manifest_diff_answers_as_top_level_fields_or_as_leaves(tmp_path: Path) -> None:
-    from course_core.selection import run_selection
+    from course_core.selection.best_of_n import run_selection
 
     sub = tmp_path / "sub"
     data = REPO / "data"

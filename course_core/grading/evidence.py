@@ -86,8 +86,8 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
 
 def _check_bandit_log(run: Any) -> None:
     """A bandit run's log.jsonl: every row valid, one per training step."""
-    from course_core.jsonl import iter_jsonl
-    from course_core.schemas import validate_input
+    from course_core.artifacts.jsonl import iter_jsonl
+    from course_core.artifacts.schemas import validate_input
 
     log = run.path / "log.jsonl"
     steps = 0

@@ -21,7 +21,7 @@ SELECTION_KEYS = ("n_used", "selector")
 TRAINING_KEYS = ("lr", "baseline", "steps")
 
 MIN_DELTA = 0.05  # the smallest gain worth promoting (pass rate, or P(best arm))
-VERDICT_MARGIN = 0.05  # a bandit's P(best arm) must rise by more than this (course_core.bandit)
+VERDICT_MARGIN = 0.05  # a bandit's P(best arm) must rise by more than this (course_core.learning.bandit_run)
 UNRECORDED = (None, "unknown")  # what the kit writes when nobody recorded the policy
 _EPS = 1e-12  # pass-rate differences are ratios of small integers: absorb float noise only
 

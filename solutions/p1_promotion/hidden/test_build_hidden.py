@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from course_core.bandit import BanditConfig
-from course_core.bandit_run import run_bandit
-from course_core.eval import run_eval
-from course_core.manifest import KIT_ROOT
-from course_core.selection import run_selection
+from course_core.learning.bandit import BanditConfig
+from course_core.learning.bandit_run import run_bandit
+from course_core.measurement.evaluate import run_eval
+from course_core.paths import KIT_ROOT
+from course_core.selection.best_of_n import run_selection
 
 DATASET = KIT_ROOT / "data" / "datasets" / "math_dev.jsonl"
 FROZEN = KIT_ROOT / "data" / "rollouts" / "frozen_rollouts_dev.jsonl"
