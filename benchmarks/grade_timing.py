@@ -47,6 +47,15 @@ def _evidence(ex_id: str, folder: Path) -> None:
             _run(script, "--sabotage", "--n", "4", "--outdir", str(ev / f"random_{i}"))
         for i in (1, 2):
             _run(script, "--n", "4", "--outdir", str(ev / f"deterministic_{i}"))
+    elif ex_id == "p1_promotion":
+        eval_args = ["--dataset", "data/datasets/math_dev.jsonl", "--completions", "data/rollouts/frozen_rollouts_dev.jsonl"]
+        _run("-m", "course.eval", *eval_args, "--outdir", str(ev / "trap1_baseline"))
+        _run("-m", "course.eval", *eval_args, "--scorer", "weak_contains", "--outdir", str(ev / "trap1_candidate"))
+        pack = ["--dataset", "data/datasets/math_dev.jsonl", "--samples", "data/rollouts/selection_pack_dev.jsonl"]
+        for role, n in (("baseline", "1"), ("candidate", "4")):
+            _run("-m", "course.selection_demo", *pack, "--n", n, "--outdir", str(ev / f"trap2_{role}"))
+        for role, lr in (("baseline", "0"), ("candidate", "0.5")):
+            _run("-m", "course.bandit_train", "--steps", "30", "--seed", "0", "--lr", lr, "--baseline", "--outdir", str(ev / f"trap3_{role}"))
     else:
         raise SystemExit(f"no recipe for {ex_id}'s evidence in this script yet")
 
@@ -58,7 +67,7 @@ def _answer(ex, folder: Path, spec: dict, key_file: Path) -> str:
         src = spec["equals_json"]
         return str(json_pointer(json.loads((folder / src["file"]).read_text(encoding="utf-8")), src["pointer"]))
     if kind == "equals_manifest_diff":
-        return sorted(manifest_differences(staged, spec["equals_manifest_diff"]))[0]
+        return sorted(manifest_differences(staged, spec["equals_manifest_diff"], leaves=bool(spec.get("leaves"))))[0]
     if kind == "equals_sha256":
         import hashlib
 

@@ -37,6 +37,8 @@ EXERCISES = REPO / "exercises"
 SOLUTIONS = REPO / "solutions"
 IDS = sorted(p.parent.name for p in EXERCISES.glob("*/exercise.toml"))
 STAGE_POINTS = {"build": 40, "sabotage": 20, "reflect": 20, "repair": 20}
+# Exercises that depart from the default split say why in their README ("Why these points").
+JUSTIFIED_POINTS = {"p1_promotion": {"build": 20, "sabotage": 20, "reflect": 45, "repair": 15}}
 HAVE_SOLUTIONS = SOLUTIONS.is_dir()
 needs_solutions = pytest.mark.skipif(not HAVE_SOLUTIONS, reason="solutions/ is instructor-only and not in this copy")
 
@@ -46,6 +48,10 @@ STUB_CALLS: dict[str, dict[str, tuple[Any, ...]]] = {
     "b1_selection": {
         "tie_break_key": ({"index": 0, "completion": "Final: 1", "sum_logprob": -1.0, "reward": 1.0},),
         "pick_best": ([{"index": 0, "completion": "Final: 1", "sum_logprob": -1.0, "reward": 1.0}],),
+    },
+    "p1_promotion": {
+        "differences": ({"kind": "eval"}, {"kind": "eval"}),
+        "promotion_decision": ({"kind": "eval"}, {"kind": "eval"}, {"baseline": {}, "candidate": {}}),
     },
 }
 
@@ -203,7 +209,14 @@ def test_every_student_file_exists(ex_id: str) -> None:
 @pytest.mark.parametrize("ex_id", IDS)
 def test_points_sum_to_100_in_the_four_stages(ex_id: str) -> None:
     stages = toml(ex_id)["stages"]
-    assert {name: s["points"] for name, s in stages.items()} == STAGE_POINTS
+    expected = JUSTIFIED_POINTS.get(ex_id, STAGE_POINTS)
+    assert {name: s["points"] for name, s in stages.items()} == expected
+    assert all(isinstance(s["points"], int) for s in stages.values()) and sum(expected.values()) == 100
+    if ex_id in JUSTIFIED_POINTS:
+        readme = (EXERCISES / ex_id / "README.md").read_text(encoding="utf-8")
+        assert "## Why these points" in readme
+        for name, points in expected.items():
+            assert re.search(rf"^\| {name.capitalize()}[^|]* \| {points} \|", readme, re.M), (name, points)
     assert stages["repair"]["lock_points"] <= stages["repair"]["points"]
     for name, items in (("sabotage", ["checks"]), ("reflect", ["fields", "prose"])):
         assert sum(c["points"] for key in items for c in stages[name].get(key, [])) == stages[name]["points"], name
@@ -497,3 +510,81 @@ def test_b1_runner_on_the_stub_is_a_clear_user_error() -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "not implemented yet" in proc.stderr and "exercises/b1_selection/selection.py" in proc.stderr
     assert not (REPO / "runs" / "_meta_never_written").exists()
+
+
+def test_p1_constants_agree_with_the_kit() -> None:
+    from course_core.learning.bandit_run import VERDICT_MARGIN
+    from course_core.measurement.gate import LOCKED_ROOM_FIELDS
+    from course_core.grading.evidence import VOLATILE_FIELDS
+
+    module = load_module(student_file("p1_promotion"))
+    assert set(module.MEASUREMENT_FIELDS) == set(LOCKED_ROOM_FIELDS) - {"sampling_config"} | {"kind"}
+    assert set(module.VOLATILE) == VOLATILE_FIELDS and module.VERDICT_MARGIN == VERDICT_MARGIN
+
+
+@needs_solutions
+def test_p1_readme_figures_answer_key_and_the_reference_committee(tmp_path: Path) -> None:
+    """The README's three run pairs, made by the kit's instruments: its numbers, the key's, and the wheat's rulings."""
+    from course_core.learning.bandit import BanditConfig
+    from course_core.learning.bandit_run import run_bandit
+    from course_core.measurement.evaluate import run_eval
+    from course_core.measurement.gate import compare
+    from course_core.selection.best_of_n import run_selection
+
+    data = REPO / "data"
+    dataset, frozen, pack = data / "datasets/math_dev.jsonl", data / "rollouts/frozen_rollouts_dev.jsonl", data / "rollouts/selection_pack_dev.jsonl"
+    ev = tmp_path / "evidence"
+    run_eval(dataset, frozen, ev / "trap1_baseline", command=["test"])
+    run_eval(dataset, frozen, ev / "trap1_candidate", scorer_name="weak_contains", command=["test"])
+    run_selection(dataset, pack, ev / "trap2_baseline", 1, command=["test"])
+    run_selection(dataset, pack, ev / "trap2_candidate", 4, command=["test"])
+    trap3 = {}
+    for role, lr in (("baseline", 0.0), ("candidate", 0.5)):
+        trap3[role] = run_bandit(BanditConfig(steps=30, seed=0, lr=lr, baseline=True), ev / f"trap3_{role}", args={"lr": lr}, command=["test"])
+
+    def read(run: str, file: str) -> dict:
+        return json.loads((ev / run / f"{file}.json").read_text(encoding="utf-8"))
+
+    readme = (EXERCISES / "p1_promotion" / "README.md").read_text(encoding="utf-8")
+    flat = " ".join(readme.split())
+    for run in ("trap1_baseline", "trap1_candidate"):
+        s = read(run, "summary")
+        assert f"pass rate {s['passed']}/{s['n']} = {s['pass_rate']:.3f}" in readme
+    for t in (1, 2):
+        reason = compare(ev / f"trap{t}_baseline", ev / f"trap{t}_candidate", 0.05)["reasons"][0]
+        assert f"*{reason}*" in flat, reason
+    n1, n4 = read("trap2_baseline", "summary"), read("trap2_candidate", "summary")
+    assert f"pass@1 {n1['pass_at_1']:.3f}" in readme
+    assert f"pass@1 {n4['pass_at_1']:.3f} → pass@4 {n4['pass_at_n']:.3f} ({n4['passed']}/{n4['n']} items)" in readme
+    assert f"per-sample pass rate {n4['mean_sample_pass_rate']:.3f}" in flat and f"({n1['mean_sample_pass_rate']:.3f})" in readme
+    assert f"{n4['samples_scored']} samples were scored instead of {n1['samples_scored']}" in flat
+    for role in ("baseline", "candidate"):
+        s = trap3[role].summary
+        assert f"P(best arm {s['best_arm']}): {s['p_best_start']:.3f} → {s['p_best_end']:.3f}  {s['verdict']}" in readme
+    rows = trap3["candidate"].rows
+    assert f"`probs_before` is `{rows[0]['probs_before']}`" in readme.replace("'", '"')
+    assert f"`probs_after` is `{rows[-1]['probs_after']}`" in readme
+    ex = toml("p1_promotion")["stages"]
+    assert f"{len(ex['reflect']['fields'])} structured answers" in readme
+    assert f"each of its {len(ex['sabotage']['checks'])} checks" in flat
+    build_tests = [n for n in ast.parse(visible_tests("p1_promotion")[0].read_text(encoding="utf-8")).body
+                   if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
+    assert f"{len(build_tests)} tests, all failing" in readme
+
+    key = tomllib.loads((SOLUTIONS / "p1_promotion" / "answers.toml").read_text(encoding="utf-8"))
+    for field, spec in key["derived"].items():
+        check = next(f for f in ex["reflect"]["fields"] if f["key"] == field)
+        if "equals_json" in check:
+            src = check["equals_json"]
+            value = json.loads((tmp_path / src["file"]).read_text(encoding="utf-8"))
+            for token in src["pointer"].strip("/").split("/"):
+                value = value[token]
+            assert spec["reference"] == value, field
+    wheat = load_module(wheat_file("p1_promotion"))
+    for t in (1, 2, 3):
+        base, cand = f"trap{t}_baseline", f"trap{t}_candidate"
+        out = wheat.promotion_decision(read(base, "manifest"), read(cand, "manifest"), {"baseline": read(base, "summary"), "candidate": read(cand, "summary")})
+        assert out["loop"] == key[f"trap{t}_loop"] and out["decision"] == key[f"trap{t}_decision"], out
+        assert ("yes" if out["comparable"] else "no") == key[f"trap{t}_comparison_valid"]
+        assert out["variable"] == key["derived"][f"trap{t}_variable"]["reference"]
+        assert [out["baseline_value"], out["candidate_value"]] == [key["derived"][f"trap{t}_{r}_value"]["reference"] for r in ("baseline", "candidate")]

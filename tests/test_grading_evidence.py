@@ -125,3 +125,46 @@ def test_only_student_files_are_staged(runs: Path, tmp_path: Path) -> None:
     assert (st.root / "evidence" / "clean" / "manifest.json").is_file()
     if hasattr(os, "mkfifo"):
         assert st.refused["evidence/pipe"] == "is not a regular file"
+
+
+def test_differs_only_in_names_the_extra_condition(runs: Path, tmp_path: Path) -> None:
+    from course_core.learning.bandit import BanditConfig
+    from course_core.learning.bandit_run import run_bandit
+
+    for name, config in (("lr0", BanditConfig(lr=0.0)), ("lr05", BanditConfig(lr=0.5)), ("lr05_seed1", BanditConfig(lr=0.5, seed=1))):
+        run_bandit(config, runs / "evidence" / name, args={"lr": config.lr})
+    st = _staged(runs, tmp_path)
+    assert _check(st, check="differs_only_in", runs=["evidence/lr0", "evidence/lr05"], fields=["sampling_config.lr"]) == (True, "")
+    ok, detail = _check(st, check="differs_only_in", runs=["evidence/lr0", "evidence/lr05_seed1"], fields=["sampling_config.lr"])
+    assert not ok and "also differ in sampling_config.seed: 0 vs 1" in detail and "changes only sampling_config.lr" in detail
+    ok, detail = _check(st, check="differs_only_in", runs=["evidence/lr0", "evidence/lr0"], fields=["sampling_config.lr"])
+    assert not ok and "do not differ at all" in detail
+    weak = ["evidence/clean", "evidence/weak"]
+    assert _check(st, check="differs_only_in", runs=weak, fields=["scorer_name", "scorer_spec_fingerprint"])[0]
+    ok, detail = _check(st, check="differs_only_in", runs=weak, fields=["scorer_name"])
+    assert not ok and "scorer_spec_fingerprint" in detail
+
+
+def test_leaf_differences_descend_into_dicts_only() -> None:
+    from course_core.grading.evidence import leaf_differences
+
+    a = {"s": {"n_used": 1, "selector": "oracle", "arms": [1, 2]}, "x": 1, "only_a": 0}
+    b = {"s": {"n_used": 4, "selector": "oracle", "arms": [1, 3]}, "x": 1}
+    assert leaf_differences(a, b) == {"s.n_used": (1, 4), "s.arms": ([1, 2], [1, 3]), "only_a": (0, None)}
+    assert leaf_differences(a, a) == {}
+
+
+def test_a_bandit_run_is_valid_and_its_log_is_checked(runs: Path, tmp_path: Path) -> None:
+    from course_core.learning.bandit import BanditConfig
+    from course_core.learning.bandit_run import run_bandit
+
+    run_bandit(BanditConfig(lr=0.5, steps=5), runs / "evidence" / "bandit", args={"lr": 0.5})
+    assert _check(_staged(runs, tmp_path / "a"), check="run_valid", run="evidence/bandit", kind="bandit") == (True, "")
+    log = runs / "evidence" / "bandit" / "log.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    log.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    ok, detail = _check(_staged(runs, tmp_path / "b"), check="run_valid", run="evidence/bandit")
+    assert not ok and "log.jsonl has 4 rows but summary.json says steps = 5" in detail
+    log.write_text("\n".join([lines[0].replace('"action": ', '"action": "x", "_": '), *lines[1:]]) + "\n", encoding="utf-8")
+    ok, detail = _check(_staged(runs, tmp_path / "c"), check="run_valid", run="evidence/bandit")
+    assert not ok and "exercises/ex_toy/evidence/bandit/log.jsonl" in detail

@@ -57,6 +57,8 @@ def _toy_copy(tmp_path: Path, old: str, new: str) -> Path:
         ("timeout_s = 3", "timeout_s = -1", "limits.timeout_s", "positive"),
         ("lock_points = 10", "lock_points = 99", "stages.repair.lock_points", "cannot exceed"),
         ("min_words = 5", 'min_words = "five"', "stages.reflect.prose[0].min_words", "a word count"),
+        ('one_of = ["blue"]', 'one_of = ["blue"]\nleaves = true', "stages.reflect.fields[1].leaves", "equals_manifest_diff only"),
+        ('one_of = ["blue"]', 'equals_manifest_diff = ["evidence/a", "evidence/b"]\nleaves = "yes"', "stages.reflect.fields[1].leaves", "true or false"),
     ],
 )
 def test_a_broken_exercise_toml_names_the_field(tmp_path: Path, old: str, new: str, field: str, words: str) -> None:

@@ -115,3 +115,19 @@ def test_numbers_match_within_tolerance(tmp_path: Path) -> None:
     assert check_field(st_, load(st_), spec, None).status == "passed"
     spec["equals_json"]["tolerance"] = 0.00001
     assert check_field(st_, load(st_), spec, None).status == "failed"
+
+
+def test_manifest_diff_answers_as_top_level_fields_or_as_leaves(tmp_path: Path) -> None:
+    from course_core.selection.best_of_n import run_selection
+
+    sub = tmp_path / "sub"
+    data = REPO / "data"
+    for n in (1, 4):
+        run_selection(data / "datasets/math_dev.jsonl", data / "rollouts/selection_pack_dev.jsonl", sub / "evidence" / f"n{n}", n)
+    runs = ["evidence/n1", "evidence/n4"]
+    spec = {"key": "variable", "points": 1, "kind": "equals_manifest_diff", "equals_manifest_diff": runs}
+    for answer, top, leaf in (("sampling_config", "passed", "failed"), ("sampling_config.n_used", "failed", "passed")):
+        (sub / "REFLECT.md").write_text(f"```answers\nvariable: {answer}\n```\n", encoding="utf-8")
+        st_ = stage(sub, TOY, tmp_path / f"staged_{answer}")
+        assert check_field(st_, load(st_), spec, None).status == top, answer
+        assert check_field(st_, load(st_), {**spec, "leaves": True}, None).status == leaf, answer

@@ -72,14 +72,31 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
             raise EvidenceError(f"{rel}/{name} was not taken: {staged.refused[f'{rel}/{name}']}")
     try:
         run = kit_load_run(path, rel)
-        if rows:
+        if rows and run.results_path.is_file():
             n = sum(1 for _ in run.results())
             expected = run.summary.get("n")
-            if isinstance(expected, int) and run.results_path.is_file() and n != expected:
+            if isinstance(expected, int) and n != expected:
                 raise UserError(f"results.jsonl has {n} rows but summary.json says n = {expected}", path=run.results_path)
+        if rows and run.kind == "bandit" and "log.jsonl" in run.manifest.get("artifacts", []):
+            _check_bandit_log(run)
     except UserError as exc:
         raise EvidenceError(_display(staged, str(exc))) from None
     return run
+
+
+def _check_bandit_log(run: Any) -> None:
+    """A bandit run's log.jsonl: every row valid, one per training step."""
+    from course_core.artifacts.jsonl import iter_jsonl
+    from course_core.artifacts.schemas import validate_input
+
+    log = run.path / "log.jsonl"
+    steps = 0
+    for line, row in iter_jsonl(log, "bandit log"):
+        validate_input(row, "bandit_log_row", path=log, line=line, what="bandit log row")
+        steps += 1
+    expected = run.summary.get("steps")
+    if isinstance(expected, int) and steps != expected:
+        raise UserError(f"log.jsonl has {steps} rows but summary.json says steps = {expected}", path=log)
 
 
 def _field(manifest: dict[str, Any], dotted: str) -> Any:
@@ -231,6 +248,47 @@ def json_value(staged: Staged, check: dict[str, Any]) -> Verdict:
     return Verdict(True)
 
 
+VOLATILE_FIELDS = frozenset({"producer", "created_utc", "command", "args", "inputs", "environment", "artifacts"})
+_ABSENT = object()
+
+
+def leaf_differences(a: Any, b: Any, prefix: str = "") -> dict[str, tuple[Any, Any]]:
+    """Dotted paths to the innermost values that differ ("sampling_config.n_used") → (a's, b's).
+
+    Dicts on both sides are descended into; anything else (lists included) is one value. A key
+    on one side only differs (None stands for the missing side).
+    """
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return {} if a == b else {prefix: (a, b)}
+    out: dict[str, tuple[Any, Any]] = {}
+    for key in sorted(set(a) | set(b)):
+        va, vb = a.get(key, _ABSENT), b.get(key, _ABSENT)
+        path = f"{prefix}.{key}" if prefix else key
+        if va is _ABSENT or vb is _ABSENT:
+            out[path] = (None if va is _ABSENT else va, None if vb is _ABSENT else vb)
+        else:
+            out.update(leaf_differences(va, vb, path))
+    return out
+
+
+def _conditions(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in manifest.items() if k not in VOLATILE_FIELDS}
+
+
+def differs_only_in(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """Two runs that differ in the named conditions (dotted leaf paths) and in nothing else."""
+    a, b = (_conditions(load_run(staged, r, rows=False).manifest) for r in check["runs"])
+    found = leaf_differences(a, b)
+    allowed = set(check["fields"])
+    extra = [f for f in found if f not in allowed]
+    if extra:
+        shown = "; ".join(f"{f}: {_short(found[f][0])} vs {_short(found[f][1])}" for f in extra[:3])
+        return Verdict(False, f"{' and '.join(check['runs'])} also differ in {shown}: this step changes only {', '.join(check['fields'])}")
+    if not found:
+        return Verdict(False, f"{' and '.join(check['runs'])} do not differ at all; this step changes {', '.join(check['fields'])}")
+    return Verdict(True)
+
+
 CHECKS = {
     "run_valid": run_valid,
     "manifest_field_differs": manifest_field_differs,
@@ -239,6 +297,7 @@ CHECKS = {
     "results_identical": results_identical,
     "gate_rejects": gate_rejects,
     "json_value": json_value,
+    "differs_only_in": differs_only_in,
 }
 
 
@@ -258,11 +317,15 @@ def evaluate(staged: Staged, check: dict[str, Any]) -> Verdict:
         return Verdict(False, _display(staged, f"your evidence could not be read: {type(exc).__name__}: {exc}"))
 
 
-def manifest_differences(staged: Staged, runs: list[str]) -> set[str]:
-    """Top-level manifest fields that differ between two runs (ignoring when/how/where it ran)."""
-    volatile = {"producer", "created_utc", "command", "args", "inputs", "environment", "artifacts"}
-    a, b = (load_run(staged, r, rows=False).manifest for r in runs)
-    return {k for k in set(a) | set(b) if k not in volatile and a.get(k) != b.get(k)}
+def manifest_differences(staged: Staged, runs: list[str], leaves: bool = False) -> set[str]:
+    """Manifest fields that differ between two runs (ignoring when/how/where it ran).
+
+    Top-level field names by default; with ``leaves``, dotted paths to the innermost values.
+    """
+    a, b = (_conditions(load_run(staged, r, rows=False).manifest) for r in runs)
+    if leaves:
+        return set(leaf_differences(a, b))
+    return {k for k in set(a) | set(b) if a.get(k) != b.get(k)}
 
 
-__all__ = ["CHECKS", "EvidenceError", "Verdict", "evaluate", "json_pointer", "load_run", "manifest_differences", "paths_of", "read_json_file", "read_text", "file_sha256"]
+__all__ = ["CHECKS", "EvidenceError", "Verdict", "evaluate", "json_pointer", "leaf_differences", "load_run", "manifest_differences", "paths_of", "read_json_file", "read_text", "file_sha256"]

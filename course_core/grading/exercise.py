@@ -33,6 +33,7 @@ EVIDENCE_CHECKS: dict[str, tuple[set[str], set[str]]] = {
     "results_identical": ({"runs"}, set()),
     "gate_rejects": ({"baseline", "candidate"}, {"violation", "min_delta"}),
     "json_value": ({"file", "pointer", "op", "value"}, set()),
+    "differs_only_in": ({"runs", "fields"}, set()),
 }
 FIELD_CHECKS = ("equals_json", "equals_manifest_diff", "equals_sha256", "one_of", "answer_key")
 JSON_OPS = ("lt", "le", "gt", "ge", "eq", "ne")
@@ -149,8 +150,8 @@ def _check_evidence(path: Path, i: int, raw: Any) -> dict[str, Any]:
             _rel_path(path, f"{where}.{key}", raw[key])
     if "runs" in raw:
         runs = _typed(path, f"{where}.runs", raw["runs"], list, "a list of run folders")
-        if kind == "manifest_field_differs" and len(runs) != 2:
-            raise _err(path, f"{where}.runs", "check 'manifest_field_differs' compares exactly 2 runs")
+        if kind in ("manifest_field_differs", "differs_only_in") and len(runs) != 2:
+            raise _err(path, f"{where}.runs", f"check '{kind}' compares exactly 2 runs")
         if len(runs) < 2:
             raise _err(path, f"{where}.runs", f"check '{kind}' needs at least 2 runs")
         for j, run in enumerate(runs):
@@ -159,13 +160,17 @@ def _check_evidence(path: Path, i: int, raw: Any) -> dict[str, Any]:
         raise _err(path, f"{where}.op", f"op must be one of {', '.join(JSON_OPS)}")
     if kind == "results_differ":
         check["min_distinct"] = int(raw.get("min_distinct", 2))
+    if kind == "differs_only_in":
+        fields = _typed(path, f"{where}.fields", raw["fields"], list, "a list of manifest fields (dotted paths)")
+        if not fields or not all(isinstance(f, str) and f for f in fields):
+            raise _err(path, f"{where}.fields", "name at least one manifest field, as a dotted path like 'sampling_config.n_used'")
     return check
 
 
 def _check_field(path: Path, i: int, raw: Any) -> dict[str, Any]:
     where = f"stages.reflect.fields[{i}]"
     _typed(path, where, raw, dict, "a table")
-    _unknown_keys(path, where, raw, {"key", "points", "feedback", "name", "tolerance", *FIELD_CHECKS})
+    _unknown_keys(path, where, raw, {"key", "points", "feedback", "name", "tolerance", "leaves", *FIELD_CHECKS})
     if "key" not in raw:
         raise _err(path, f"{where}.key", "missing key 'key' (the answer's name in REFLECT.md)")
     kinds = [k for k in FIELD_CHECKS if k in raw]
@@ -185,6 +190,9 @@ def _check_field(path: Path, i: int, raw: Any) -> dict[str, Any]:
         _typed(path, f"{where}.equals_manifest_diff", spec, list, "a list of 2 run folders")
         if len(spec) != 2:
             raise _err(path, f"{where}.equals_manifest_diff", "name exactly 2 run folders")
+        _typed(path, f"{where}.leaves", raw.get("leaves", False), bool, "true or false")
+    elif "leaves" in raw:
+        raise _err(path, f"{where}.leaves", "'leaves' applies to equals_manifest_diff only")
     elif kinds[0] == "equals_sha256":
         file = spec.get("file") if isinstance(spec, dict) else spec
         check["equals_sha256"] = {"file": _rel_path(path, f"{where}.equals_sha256", file)}

@@ -183,7 +183,7 @@ def check_field(staged: Staged, reflection: Reflection, spec: dict[str, Any], ke
             hint = f" (within {tolerance:g})" if tolerance and isinstance(expected, (int, float)) else ""
             return FieldVerdict("failed", f"'{key}: {answer}' does not match {src['file']} at {src['pointer']}{hint}: read the value from your own run")
         if kind == "equals_manifest_diff":
-            fields = manifest_differences(staged, spec["equals_manifest_diff"])
+            fields = manifest_differences(staged, spec["equals_manifest_diff"], leaves=bool(spec.get("leaves", False)))
             if not fields:
                 return FieldVerdict("failed", "your two runs' manifests do not differ in any Locked Room field; redo the sabotage first")
             if answer in fields:
