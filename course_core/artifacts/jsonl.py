@@ -28,8 +28,15 @@ def check_input_file(path: str | Path, role: str) -> Path:
     return p
 
 
-def iter_jsonl(path: str | Path, role: str = "input") -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(line_number, object)`` for each non-blank line of a JSONL file (1-based lines)."""
+def iter_jsonl(
+    path: str | Path, role: str = "input", on_error: Callable[[int, str], None] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_number, object)`` for each non-blank line of a JSONL file (1-based lines).
+
+    A line that is not one JSON object raises UserError, unless ``on_error`` is given: then it
+    is called with the line number and what is wrong, the line is skipped, and a file with no
+    good line is not an error either (the caller counts what it got).
+    """
     p = check_input_file(path, role)
     seen_any = False
     with p.open("rb") as fh:
@@ -37,31 +44,44 @@ def iter_jsonl(path: str | Path, role: str = "input") -> Iterator[tuple[int, dic
             if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise UserError(f"line is not valid UTF-8 (byte {exc.start})", path=p, line=lineno) from None
-            text = text.strip()
-            if not text:
+                obj = _parse_line(raw)
+            except _BadLine as exc:
+                if on_error is None:
+                    raise UserError(exc.message, path=p, line=lineno, hint=exc.hint) from None
+                on_error(lineno, exc.message)
                 continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise UserError(
-                    f"invalid JSON: {exc.msg} (column {exc.colno})",
-                    path=p,
-                    line=lineno,
-                    hint="each line must be one complete JSON object",
-                ) from None
-            except ValueError as exc:  # e.g. an integer beyond Python's digit limit
-                raise UserError(f"invalid JSON value: {exc}", path=p, line=lineno) from None
-            if not isinstance(obj, dict):
-                raise UserError(
-                    f"expected a JSON object, got {type(obj).__name__}", path=p, line=lineno
-                )
+            if obj is None:
+                continue
             seen_any = True
             yield lineno, obj
-    if not seen_any:
+    if not seen_any and on_error is None:
         raise UserError(f"{role} file has no records (only blank lines)", path=p)
+
+
+class _BadLine(Exception):
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def _parse_line(raw: bytes) -> dict[str, Any] | None:
+    """One line as a JSON object; None for a blank line."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _BadLine(f"line is not valid UTF-8 (byte {exc.start})") from None
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _BadLine(f"invalid JSON: {exc.msg} (column {exc.colno})", hint="each line must be one complete JSON object") from None
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        raise _BadLine(f"invalid JSON value: {exc}") from None
+    if not isinstance(obj, dict):
+        raise _BadLine(f"expected a JSON object, got {type(obj).__name__}")
+    return obj
 
 
 def dumps_line(obj: dict[str, Any]) -> str:
