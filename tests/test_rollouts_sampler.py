@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,8 @@ from conftest import write_jsonl
 from course_core.errors import UserError
 from course_core.rollouts.client import JsonClient, RetryPolicy, parse_base_url, retry_after_seconds
 from course_core.rollouts.openai_compat import OpenAICompatibleSource
-from course_core.rollouts.sampler import sample_rollouts
-from course_core.rollouts.sources import SamplingParams
+from course_core.rollouts.sampler import Interrupted, sample_rollouts
+from course_core.rollouts.sources import Sample, SamplingParams
 from course_core.rollouts.staging import staging_dir
 from course_core.artifacts.schemas import first_error
 from course_core.selection.best_of_n import run_selection
@@ -196,3 +198,46 @@ def test_prompt_template_and_system_prompt_are_sent_and_recorded(dataset, tmp_pa
     side = out.summary
     assert side["prompt_template"] == "Solve.\n{prompt}" and side["system_prompt"] == "You are terse." and side["seed"] is None
     assert side["prompt_template_sha256"].startswith("sha256:") and side["stop"] == ["\n\n"]
+
+
+class CountingSource:
+    """A source with no server (as the kit's local models are): ``Final: <a+b>``.
+
+    With ``interrupt_after`` k, call k presses Ctrl-C and later calls wait (as a request in
+    flight would) until ``release`` is set, so the main thread sees the interrupt first.
+    """
+
+    thread_safe = False
+
+    def __init__(self, interrupt_after: int | None = None) -> None:
+        self.calls, self.interrupt_after = 0, interrupt_after
+        self.release = threading.Event()
+
+    def policy(self) -> dict:
+        return {"source": "test_local", "model": "counting", "base_url": None, "weights_fingerprint": "sha256:" + "ab" * 32}
+
+    def generate(self, prompt: str, n: int, params: SamplingParams) -> list[Sample]:
+        self.calls += 1
+        if self.calls == self.interrupt_after:
+            signal.raise_signal(signal.SIGINT)  # what Ctrl-C does: KeyboardInterrupt in the main thread
+        elif self.interrupt_after is not None and self.calls > self.interrupt_after:
+            self.release.wait(10)
+        return [Sample(solver(prompt, params.seed, i), sum_logprob=-1.0 - i) for i in range(n)]
+
+
+def test_ctrl_c_keeps_what_was_staged_and_a_local_source_needs_no_server(dataset, tmp_path):
+    out = tmp_path / "pack"
+    pressed = CountingSource(interrupt_after=3)
+    with pytest.raises(Interrupted, match="run the same command again to resume") as info:
+        sample_rollouts(dataset, out, pressed, n=2, fmt="selection")
+    pressed.release.set()  # the abandoned call returns; its samples are not kept
+    assert str(staging_dir(out)) in info.value.message and not out.exists()
+    staged = len((staging_dir(out) / "samples.jsonl").read_text().splitlines())
+    assert staged in (4, 6)  # items 1-2, and item 3 if its samples landed before the interrupt did
+    source = CountingSource()
+    done = sample_rollouts(dataset, out, source, n=2, fmt="selection")
+    assert source.calls == 5 - staged // 2
+    packs = rows(rollout_file(done))
+    assert [r["id"] for r in packs] == [f"t{i}" for i in range(5)]
+    assert all([s["sum_logprob"] for s in r["samples"]] == [-1.0, -2.0] for r in packs)
+    assert done.summary["policy"]["weights_fingerprint"] == "sha256:" + "ab" * 32 and done.summary["policy"]["served_model"] is None
