@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from course_core.present.cli import parser, run
+from course_core.rollouts.importers import FieldMap
 
 EPILOG = """\
 examples:
@@ -25,21 +26,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--format", required=True, choices=("gsm8k", "jsonl"), help="gsm8k ({question, answer} with '#### <int>'), or jsonl with a field mapping")
     p.add_argument("--out", required=True, help="the dataset JSONL to write")
     p.add_argument("--id-field", help="jsonl: field holding the id (default: ids from line numbers)")
-    p.add_argument("--prompt-field", default="prompt", help="jsonl: field holding the prompt (default: prompt)")
-    p.add_argument("--answer-field", default="answer", help="jsonl: field holding the integer answer (default: answer)")
+    p.add_argument("--prompt-field", help=f"jsonl: field holding the prompt (default: {FieldMap.prompt_field})")
+    p.add_argument("--answer-field", help=f"jsonl: field holding the integer answer (default: {FieldMap.answer_field})")
     p.add_argument("--id-prefix", help="ids made from line numbers are PREFIX-00001, ... (default: gsm8k, or the file's stem)")
     args = p.parse_args(argv)
 
     from course_core.present import render_rollouts as render
     from course_core.present.cli import command_line, console
     from course_core.errors import UserError
-    from course_core.rollouts.importers import FieldMap, import_dataset
+    from course_core.rollouts.importers import import_dataset
 
-    mapped = (args.id_field, args.prompt_field != "prompt", args.answer_field != "answer")
-    if args.format == "gsm8k" and any(mapped):
+    given = {k: v for k, v in (("id_field", args.id_field), ("prompt_field", args.prompt_field),
+                               ("answer_field", args.answer_field)) if v is not None}
+    if args.format == "gsm8k" and given:
         raise UserError("--id-field, --prompt-field and --answer-field map a generic file; GSM8K's fields are fixed",
                         field="--format", hint="drop the field options, or use --format jsonl")
-    fields = FieldMap(args.id_field, args.prompt_field, args.answer_field)
+    fields = FieldMap(**given)
     result = import_dataset(args.source, args.out, args.format, fields=fields, id_prefix=args.id_prefix,
                             command=command_line("course.import_dataset"))
     render.import_summary(console(), result)

@@ -38,50 +38,41 @@ def iter_jsonl(
     good line is not an error either (the caller counts what it got).
     """
     p = check_input_file(path, role)
+
+    def bad(lineno: int, message: str, hint: str | None = None) -> None:
+        """Raise, or report the line and let the loop skip it."""
+        if on_error is None:
+            raise UserError(message, path=p, line=lineno, hint=hint)
+        on_error(lineno, message)
+
     seen_any = False
     with p.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
-                obj = _parse_line(raw)
-            except _BadLine as exc:
-                if on_error is None:
-                    raise UserError(exc.message, path=p, line=lineno, hint=exc.hint) from None
-                on_error(lineno, exc.message)
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad(lineno, f"line is not valid UTF-8 (byte {exc.start})")
                 continue
-            if obj is None:
+            text = text.strip()
+            if not text:
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                bad(lineno, f"invalid JSON: {exc.msg} (column {exc.colno})", "each line must be one complete JSON object")
+                continue
+            except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+                bad(lineno, f"invalid JSON value: {exc}")
+                continue
+            if not isinstance(obj, dict):
+                bad(lineno, f"expected a JSON object, got {type(obj).__name__}")
                 continue
             seen_any = True
             yield lineno, obj
     if not seen_any and on_error is None:
         raise UserError(f"{role} file has no records (only blank lines)", path=p)
-
-
-class _BadLine(Exception):
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.hint = message, hint
-
-
-def _parse_line(raw: bytes) -> dict[str, Any] | None:
-    """One line as a JSON object; None for a blank line."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _BadLine(f"line is not valid UTF-8 (byte {exc.start})") from None
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _BadLine(f"invalid JSON: {exc.msg} (column {exc.colno})", hint="each line must be one complete JSON object") from None
-    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
-        raise _BadLine(f"invalid JSON value: {exc}") from None
-    if not isinstance(obj, dict):
-        raise _BadLine(f"expected a JSON object, got {type(obj).__name__}")
-    return obj
 
 
 def dumps_line(obj: dict[str, Any]) -> str:
