@@ -12,7 +12,9 @@ exit codes: 0 ACCEPT, 1 REJECT, 2 unusable input.
 
 Runs are comparable only when dataset fingerprint, scorer name/version/spec, sampling
 configuration and example ids are all equal; otherwise the answer is REJECT (Locked Room
-violation), whatever the metrics say."""
+violation), whatever the metrics say. The policy (the model as asked and as served, its weights
+fingerprint, or whatever produced frozen rollouts) is not a condition: it is the variable under
+test, and the report names it with both values when it changed."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,9 +28,23 @@ def check_input_file(path: str | Path, role: str) -> Path:
     return p
 
 
-def iter_jsonl(path: str | Path, role: str = "input") -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(line_number, object)`` for each non-blank line of a JSONL file (1-based lines)."""
+def iter_jsonl(
+    path: str | Path, role: str = "input", on_error: Callable[[int, str], None] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_number, object)`` for each non-blank line of a JSONL file (1-based lines).
+
+    A line that is not one JSON object raises UserError, unless ``on_error`` is given: then it
+    is called with the line number and what is wrong, the line is skipped, and a file with no
+    good line is not an error either (the caller counts what it got).
+    """
     p = check_input_file(path, role)
+
+    def bad(lineno: int, message: str, hint: str | None = None) -> None:
+        """Raise, or report the line and let the loop skip it."""
+        if on_error is None:
+            raise UserError(message, path=p, line=lineno, hint=hint)
+        on_error(lineno, message)
+
     seen_any = False
     with p.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -39,28 +53,25 @@ def iter_jsonl(path: str | Path, role: str = "input") -> Iterator[tuple[int, dic
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise UserError(f"line is not valid UTF-8 (byte {exc.start})", path=p, line=lineno) from None
+                bad(lineno, f"line is not valid UTF-8 (byte {exc.start})")
+                continue
             text = text.strip()
             if not text:
                 continue
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise UserError(
-                    f"invalid JSON: {exc.msg} (column {exc.colno})",
-                    path=p,
-                    line=lineno,
-                    hint="each line must be one complete JSON object",
-                ) from None
+                bad(lineno, f"invalid JSON: {exc.msg} (column {exc.colno})", "each line must be one complete JSON object")
+                continue
             except ValueError as exc:  # e.g. an integer beyond Python's digit limit
-                raise UserError(f"invalid JSON value: {exc}", path=p, line=lineno) from None
+                bad(lineno, f"invalid JSON value: {exc}")
+                continue
             if not isinstance(obj, dict):
-                raise UserError(
-                    f"expected a JSON object, got {type(obj).__name__}", path=p, line=lineno
-                )
+                bad(lineno, f"expected a JSON object, got {type(obj).__name__}")
+                continue
             seen_any = True
             yield lineno, obj
-    if not seen_any:
+    if not seen_any and on_error is None:
         raise UserError(f"{role} file has no records (only blank lines)", path=p)
 
 

@@ -75,8 +75,12 @@ def build_manifest(
     example_ids_fingerprint: str | None = None,
     scorer: Any = None,
     command: list[str] | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The manifest of one run. ``scorer`` is a :class:`course_core.measurement.scoring.Scorer` or None."""
+    """The manifest of one run. ``scorer`` is a :class:`course_core.measurement.scoring.Scorer` or None.
+
+    ``policy`` is the policy under test (runs over rollouts have one; see :func:`rollout_conditions`).
+    """
     manifest: dict[str, Any] = {
         "producer": PRODUCER,
         "kind": kind,
@@ -87,6 +91,7 @@ def build_manifest(
         "scorer_name": scorer.name if scorer else None,
         "scorer_version": scorer.version if scorer else None,
         "scorer_spec_fingerprint": scorer.spec_fingerprint if scorer else None,
+        **({"policy": policy} if policy is not None else {}),
         "sampling_config": sampling_config,
         "inputs": inputs,
         "environment": environment(),
@@ -115,18 +120,71 @@ def sidecar_path(rollouts: str | Path) -> Path:
     return p.with_name(p.name.removesuffix(".jsonl") + ".sampling.json")
 
 
-def load_sampling_config(rollouts: str | Path) -> dict[str, Any]:
-    """The sidecar's sampling description, validated; a clearly-labelled stand-in when absent."""
+# The policy apart from the sampling configuration. A sidecar holds both: ``policy`` (a name in
+# frozen files, an object in sampled ones) beside the flat sampling parameters, plus provenance
+# that no comparison looks at. In a frozen sidecar whose policy is a name, ``synthetic`` and
+# ``generated_by`` say what produced the file, so they belong to the policy.
+PROVENANCE_KEYS = ("generated_by", "format", "dataset", "started_utc", "finished_utc", "stats")
+NAMED_POLICY_KEYS = ("synthetic", "generated_by")
+# The stand-in for rollouts without a sidecar: the same for every such file, so they compare equal.
+UNRECORDED = {"policy": "unknown", "note": "no .sampling.json sidecar beside the rollouts; sampling conditions unrecorded"}
+
+
+def rollout_conditions(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(policy, sampling_config)`` of a sidecar, or of an older manifest's ``sampling_config``.
+
+    Before the policy had its own manifest field, ``sampling_config`` was the whole sidecar
+    (plus ``n_used`` and ``selector`` for selection runs): the same split applies to it.
+    """
+    policy = record.get("policy")
+    if isinstance(policy, dict):
+        return dict(policy), {k: v for k, v in record.items() if k != "policy" and k not in PROVENANCE_KEYS}
+    named = {"id": policy, **{k: record[k] for k in NAMED_POLICY_KEYS if k in record}}
+    dropped = {"policy", *NAMED_POLICY_KEYS, *PROVENANCE_KEYS}
+    return named, {k: v for k, v in record.items() if k not in dropped}
+
+
+def manifest_conditions(manifest: dict[str, Any]) -> tuple[dict[str, Any] | None, Any]:
+    """``(policy, sampling_config)`` of any run's manifest; older manifests are split as their sidecar was."""
+    sampling = manifest.get("sampling_config")
+    if "policy" in manifest:
+        return manifest["policy"], sampling
+    if isinstance(sampling, dict) and isinstance(sampling.get("policy"), str):
+        return rollout_conditions(sampling)
+    return None, sampling
+
+
+def policy_label(policy: dict[str, Any] | None) -> str:
+    """A policy in a few words: its model or name, how it was served, its weights."""
+    if not policy or policy.get("id") == "unknown":
+        return "unrecorded"
+    name = str(policy.get("model") or policy.get("id") or "unnamed")
+    notes = []
+    served = policy.get("served_model")
+    if served and served != name:
+        notes.append("served as " + (served if isinstance(served, str) else ", ".join(served)))
+    if policy.get("weights_fingerprint"):
+        notes.append(f"weights {policy['weights_fingerprint'][:19]}…")
+    return name + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def policy_differences(baseline: dict[str, Any] | None, candidate: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Each key of the policy record that differs, with both values."""
+    b, c = baseline or {}, candidate or {}
+    return [{"key": k, "baseline": b.get(k), "candidate": c.get(k)} for k in sorted(set(b) | set(c)) if b.get(k) != c.get(k)]
+
+
+def load_rollout_conditions(rollouts: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(policy, sampling_config)`` from the sidecar beside ``rollouts``, validated; a labelled stand-in when absent."""
     side = sidecar_path(rollouts)
     if not side.is_file():
-        # The same stand-in for every unrecorded file, so runs stay comparable on this field.
-        return {"policy": "unknown", "note": "no .sampling.json sidecar beside the rollouts; sampling conditions unrecorded"}
+        return rollout_conditions(UNRECORDED)
     try:
         data = read_json(side)
     except ValueError as exc:
         raise UserError(f"sidecar is not valid JSON: {exc}", path=side) from None
     validate_input(data, "rollout_sidecar", path=side, what="sampling sidecar")
-    return data
+    return rollout_conditions(data)
 
 
 def write_json_atomic(path: str | Path, value: Any, schema: str | None) -> None:

@@ -116,6 +116,7 @@ def finish_scored_run(
     joined: Any,
     inputs: list[tuple[str, str | Path]],
     args: dict[str, Any],
+    policy: dict[str, Any],
     sampling_config: dict[str, Any],
     scorer: Any,
     command: list[str] | None,
@@ -125,12 +126,13 @@ def finish_scored_run(
 
     ``joined`` is the :class:`~course_core.artifacts.joined.JoinedInputs` the run read;
     ``inputs`` is ``[("dataset", path), (rollout role, path)]``, and the dataset's hash is the
-    run's dataset fingerprint.
+    run's dataset fingerprint. ``policy`` and ``sampling_config`` come from the rollouts' sidecar
+    (:func:`~course_core.artifacts.manifest.load_rollout_conditions`).
     """
     (data_role, data_path), (roll_role, roll_path) = inputs
     records = [input_record(data_role, data_path, joined.dataset_records), input_record(roll_role, roll_path, joined.rollout_records)]
     manifest = build_manifest(
-        kind=kind, args=args, inputs=records, sampling_config=sampling_config, artifacts=SCORED_RUN_ARTIFACTS,
+        kind=kind, args=args, inputs=records, policy=policy, sampling_config=sampling_config, artifacts=SCORED_RUN_ARTIFACTS,
         dataset_fingerprint=records[0]["sha256"], example_ids_fingerprint=joined.example_ids_fingerprint,
         scorer=scorer, command=command,
     )

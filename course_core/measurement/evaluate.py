@@ -13,7 +13,7 @@ from typing import Any
 
 from course_core.artifacts.joined import join_inputs
 from course_core.artifacts.jsonl import write_rows
-from course_core.artifacts.manifest import load_sampling_config
+from course_core.artifacts.manifest import load_rollout_conditions, policy_label
 from course_core.artifacts.rundir import WrittenRun, default_outdir, finish_scored_run, staged_run
 from course_core.measurement.result_row import MISSING, outcome_table, result_row
 from course_core.measurement.scoring import DEFAULT_SCORER, FORMAT_OK, get_scorer
@@ -67,7 +67,7 @@ def run_eval(
     """
     outdir = outdir or default_outdir("eval")
     scorer = get_scorer(scorer_name)
-    sampling = load_sampling_config(completions)
+    policy, sampling = load_rollout_conditions(completions)
     with join_inputs(
         dataset, completions, rollout_role="completions", rollout_schema="completion_row", rollout_what="completion row"
     ) as joined:
@@ -79,8 +79,11 @@ def run_eval(
             args = {"dataset": str(dataset), "completions": str(completions), "outdir": str(outdir), "scorer": scorer.name}
             written = finish_scored_run(staged, summary, summary_markdown, kind="eval", joined=joined,
                                         inputs=[("dataset", dataset), ("completions", completions)],
-                                        args=args, sampling_config=sampling, scorer=scorer, command=command)
+                                        args=args, policy=policy, sampling_config=sampling, scorer=scorer, command=command)
     return written
+
+
+SAMPLING_SHOWN = ("temperature", "top_p", "max_tokens", "seed", "n")  # what summary.md names of the sampling configuration
 
 
 def summary_markdown(summary: dict[str, Any], manifest: dict[str, Any]) -> str:
@@ -90,7 +93,8 @@ def summary_markdown(summary: dict[str, Any], manifest: dict[str, Any]) -> str:
         "",
         f"- dataset: `{manifest['inputs'][0]['path']}` ({manifest['dataset_fingerprint'][:19]}…)",
         f"- completions: `{manifest['inputs'][1]['path']}`",
-        f"- sampling: {', '.join(f'{k}={v}' for k, v in manifest['sampling_config'].items() if k in ('policy', 'temperature', 'top_p', 'seed', 'n'))}",
+        f"- policy: {policy_label(manifest.get('policy'))}",
+        f"- sampling: {', '.join(f'{k}={v}' for k, v in manifest['sampling_config'].items() if k in SAMPLING_SHOWN) or 'unrecorded'}",
         "",
         f"**Pass rate: {summary['passed']}/{summary['n']} = {summary['pass_rate']:.3f}** "
         f"(95% Wilson interval {ci['low']:.3f}–{ci['high']:.3f})",

@@ -7,6 +7,10 @@ Any difference is a Locked Room violation and the answer is REJECT, whatever the
 Inside a locked room the delta rule decides: ACCEPT iff ``candidate − baseline >= min_delta``
 (pass rates), optionally also requiring McNemar's exact test to find the change significant.
 Paired statistics on the shared examples say how much the delta can be trusted.
+
+The policy under test (the manifest's ``policy``: model as asked and as served, weights
+fingerprint, or whatever produced frozen rollouts) is not a Locked Room condition: it is the
+variable a comparison is about. The report names it, with both values where it changed.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from course_core.artifacts.manifest import manifest_conditions, policy_differences, policy_label
 from course_core.artifacts.rundir import Run, load_run
 from course_core.errors import UserError
 from course_core.measurement.stats import mcnemar_exact_p, paired_difference
@@ -37,6 +42,27 @@ def locked_room_violations(baseline: dict[str, Any], candidate: dict[str, Any]) 
         for field in LOCKED_ROOM_FIELDS
         if baseline.get(field) != candidate.get(field)
     ]
+
+
+def _comparable(manifest: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The manifest with its sampling configuration apart from the policy (older manifests mixed them), and the policy."""
+    policy, sampling = manifest_conditions(manifest)
+    return {**manifest, "sampling_config": sampling}, policy
+
+
+def policy_section(baseline: dict[str, Any] | None, candidate: dict[str, Any] | None) -> dict[str, Any]:
+    """The report's ``policy``: both records, whether they differ, and how."""
+    differences = policy_differences(baseline, candidate)
+    return {"changed": bool(differences), "baseline": baseline, "candidate": candidate, "differences": differences}
+
+
+def _policy_reason(section: dict[str, Any], room_ok: bool) -> str:
+    if not section["changed"]:
+        return f"policy unchanged: {policy_label(section['baseline'])}"
+    changes = ", ".join(f"{d['key']} {d['baseline']!r} → {d['candidate']!r}" for d in section["differences"])
+    if room_ok:
+        return f"policy changed (the variable under test): {changes}"
+    return f"policy changed too ({changes}), but with the conditions changed its effect cannot be told apart"
 
 
 def _rewards(run: Run) -> dict[str, float]:
@@ -63,11 +89,15 @@ def compare(
     """The gate report (schema ``gate_report``). Raises UserError when a run is unusable."""
     baseline = load_run(baseline_dir, "baseline")
     candidate = load_run(candidate_dir, "candidate")
+    base_manifest, base_policy = _comparable(baseline.manifest)
+    cand_manifest, cand_policy = _comparable(candidate.manifest)
+    policy = policy_section(base_policy, cand_policy)
     report: dict[str, Any] = {
         "kind": "gate",
         "decision": "REJECT",
         "reasons": [],
         "locked_room": {"ok": False, "checked": list(LOCKED_ROOM_FIELDS), "violations": []},
+        "policy": policy,
         "baseline": _side(baseline, "baseline"),
         "candidate": _side(candidate, "candidate"),
         "min_delta": min_delta,
@@ -77,14 +107,17 @@ def compare(
     }
     if baseline.kind != candidate.kind:
         report["locked_room"]["violations"].append({"field": "kind", "baseline": baseline.kind, "candidate": candidate.kind})
-    report["locked_room"]["violations"] += locked_room_violations(baseline.manifest, candidate.manifest)
+    report["locked_room"]["violations"] += locked_room_violations(base_manifest, cand_manifest)
     violations = report["locked_room"]["violations"]
     if violations:
         names = ", ".join(v["field"] for v in violations)
         verb = "differs" if len(violations) == 1 else "differ"
         report["reasons"].append(f"Locked Room violation: {names} {verb}; these runs are not comparable")
+        if policy["changed"]:
+            report["reasons"].append(_policy_reason(policy, room_ok=False))
         return report
     report["locked_room"]["ok"] = True
+    report["reasons"].append(_policy_reason(policy, room_ok=True))
 
     base_rewards, cand_rewards = _rewards(baseline), _rewards(candidate)
     if base_rewards.keys() != cand_rewards.keys():

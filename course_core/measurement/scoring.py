@@ -31,6 +31,8 @@ Score = dict[str, Any]
 MAX_ABS_ANSWER = 2**53 - 1
 _MAX_ANSWER_DIGITS = len(str(MAX_ABS_ANSWER))
 _SHOW = 80  # characters of user text echoed in details
+# The instruction every dataset prompt ends with: what the strict scorer will accept.
+FORMAT_INSTRUCTION = "Output exactly one line: Final: <int>"
 
 
 def _clip(text: str) -> str:

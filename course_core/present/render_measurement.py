@@ -69,6 +69,11 @@ def gate_report(con: Any, report: dict[str, Any]) -> None:
     ci = p["ci95"]
     con.print(f"baseline  {b['pass_rate']:.3f}  ({b['run']})")
     con.print(f"candidate {c['pass_rate']:.3f}  ({c['run']})")
+    policy = report.get("policy")
+    if policy and policy["changed"]:
+        from course_core.artifacts.manifest import policy_label
+
+        con.print(f"policy    {policy_label(policy['baseline'])} → {policy_label(policy['candidate'])}  (the variable under test)")
     con.print(f"delta {report['delta']:+.4f}  (min_delta {report['min_delta']:+.4f})")
     con.print(
         f"paired on {p['n']} examples: mean diff {p['mean_difference']:+.4f}, SE {p['se']:.4f}, "

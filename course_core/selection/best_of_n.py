@@ -16,7 +16,7 @@ from typing import Any
 
 from course_core.artifacts.joined import JoinedInputs, join_inputs
 from course_core.artifacts.jsonl import iter_jsonl, write_rows
-from course_core.artifacts.manifest import load_sampling_config
+from course_core.artifacts.manifest import load_rollout_conditions
 from course_core.artifacts.rundir import WrittenRun, default_outdir, finish_scored_run, staged_run
 from course_core.errors import UserError
 from course_core.measurement.result_row import outcome_table, result_row
@@ -246,7 +246,8 @@ def run_selection(
         raise UserError(f"--n must be a whole number >= 1, got {n!r}", field="--n", hint="e.g. --n 4 selects the best of 4 samples per item")
     chosen = custom_selector(pick) if pick is not None else get_selector(selector)
     scorer = get_scorer(scorer_name)
-    sampling = {**load_sampling_config(samples), "n_used": n, "selector": chosen.name}
+    policy, recorded = load_rollout_conditions(samples)
+    sampling = {**recorded, "n_used": n, "selector": chosen.name}
     with join_inputs(
         dataset, samples, rollout_role="samples", rollout_schema="selection_pack_row", rollout_what="selection-pack row"
     ) as joined:
@@ -264,5 +265,5 @@ def run_selection(
             }
             written = finish_scored_run(staged, summary, summary_markdown, kind="selection", joined=joined,
                                         inputs=[("dataset", dataset), ("samples", samples)],
-                                        args=args, sampling_config=sampling, scorer=scorer, command=command)
+                                        args=args, policy=policy, sampling_config=sampling, scorer=scorer, command=command)
     return written

@@ -8,9 +8,11 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
+from course_core.measurement.scoring import FORMAT_INSTRUCTION
+
 GENERATED_BY = "python data/generate.py"
 POLICY = "sim-policy-v1"
-FORMAT_LINE = "Output exactly one line: Final: <int>"
+FORMAT_LINE = FORMAT_INSTRUCTION  # what the strict scorer accepts, worded once (course.import_dataset appends it too)
 
 DEV_SEED = 1001
 HOLDOUT_SEED = 2002

@@ -1,0 +1,89 @@
+"""Where samples come from: the ``Source`` protocol the sampler drives.
+
+A source turns one prompt into up to ``n`` completions::
+
+    class Source(Protocol):
+        thread_safe: bool                       # False: the sampler calls generate() from one thread
+        def policy(self) -> dict[str, Any]: ...  # what is being sampled (recorded as the policy)
+        def generate(self, prompt: str, n: int, params: SamplingParams) -> list[Sample]: ...
+
+``generate`` returns between 1 and ``n`` samples, in order. Returning fewer is allowed (a server
+that ignores ``n`` returns one); the sampler asks again for the rest, so a source never has to
+loop itself. ``params.seed`` is already the seed of this request (see
+:mod:`course_core.rollouts.sampler` for the seed rule); a source passes it through or, if it
+cannot honour seeds, says so in ``policy()``. A source raises
+:class:`course_core.errors.UserError` for a failure the user must fix (a wrong model name, a bad
+key) and :class:`SourceGaveUp` when it retried and could not get an answer; the sampler keeps every
+sample already written either way, so the next run resumes.
+
+Optional members the sampler reads when present: ``stats() -> dict`` (counters merged into the
+sidecar's ``stats``, e.g. retries) and ``n_refused`` (True once the source knows it cannot
+return several samples per request).
+
+``policy()`` is the policy under test, recorded in the sidecar and in every manifest that uses
+the rollouts. Keys the kit reads: ``source`` (a short kind, e.g. ``"openai_compatible"``),
+``model`` (as the user asked for it), ``base_url`` (no credentials), ``weights_fingerprint``
+(``sha256:<hex>`` of the weights where the source can compute it, else None). The sampler adds
+what the samples report (``served_model``, ``system_fingerprint``).
+
+Two sources exist: :class:`course_core.rollouts.openai_compat.OpenAICompatibleSource` (any
+server speaking the OpenAI chat or completions API) and, from the Loop C work, the kit's own
+local models, which need no server. A new source is a class with these three members; nothing
+else in the sampler changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+APIS = ("chat", "completions")
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """Every sampling parameter a request carries (``n`` travels apart, per request)."""
+
+    api: str = "chat"  # "chat" (messages, the server applies the model's chat template) or "completions" (raw text)
+    temperature: float = 0.8
+    top_p: float = 0.95
+    max_tokens: int = 256
+    stop: tuple[str, ...] = ()
+    seed: int | None = 0
+    logprobs: bool = True
+    system_prompt: str | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        """The parameters as the sidecar records them (``stop`` as a list)."""
+        record = asdict(self)
+        record["stop"] = list(self.stop)
+        return record
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One completion, with what the source said about it."""
+
+    completion: str
+    sum_logprob: float | None = None  # sum of the sampled tokens' log-probabilities; None when not given
+    finish_reason: str | None = None  # "stop", "length", ... as the source reported it
+    served_model: str | None = None  # the model id the server says answered
+    system_fingerprint: str | None = None  # the server's backend fingerprint, where it gives one
+
+
+class Source(Protocol):
+    """Anything that can sample completions for a prompt; see the module docstring."""
+
+    thread_safe: bool
+
+    def policy(self) -> dict[str, Any]:
+        """The policy under test: source kind, model as asked, base URL, weights fingerprint."""
+        ...
+
+    def generate(self, prompt: str, n: int, params: SamplingParams) -> list[Sample]:
+        """Between 1 and ``n`` samples for ``prompt``."""
+        ...
+
+
+class SourceGaveUp(Exception):
+    """A source retried as far as it may and still has no answer (the run can be resumed later)."""
