@@ -33,6 +33,9 @@ EVIDENCE_CHECKS: dict[str, tuple[set[str], set[str]]] = {
     "results_identical": ({"runs"}, set()),
     "gate_rejects": ({"baseline", "candidate"}, {"violation", "min_delta"}),
     "json_value": ({"file", "pointer", "op", "value"}, set()),
+    "module_matches": ({"run", "file"}, set()),
+    "rederived": ({"run"}, {"inputs"}),
+    "version_tracks_behaviour": ({"runs"}, set()),
 }
 FIELD_CHECKS = ("equals_json", "equals_manifest_diff", "equals_sha256", "one_of", "answer_key")
 JSON_OPS = ("lt", "le", "gt", "ge", "eq", "ne")
