@@ -47,6 +47,7 @@ STUB_CALLS: dict[str, dict[str, tuple[Any, ...]]] = {
         "tie_break_key": ({"index": 0, "completion": "Final: 1", "sum_logprob": -1.0, "reward": 1.0},),
         "pick_best": ([{"index": 0, "completion": "Final: 1", "sum_logprob": -1.0, "reward": 1.0}],),
     },
+    "a2_scorer": {"score": ({"id": "x", "prompt": "", "expected_answer": 1}, "Final: 1")},
 }
 
 
@@ -100,10 +101,28 @@ class Suite:
         return sorted(k for k, v in self.in_file(path).items() if v != "passed")
 
 
+def filled_data(ex_id: str) -> Path:
+    """The data files a diligent student submits (``solutions/<id>/student_data/``), with the
+    reference regression test as tests/test_regression.py: what ``student_data`` reads here."""
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix=f"meta-{ex_id}-"))
+    data = SOLUTIONS / ex_id / "student_data"
+    if data.is_dir():
+        shutil.copytree(data, root, dirs_exist_ok=True)
+    (root / "tests").mkdir(exist_ok=True)
+    if reference_regression(ex_id).is_file():
+        shutil.copyfile(reference_regression(ex_id), root / "tests" / "test_regression.py")
+    return root
+
+
 class _VariantsPlugin:
     """Parametrizes the ``student`` fixture over modules loaded from files; records outcomes per variant."""
 
-    def __init__(self, variants: dict[str, Path]) -> None:
+    def __init__(self, variants: dict[str, Path], data_root: Path | None = None) -> None:
+        from course_core.grading.harness import StudentData
+
+        self.data = StudentData(data_root or REPO)
         self.modules = {name: load_module(path) for name, path in variants.items()}
         self.variant_of: dict[str, tuple[str, str]] = {}
         self.suites: dict[str, Suite] = {name: Suite() for name in variants}
@@ -116,6 +135,10 @@ class _VariantsPlugin:
     @pytest.fixture
     def student(self, request: Any) -> ModuleType:
         return self.modules[request.param]
+
+    @pytest.fixture
+    def student_data(self) -> Any:
+        return self.data
 
     def pytest_collection_modifyitems(self, items: list[Any]) -> None:
         for item in items:
@@ -150,7 +173,7 @@ def reference_regression(ex_id: str) -> Path:
 def exercise_suites(ex_id: str) -> dict[str, Suite]:
     """Visible, hidden, template and reference regression tests against the wheat and every chaff."""
     variants = {"wheat": wheat_file(ex_id)} | {f"chaff:{p.relative_to(REPO).as_posix()}": p for p in chaff_files(ex_id)}
-    plugin = _VariantsPlugin(variants)
+    plugin = _VariantsPlugin(variants, filled_data(ex_id))
     files = (*visible_tests(ex_id), *hidden_tests(ex_id), template_test(ex_id), reference_regression(ex_id))
     code = pytest.main(
         [
