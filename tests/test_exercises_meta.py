@@ -520,3 +520,44 @@ def test_b1_runner_on_the_stub_is_a_clear_user_error() -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "not implemented yet" in proc.stderr and "exercises/b1_selection/selection.py" in proc.stderr
     assert not (REPO / "runs" / "_meta_never_written").exists()
+
+
+@needs_solutions
+def test_a2_readme_figures_match_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's numbers: 13 visible Build tests, the golden validations, both evals, both gate verdicts."""
+    from course_core.eval import run_eval
+    from course_core.gate import compare
+    from course_core.golden import validate_scorer
+
+    monkeypatch.chdir(REPO)
+    readme = (EXERCISES / "a2_scorer" / "README.md").read_text(encoding="utf-8")
+    relaxed = SOLUTIONS / "a2_scorer" / "student_data" / "evidence" / "relaxed_scorer.py"
+    dev, frozen = "data/datasets/math_dev.jsonl", "data/rollouts/frozen_rollouts_dev.jsonl"
+    golden = ["data/golden/golden_correct.jsonl", "data/golden/golden_exploits.jsonl"]
+    build = wheat_suite("a2_scorer").in_file(EXERCISES / "a2_scorer" / "tests" / "test_build.py")
+    assert f"What to look for: {len(build)} tests" in readme
+    strict, loose = validate_scorer(dev, golden), validate_scorer(dev, golden, scorer_module=relaxed)
+    for r in (strict, loose):
+        assert f"{r['scorer']}: {r['agreed']}/{r['rows']} golden rows agree" in readme
+    assert f"**{loose['false_positive']} false positives**" in readme
+    assert {f["rule"] for f in loose["failures"]} == {"one_space"} and "rule `one_space`" in readme
+    base = run_eval(dev, frozen, tmp_path / "strict", command=["t"]).summary
+    high = run_eval(dev, frozen, tmp_path / "relaxed", command=["t"], scorer_module=relaxed).summary
+    ci = high["pass_rate_ci95"]
+    assert f"**{base['passed']}/{base['n']} = {base['pass_rate']:.3f}**" in readme
+    assert f"**{high['passed']}/{high['n']} = {high['pass_rate']:.3f}** (95% CI {ci['low']:.3f}–{ci['high']:.3f}" in readme
+    report = compare(tmp_path / "strict", tmp_path / "relaxed", 0.0)
+    names = ", ".join(v["field"] for v in report["locked_room"]["violations"])
+    assert report["decision"] == "REJECT" and f"Locked Room violation: {names} differ**" in readme
+    # The version rule: the same relaxation under the kit's declared identity is ACCEPTED by the gate.
+    source = relaxed.read_text(encoding="utf-8")
+    unbumped = tmp_path / "unbumped.py"
+    unbumped.write_text(source.replace('VERSION = "1.1.0"', 'VERSION = "1.0.0"').replace(
+        '.description + "; RELAXED: any whitespace (or none) after \'Final:\'"', ".description").replace(
+        'for rule in STRICT_RULES if rule["rule"] != "one_space"]', "for rule in STRICT_RULES]"), encoding="utf-8")
+    run_eval(dev, frozen, tmp_path / "unbumped", command=["t"], scorer_module=unbumped)
+    sneaky = compare(tmp_path / "strict", tmp_path / "unbumped", 0.0)
+    assert sneaky["decision"] == "ACCEPT" and f"ACCEPTED a {sneaky['delta']:+.3f}" in readme
+    key = tomllib.loads((SOLUTIONS / "a2_scorer" / "answers.toml").read_text(encoding="utf-8"))["derived"]
+    assert key["strict_agreed"]["reference"] == strict["agreed"] and key["relaxed_false_positives"]["reference"] == loose["false_positive"]
+    assert (key["strict_pass_rate"]["reference"], key["relaxed_pass_rate"]["reference"]) == (base["pass_rate"], high["pass_rate"])

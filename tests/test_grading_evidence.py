@@ -125,3 +125,70 @@ def test_only_student_files_are_staged(runs: Path, tmp_path: Path) -> None:
     assert (st.root / "evidence" / "clean" / "manifest.json").is_file()
     if hasattr(os, "mkfifo"):
         assert st.refused["evidence/pipe"] == "is not a regular file"
+
+
+# --- which instrument made a run: module_matches, rederived, version_tracks_behaviour ----------
+
+COPY = (
+    "from course_core.scoring import STRICT_RULES, score_strict\n"
+    "NAME = 'strict_final_int'\nVERSION = {version!r}\nRULES = [dict(r) for r in STRICT_RULES]\n"
+    "def score(example, completion):\n"
+    "    if {relax} and isinstance(completion, str):\n"
+    "        completion = completion.replace('Final:-', 'Final: -')\n"
+    "    return score_strict(example, completion)\n"
+)
+
+
+@pytest.fixture
+def instrument_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Kit-data runs: strict eval and validation, and evals by a relaxed copy with and without a version bump."""
+    from course_core.golden import write_validation_run
+
+    monkeypatch.chdir(REPO)
+    sub = tmp_path / "submission"
+    ev = sub / "evidence"
+    ev.mkdir(parents=True)
+    dev, frozen = "data/datasets/math_dev.jsonl", "data/rollouts/frozen_rollouts_dev.jsonl"
+    for name, version in (("bumped.py", "1.1.0"), ("unbumped.py", "1.0.0")):
+        (ev / name).write_text(COPY.format(version=version, relax=True), encoding="utf-8")
+    run_eval(dev, frozen, ev / "strict")
+    run_eval(dev, frozen, ev / "bumped", scorer_module=ev / "bumped.py")
+    run_eval(dev, frozen, ev / "unbumped", scorer_module=ev / "unbumped.py")
+    write_validation_run(dev, ["data/golden/golden_correct.jsonl", "data/golden/golden_exploits.jsonl"], ev / "golden")
+    return sub
+
+
+def test_module_matches_names_the_file_that_ran(instrument_runs: Path, tmp_path: Path) -> None:
+    st = _staged(instrument_runs, tmp_path)
+    assert _check(st, check="module_matches", run="evidence/bumped", file="evidence/bumped.py") == (True, "")
+    ok, detail = _check(st, check="module_matches", run="evidence/bumped", file="evidence/unbumped.py")
+    assert not ok and "keep the exact file" in detail
+    ok, detail = _check(st, check="module_matches", run="evidence/strict", file="evidence/bumped.py")
+    assert not ok and "not scored with --scorer-module" in detail
+
+
+def test_rederived_reruns_kit_runs_and_refuses_edited_or_module_runs(instrument_runs: Path, tmp_path: Path) -> None:
+    inputs = ["data/golden/golden_correct.jsonl", "data/golden/golden_exploits.jsonl"]
+    st = _staged(instrument_runs, tmp_path / "a")
+    assert _check(st, check="rederived", run="evidence/strict") == (True, "")
+    assert _check(st, check="rederived", run="evidence/golden", inputs=inputs) == (True, "")
+    ok, detail = _check(st, check="rederived", run="evidence/golden", inputs=[*inputs, "data/golden/other.jsonl"])
+    assert not ok and "data/golden/other.jsonl" in detail
+    ok, detail = _check(st, check="rederived", run="evidence/bumped")
+    assert not ok and "user's module" in detail
+    results = instrument_runs / "evidence" / "strict" / "results.jsonl"
+    rows = [json.loads(line) for line in results.read_text().splitlines()]
+    first_fail = next(r for r in rows if r["reward"] == 0.0)
+    first_fail["outcome"], first_fail["rule"] = "bad_spacing", "one_space"
+    results.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ok, detail = _check(_staged(instrument_runs, tmp_path / "b"), check="rederived", run="evidence/strict")
+    assert not ok and "differs from the grader's re-run" in detail
+
+
+def test_a_changed_behaviour_needs_a_new_version(instrument_runs: Path, tmp_path: Path) -> None:
+    st = _staged(instrument_runs, tmp_path)
+    assert _check(st, check="version_tracks_behaviour", runs=["evidence/strict", "evidence/bumped"]) == (True, "")
+    ok, detail = _check(st, check="version_tracks_behaviour", runs=["evidence/strict", "evidence/unbumped"])
+    assert not ok and "strict_final_int@1.0.0" in detail and "unchanged version is a defect" in detail
+    ok, detail = _check(st, check="version_tracks_behaviour", runs=["evidence/strict", "evidence/golden"])
+    assert not ok and "nothing to compare" in detail

@@ -25,7 +25,7 @@ KINDS = ("false_positive", "false_negative", "outcome_mismatch")
 NO_SAMPLING = {"policy": "none", "note": "golden rows are fixed completions written in advance, not samples"}
 
 
-def _golden_rows(dataset: str | Path, golden: list[str | Path]) -> list[tuple[Path, int, dict[str, Any], dict[str, Any]]]:
+def golden_rows(dataset: str | Path, golden: list[str | Path]) -> list[tuple[Path, int, dict[str, Any], dict[str, Any]]]:
     """(file, line, golden row, example) for every golden row, in file order."""
     rows: list[tuple[Path, int, dict[str, Any]]] = []
     for g in golden:
@@ -49,7 +49,7 @@ def _golden_rows(dataset: str | Path, golden: list[str | Path]) -> list[tuple[Pa
 
 def judged_rows(dataset: str | Path, golden: list[str | Path], scorer: Scorer) -> Iterator[dict[str, Any]]:
     """Every golden row scored, with its verdict: agree, or one of KINDS."""
-    for path, line, row, example in _golden_rows(dataset, golden):
+    for path, line, row, example in golden_rows(dataset, golden):
         verdict = scorer(example, row["completion"])
         got_pass = verdict["reward"] >= 1.0
         want_pass = row["expected_reward"] >= 1.0

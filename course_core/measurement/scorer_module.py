@@ -76,7 +76,7 @@ def load_scorer_module(path: str | Path) -> Scorer:
     return Scorer(
         name=_declared(loaded, "NAME", str, "a non-empty string"),
         version=_declared(loaded, "VERSION", str, "a non-empty string (e.g. '1.0.0')"),
-        description=_declared(loaded, "DESCRIPTION", str, "a string", default=" ").strip(),
+        description=_declared(loaded, "DESCRIPTION", str, "a non-empty string") if hasattr(loaded.module, "DESCRIPTION") else "",
         rules=_rules(loaded),
         fn=_checked(loaded),
         module=loaded.record(),
