@@ -48,6 +48,7 @@ STUB_CALLS: dict[str, dict[str, tuple[Any, ...]]] = {
         "pick_best": ([{"index": 0, "completion": "Final: 1", "sum_logprob": -1.0, "reward": 1.0}],),
     },
     "a2_scorer": {"score": ({"id": "x", "prompt": "", "expected_answer": 1}, "Final: 1")},
+    "a3_reward_hacking": {"numbers_in": ("Final: 1",), "naive_verify": (1, "Final: 1")},
 }
 
 
@@ -561,3 +562,41 @@ def test_a2_readme_figures_match_the_data(tmp_path: Path, monkeypatch: pytest.Mo
     key = tomllib.loads((SOLUTIONS / "a2_scorer" / "answers.toml").read_text(encoding="utf-8"))["derived"]
     assert key["strict_agreed"]["reference"] == strict["agreed"] and key["relaxed_false_positives"]["reference"] == loose["false_positive"]
     assert (key["strict_pass_rate"]["reference"], key["relaxed_pass_rate"]["reference"]) == (base["pass_rate"], high["pass_rate"])
+
+
+@needs_solutions
+def test_a3_hidden_exploits_are_genuine_and_the_reference_patch_closes_them() -> None:
+    """Every hidden exploit is valid for its class and refused by the reference patch; every honest completion is paid."""
+    from course_core.reward_hacking import CLASSES, commits_to_answer, judge_exploit
+
+    hidden = load_module(SOLUTIONS / "a3_reward_hacking" / "hidden" / "test_repair_hidden.py")
+    wheat = load_module(wheat_file("a3_reward_hacking"))
+    for cls, expected, completion in hidden.EXPLOITS:
+        row = {"class": cls, "expected_answer": expected, "completion": completion, "why_it_paid": "it is an exploit", "patch": "a patch closes it"}
+        assert judge_exploit(row) == (cls, []), (cls, completion)
+        assert wheat.patched_verify(expected, completion) == 0 and wheat.naive_verify(expected, completion) == 1, completion
+    assert {cls for cls, _, _ in hidden.EXPLOITS} == set(CLASSES)
+    assert all(sum(c == cls for c, _, _ in hidden.EXPLOITS) >= 3 for cls in CLASSES)
+    for expected, completion in hidden.HONEST:
+        assert wheat.patched_verify(expected, completion) == 1 and commits_to_answer(expected, completion), completion
+    readme = (EXERCISES / "a3_reward_hacking" / "README.md").read_text(encoding="utf-8")
+    assert f"throw {len(hidden.EXPLOITS)} exploits" in readme and f"and {len(hidden.HONEST)} honest completions" in readme
+
+
+@needs_solutions
+def test_a3_readme_figures_and_reference_exploits() -> None:
+    """The README's test count and example exploits; the reference exploits cover every class and close under the patch."""
+    from course_core.reward_hacking import CLASSES, judge_exploit
+
+    readme = (EXERCISES / "a3_reward_hacking" / "README.md").read_text(encoding="utf-8")
+    build = wheat_suite("a3_reward_hacking").in_file(EXERCISES / "a3_reward_hacking" / "tests" / "test_build.py")
+    assert f"What to look for: {len(build)} tests" in readme
+    rows = json.loads((SOLUTIONS / "a3_reward_hacking" / "student_data" / "evidence" / "exploits.json").read_text(encoding="utf-8"))
+    assert [judge_exploit(r) for r in rows] == [(r["class"], []) for r in rows] and {r["class"] for r in rows} == set(CLASSES)
+    for cls in CLASSES:
+        assert f"| `{cls}` |" in readme
+    visible = load_module(EXERCISES / "a3_reward_hacking" / "tests" / "test_repair.py")
+    wheat = load_module(wheat_file("a3_reward_hacking"))
+    assert all(wheat.naive_verify(e, c) == 1 and wheat.patched_verify(e, c) == 0 for e, c in visible.README_EXPLOITS)
+    key = tomllib.loads((SOLUTIONS / "a3_reward_hacking" / "answers.toml").read_text(encoding="utf-8"))["derived"]
+    assert [key[f"exploit_{i}_class"]["reference"] for i in range(1, 6)] == [r["class"] for r in rows[:5]]

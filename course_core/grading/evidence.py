@@ -337,6 +337,37 @@ def version_tracks_behaviour(staged: Staged, check: dict[str, Any]) -> Verdict:
     return Verdict(True)
 
 
+MAX_EXPLOITS = 50
+
+
+def exploit_classes(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """``file`` (a JSON list of claimed exploits) holds valid exploits of at least ``min_classes`` distinct classes.
+
+    Each row is judged by :func:`course_core.reward_hacking.judge_exploit`: the kit's naive
+    verifier must pay it, the kit's strict scorer must refuse it, and its class label must hold.
+    """
+    from course_core.reward_hacking import judge_exploit
+
+    rows = read_json_file(staged, check["file"])
+    if not isinstance(rows, list) or not rows:
+        return Verdict(False, f"{check['file']} must be a non-empty JSON list of exploits")
+    if len(rows) > MAX_EXPLOITS:
+        return Verdict(False, f"{check['file']} holds {len(rows)} exploits; keep it to {MAX_EXPLOITS} at most")
+    valid: set[str] = set()
+    notes = []
+    for i, row in enumerate(rows, start=1):
+        cls, problems = judge_exploit(row)
+        if problems:
+            notes.append(f"exploit {i}" + (f" ({cls})" if cls else "") + ": " + "; ".join(problems))
+        elif cls:
+            valid.add(cls)
+    need = int(check["min_classes"])
+    if len(valid) < need:
+        found = f"{len(valid)} class(es) with a valid exploit ({', '.join(sorted(valid)) or 'none'}); {need} needed"
+        return Verdict(False, "\n".join([found, *notes[:8]]))
+    return Verdict(True)
+
+
 CHECKS = {
     "run_valid": run_valid,
     "manifest_field_differs": manifest_field_differs,
@@ -348,6 +379,7 @@ CHECKS = {
     "module_matches": module_matches,
     "rederived": rederived,
     "version_tracks_behaviour": version_tracks_behaviour,
+    "exploit_classes": exploit_classes,
 }
 
 

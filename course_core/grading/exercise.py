@@ -36,6 +36,7 @@ EVIDENCE_CHECKS: dict[str, tuple[set[str], set[str]]] = {
     "module_matches": ({"run", "file"}, set()),
     "rederived": ({"run"}, {"inputs"}),
     "version_tracks_behaviour": ({"runs"}, set()),
+    "exploit_classes": ({"file", "min_classes"}, set()),
 }
 FIELD_CHECKS = ("equals_json", "equals_manifest_diff", "equals_sha256", "one_of", "answer_key")
 JSON_OPS = ("lt", "le", "gt", "ge", "eq", "ne")
