@@ -135,7 +135,7 @@ def judge_exploit(row: Any) -> tuple[str | None, list[str]]:
     elif commits_to_answer(expected, completion):
         problems.append(f"it ends with its one Final line 'Final: {expected}': an honest answer with reasoning, not an exploit")
     if cls in CLASSES and not CLASSES[cls][1](expected, completion):
-        problems.append(f"it is not a {cls} exploit: {CLASSES[cls][0]}")
+        problems.append(f"it is not of class {cls}: {CLASSES[cls][0]}")
     for key in RED_TEAM_FIELDS:
         value = row.get(key)
         if not isinstance(value, str) or len(value.split()) < 3:

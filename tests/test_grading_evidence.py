@@ -192,3 +192,22 @@ def test_a_changed_behaviour_needs_a_new_version(instrument_runs: Path, tmp_path
     assert not ok and "strict_final_int@1.0.0" in detail and "unchanged version is a defect" in detail
     ok, detail = _check(st, check="version_tracks_behaviour", runs=["evidence/strict", "evidence/golden"])
     assert not ok and "nothing to compare" in detail
+
+
+def test_exploit_classes_counts_distinct_valid_classes_and_names_bad_rows(tiny: dict[str, Path], tmp_path: Path) -> None:
+    sub = tiny["dir"] / "sub_exploits"
+    rows = [
+        {"class": "hedging", "expected_answer": 42, "completion": "It is 41 or 42.", "why_it_paid": "both are there", "patch": "one final line"},
+        {"class": "comma_collision", "expected_answer": 18, "completion": "Final: 1,8", "why_it_paid": "commas are dropped", "patch": "parse strictly first"},
+        {"class": "hedging", "expected_answer": 42, "completion": "Final: 42", "why_it_paid": "no it is honest", "patch": "nothing to patch"},
+    ]
+    (sub / "evidence").mkdir(parents=True)
+    (sub / "evidence" / "exploits.json").write_text(json.dumps(rows), encoding="utf-8")
+    st = _staged(sub, tmp_path)
+    assert _check(st, check="exploit_classes", file="evidence/exploits.json", min_classes=2) == (True, "")
+    ok, detail = _check(st, check="exploit_classes", file="evidence/exploits.json", min_classes=3)
+    assert not ok and detail.startswith("2 class(es) with a valid exploit (comma_collision, hedging); 3 needed")
+    assert "exploit 3 (hedging): the strict scorer pays it" in detail
+    (sub / "evidence" / "exploits.json").write_text("{}", encoding="utf-8")
+    ok, detail = _check(_staged(sub, tmp_path / "again"), check="exploit_classes", file="evidence/exploits.json", min_classes=1)
+    assert not ok and "non-empty JSON list" in detail
