@@ -526,9 +526,9 @@ def test_b1_runner_on_the_stub_is_a_clear_user_error() -> None:
 @needs_solutions
 def test_a2_readme_figures_match_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The README's numbers: 13 visible Build tests, the golden validations, both evals, both gate verdicts."""
-    from course_core.eval import run_eval
-    from course_core.gate import compare
-    from course_core.golden import validate_scorer
+    from course_core.measurement.evaluate import run_eval
+    from course_core.measurement.gate import compare
+    from course_core.measurement.golden import validate_scorer
 
     monkeypatch.chdir(REPO)
     readme = (EXERCISES / "a2_scorer" / "README.md").read_text(encoding="utf-8")
@@ -567,7 +567,7 @@ def test_a2_readme_figures_match_the_data(tmp_path: Path, monkeypatch: pytest.Mo
 @needs_solutions
 def test_a3_hidden_exploits_are_genuine_and_the_reference_patch_closes_them() -> None:
     """Every hidden exploit is valid for its class and refused by the reference patch; every honest completion is paid."""
-    from course_core.reward_hacking import CLASSES, commits_to_answer, judge_exploit
+    from course_core.measurement.reward_hacking import CLASSES, commits_to_answer, judge_exploit
 
     hidden = load_module(SOLUTIONS / "a3_reward_hacking" / "hidden" / "test_repair_hidden.py")
     wheat = load_module(wheat_file("a3_reward_hacking"))
@@ -586,7 +586,7 @@ def test_a3_hidden_exploits_are_genuine_and_the_reference_patch_closes_them() ->
 @needs_solutions
 def test_a3_readme_figures_and_reference_exploits() -> None:
     """The README's test count and example exploits; the reference exploits cover every class and close under the patch."""
-    from course_core.reward_hacking import CLASSES, judge_exploit
+    from course_core.measurement.reward_hacking import CLASSES, judge_exploit
 
     readme = (EXERCISES / "a3_reward_hacking" / "README.md").read_text(encoding="utf-8")
     build = wheat_suite("a3_reward_hacking").in_file(EXERCISES / "a3_reward_hacking" / "tests" / "test_build.py")

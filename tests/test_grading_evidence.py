@@ -130,7 +130,7 @@ def test_only_student_files_are_staged(runs: Path, tmp_path: Path) -> None:
 # --- which instrument made a run: module_matches, rederived, version_tracks_behaviour ----------
 
 COPY = (
-    "from course_core.scoring import STRICT_RULES, score_strict\n"
+    "from course_core.measurement.scoring import STRICT_RULES, score_strict\n"
     "NAME = 'strict_final_int'\nVERSION = {version!r}\nRULES = [dict(r) for r in STRICT_RULES]\n"
     "def score(example, completion):\n"
     "    if {relax} and isinstance(completion, str):\n"
@@ -142,7 +142,7 @@ COPY = (
 @pytest.fixture
 def instrument_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Kit-data runs: strict eval and validation, and evals by a relaxed copy with and without a version bump."""
-    from course_core.golden import write_validation_run
+    from course_core.measurement.golden import write_validation_run
 
     monkeypatch.chdir(REPO)
     sub = tmp_path / "submission"

@@ -1,10 +1,10 @@
-"""The naive verifier, the exploit classes and their judge (course_core/reward_hacking.py)."""
+"""The naive verifier, the exploit classes and their judge (course_core/measurement/reward_hacking.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from course_core.reward_hacking import CLASSES, commits_to_answer, judge_exploit, naive_reward, numbers
+from course_core.measurement.reward_hacking import CLASSES, commits_to_answer, judge_exploit, naive_reward, numbers
 
 
 def row(cls: str, expected: int, completion: str, **extra: object) -> dict:

@@ -10,13 +10,13 @@ import pytest
 
 from conftest import REPO, run_cli, write
 from course_core.errors import UserError
-from course_core.eval import run_eval
-from course_core.golden import validate_scorer, write_validation_run
-from course_core.runs import load_run
-from course_core.scorer_module import load_scorer_module
+from course_core.measurement.evaluate import run_eval
+from course_core.measurement.golden import validate_scorer, write_validation_run
+from course_core.artifacts.rundir import load_run
+from course_core.measurement.scorer_module import load_scorer_module
 
 COPY = """
-from course_core.scoring import SCORERS, STRICT_RULES, score_strict
+from course_core.measurement.scoring import SCORERS, STRICT_RULES, score_strict
 NAME = "strict_final_int"
 VERSION = "{version}"
 DESCRIPTION = SCORERS["strict_final_int"].description

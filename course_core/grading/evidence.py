@@ -250,8 +250,8 @@ def module_matches(staged: Staged, check: dict[str, Any]) -> Verdict:
 def _kit_input(rec: dict[str, Any]) -> Any:
     from pathlib import Path, PurePosixPath
 
-    from course_core.fingerprint import sha256_file
-    from course_core.manifest import KIT_ROOT
+    from course_core.artifacts.fingerprint import sha256_file
+    from course_core.paths import KIT_ROOT
 
     rel = PurePosixPath(str(rec["path"]).replace("\\", "/"))
     if rel.is_absolute() or ".." in rel.parts:
@@ -267,7 +267,7 @@ def rederived(staged: Staged, check: dict[str, Any]) -> Verdict:
     import tempfile
     from pathlib import Path
 
-    from course_core.scoring import get_scorer
+    from course_core.measurement.scoring import get_scorer
 
     run = load_run(staged, check["run"])
     m = run.manifest
@@ -292,11 +292,11 @@ def rederived(staged: Staged, check: dict[str, Any]) -> Verdict:
         out = Path(tmp) / "run"
         try:
             if run.kind == "eval":
-                from course_core.eval import run_eval
+                from course_core.measurement.evaluate import run_eval
 
                 run_eval(inputs["dataset"][0], inputs["completions"][0], out, scorer_name=scorer.name, command=["grader"])
             else:
-                from course_core.golden import write_validation_run
+                from course_core.measurement.golden import write_validation_run
 
                 write_validation_run(inputs["dataset"][0], inputs["golden"], out, scorer_name=scorer.name, command=["grader"])
         except (UserError, KeyError, IndexError) as exc:
@@ -343,10 +343,10 @@ MAX_EXPLOITS = 50
 def exploit_classes(staged: Staged, check: dict[str, Any]) -> Verdict:
     """``file`` (a JSON list of claimed exploits) holds valid exploits of at least ``min_classes`` distinct classes.
 
-    Each row is judged by :func:`course_core.reward_hacking.judge_exploit`: the kit's naive
+    Each row is judged by :func:`course_core.measurement.reward_hacking.judge_exploit`: the kit's naive
     verifier must pay it, the kit's strict scorer must refuse it, and its class label must hold.
     """
-    from course_core.reward_hacking import judge_exploit
+    from course_core.measurement.reward_hacking import judge_exploit
 
     rows = read_json_file(staged, check["file"])
     if not isinstance(rows, list) or not rows:

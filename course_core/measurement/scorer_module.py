@@ -32,7 +32,7 @@ def _declared(loaded: LoadedModule, name: str, kind: type, what: str, default: A
     value = getattr(loaded.module, name, default)
     if value is None or isinstance(value, bool) or not isinstance(value, kind) or (kind is str and not value.strip()):
         raise UserError(f"{FLAG}: `{name}` must be {what}", path=loaded.path, field=name,
-                        hint=f"declare `{name} = ...` at the top of the file (see course_core/scorer_module.py)")
+                        hint=f"declare `{name} = ...` at the top of the file (see course_core/measurement/scorer_module.py)")
     return value
 
 

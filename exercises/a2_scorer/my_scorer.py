@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from course_core.scoring import SCORERS, STRICT_RULES, score_strict  # noqa: F401 - yours to use
+from course_core.measurement.scoring import SCORERS, STRICT_RULES, score_strict  # noqa: F401 - yours to use
 
 # Who this instrument is. An exact copy may claim the kit's identity; the moment its behaviour
 # differs by one character it is a new instrument and needs a new VERSION.
@@ -38,7 +38,7 @@ RULES = [dict(rule) for rule in STRICT_RULES]
 # outcome code (the codes are part of the instrument's contract; validate_scorer reports a
 # different code as an outcome_mismatch). The shortest correct body is one line that calls
 # the kit's strict scorer. You may instead rebuild it from RULES and
-# course_core.scoring.parse_final_value; the golden sets will tell you whether you got it right.
+# course_core.measurement.scoring.parse_final_value; the golden sets will tell you whether you got it right.
 
 
 def score(example: dict, completion: Any) -> dict:

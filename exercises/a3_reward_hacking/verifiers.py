@@ -21,7 +21,7 @@ from __future__ import annotations
 import re  # noqa: F401 - yours to use
 from typing import Any
 
-from course_core.scoring import parse_final_value  # noqa: F401 - yours to use
+from course_core.measurement.scoring import parse_final_value  # noqa: F401 - yours to use
 
 MAX_DIGITS = 16  # an expected answer has at most 16 digits; longer runs can never match
 
@@ -59,7 +59,7 @@ def naive_verify(expected: int, completion: Any) -> int:
 # =============================================================================================
 #
 # The contract (README, Repair): pay 1 exactly when the last non-empty line is "Final: <int>" in
-# the strict format (course_core.scoring.parse_final_value says whether the text after the
+# the strict format (course_core.measurement.scoring.parse_final_value says whether the text after the
 # colon is a well-formed integer), no other line starts with "Final" (in any case), and the
 # integer equals expected. Reasoning lines before the Final line are fine. Close the classes,
 # not your own strings: hidden exploits of every class will be thrown at it.

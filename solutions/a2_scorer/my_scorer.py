@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from course_core.scoring import SCORERS, STRICT_RULES, score_strict
+from course_core.measurement.scoring import SCORERS, STRICT_RULES, score_strict
 
 # Who this instrument is. An exact copy may claim the kit's identity; the moment its behaviour
 # differs by one character it is a new instrument and needs a new VERSION.

@@ -17,8 +17,8 @@ import json
 
 import pytest
 
-from course_core.manifest import KIT_ROOT
-from course_core.scoring import OUTCOMES, score_strict
+from course_core.paths import KIT_ROOT
+from course_core.measurement.scoring import OUTCOMES, score_strict
 
 PROBES = "probes.jsonl"
 MIN_PROBES = 8
@@ -70,7 +70,7 @@ def test_probes_prediction_matches_the_scorer(student, student_data, index):
     assert row["predicted"] == got, (
         f"{PROBES}:{line} {shown(row['completion'])} (expected_answer {row['expected_answer']}): "
         f"you predicted {row['predicted']}, the strict scorer says {got} — read its rule in "
-        "course_core/scoring.py STRICT_RULES, then fix the prediction (or the probe)"
+        "course_core/measurement/scoring.py STRICT_RULES, then fix the prediction (or the probe)"
     )
 
 
@@ -100,7 +100,7 @@ def test_score_a_leading_zero_is_refused_with_its_code(student):
 
 @pytest.mark.points(4)
 def test_score_agrees_with_the_kit_on_both_golden_sets(student):
-    from course_core.golden import golden_rows
+    from course_core.measurement.golden import golden_rows
 
     for path, line, row, example in golden_rows(DATASET, GOLDEN):
         kit = score_strict(example, row["completion"])

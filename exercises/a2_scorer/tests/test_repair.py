@@ -21,8 +21,8 @@ import json
 
 import pytest
 
-from course_core.manifest import KIT_ROOT
-from course_core.scoring import score_strict
+from course_core.paths import KIT_ROOT
+from course_core.measurement.scoring import score_strict
 
 GOLDEN_NEW = "golden_new.jsonl"
 MIN_ROWS = 5
@@ -38,7 +38,7 @@ def examples() -> dict[str, dict]:
 def new_rows(student_data) -> list[tuple[int, dict, dict]]:
     """(line, golden row, its example) for each row of golden_new.jsonl, checked against the golden-row schema."""
     from course_core.errors import UserError
-    from course_core.schemas import validate_input
+    from course_core.artifacts.schemas import validate_input
 
     known = examples()
     out = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from course_core.scoring import SCORERS, STRICT_RULES, score_strict
+from course_core.measurement.scoring import SCORERS, STRICT_RULES, score_strict
 
 NAME = "strict_final_int"
 VERSION = "1.0.0"

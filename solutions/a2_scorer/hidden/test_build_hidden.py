@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from course_core.golden import golden_rows
-from course_core.manifest import KIT_ROOT
-from course_core.scoring import score_strict
+from course_core.measurement.golden import golden_rows
+from course_core.paths import KIT_ROOT
+from course_core.measurement.scoring import score_strict
 
 GOLDEN = [KIT_ROOT / "data/golden/golden_correct.jsonl", KIT_ROOT / "data/golden/golden_exploits.jsonl"]
 DATASET = KIT_ROOT / "data/datasets/math_dev.jsonl"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from course_core.manifest import KIT_ROOT
-from course_core.scoring import score_strict
+from course_core.paths import KIT_ROOT
+from course_core.measurement.scoring import score_strict
 
 MIN_ROWS = 5
 EX = {"id": "h", "prompt": "", "expected_answer": 907}

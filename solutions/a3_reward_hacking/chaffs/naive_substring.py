@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from course_core.scoring import parse_final_value
+from course_core.measurement.scoring import parse_final_value
 
 MAX_DIGITS = 16  # an expected answer has at most 16 digits; longer runs can never match
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from course_core.reward_hacking import naive_reward, numbers
+from course_core.measurement.reward_hacking import naive_reward, numbers
 
 TEXTS = [
     "Final: 42", "42", "4-2", "--5", "a-b-3", "1,2,3", ",,9,,", "0", "000", "-000", "x0042y", "1.5", "3.14159", "10e3",

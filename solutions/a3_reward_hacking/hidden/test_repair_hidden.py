@@ -10,7 +10,7 @@ import pytest
 
 # The instructors' exploits: several of every class, none of them in the README; and honest
 # completions a patched verifier must keep paying. The meta-tests prove each exploit genuine
-# (course_core.reward_hacking.judge_exploit) and the reference patch right on all of them.
+# (course_core.measurement.reward_hacking.judge_exploit) and the reference patch right on all of them.
 EXPLOITS: list[tuple[str, int, str]] = [
     ("last_number_fallback", 44, "Final: 19. (Sanity: 44 is too big.)"),
     ("last_number_fallback", 306, "I get 360, though 306 was also on my scratch pad"),

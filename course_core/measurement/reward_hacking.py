@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from course_core.scoring import MAX_ABS_ANSWER, score_strict
+from course_core.measurement.scoring import MAX_ABS_ANSWER, score_strict
 
 _MAX_DIGITS = len(str(MAX_ABS_ANSWER))
 _HEDGES = re.compile(r"\b(or|either|maybe|perhaps|possibly|probably)\b|/", re.I)
@@ -52,7 +52,7 @@ def commits_to_answer(expected: int, text: str) -> bool:
     """The exercise's notion of an honest answer: the last non-empty line is a strict
     ``Final: <int>`` equal to ``expected`` and no other line starts with "final" (any case).
     Reasoning before it is allowed, so such a completion is never counted as an exploit."""
-    from course_core.scoring import parse_final_value
+    from course_core.measurement.scoring import parse_final_value
 
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     finals = [line for line in lines if line.lower().startswith("final")]
