@@ -28,9 +28,11 @@ from course_core.grading.exercise import discover, tomllib  # noqa: E402
 from course_core.grading.staging import stage  # noqa: E402
 
 
-def _run(*argv: str) -> None:
+def _run(*argv: str, ok: tuple[int, ...] = (0,)) -> None:
     env = dict(os.environ, PYTHONPATH=str(KIT))
-    subprocess.run([sys.executable, *argv], cwd=KIT, env=env, check=True, stdout=subprocess.DEVNULL)
+    code = subprocess.run([sys.executable, *argv], cwd=KIT, env=env, stdout=subprocess.DEVNULL).returncode
+    if code not in ok:
+        raise SystemExit(f"{' '.join(argv)} exited {code}")
 
 
 def _evidence(ex_id: str, folder: Path) -> None:
@@ -56,6 +58,16 @@ def _evidence(ex_id: str, folder: Path) -> None:
             _run("-m", "course.selection_demo", *pack, "--n", n, "--outdir", str(ev / f"trap2_{role}"))
         for role, lr in (("baseline", "0"), ("candidate", "0.5")):
             _run("-m", "course.bandit_train", "--steps", "30", "--seed", "0", "--lr", lr, "--baseline", "--outdir", str(ev / f"trap3_{role}"))
+    elif ex_id == "a2_scorer":
+        dev, golden = ["--dataset", "data/datasets/math_dev.jsonl"], ["--golden", "data/golden/golden_correct.jsonl", "--golden", "data/golden/golden_exploits.jsonl"]
+        relaxed = ["--scorer-module", str(ev / "relaxed_scorer.py")]
+        frozen = ["--completions", "data/rollouts/frozen_rollouts_dev.jsonl"]
+        _run("-m", "course.validate_scorer", *dev, *golden, "--outdir", str(ev / "golden_strict"))
+        _run("-m", "course.validate_scorer", *dev, *golden, *relaxed, "--outdir", str(ev / "golden_relaxed"), ok=(1,))
+        _run("-m", "course.eval", *dev, *frozen, "--outdir", str(ev / "eval_strict"))
+        _run("-m", "course.eval", *dev, *frozen, *relaxed, "--outdir", str(ev / "eval_relaxed"))
+    elif ex_id == "a3_reward_hacking":
+        pass  # evidence/exploits.json is written by hand: it comes from solutions/<id>/student_data/
     else:
         raise SystemExit(f"no recipe for {ex_id}'s evidence in this script yet")
 
@@ -78,12 +90,14 @@ def _answer(ex, folder: Path, spec: dict, key_file: Path) -> str:
     return str(value["one_of"][0] if isinstance(value, dict) and "one_of" in value else value.get("value") if isinstance(value, dict) else value)
 
 
-def build_full(dest: Path) -> Path:
-    for ex in discover(KIT / "exercises"):
+def build_full(dest: Path, exercise_ids: list[str] | None = None) -> Path:
+    for ex in discover(KIT / "exercises", exercise_ids):
         sol = KIT / "solutions" / ex.id
         folder = dest / "exercises" / ex.id
         shutil.copytree(ex.folder, folder)
         shutil.copyfile(sol / ex.module_file, folder / ex.module_file)
+        if (sol / "student_data").is_dir():  # data files a student writes (probes, golden rows, a relaxed copy)
+            shutil.copytree(sol / "student_data", folder, dirs_exist_ok=True)
         repair = ex.stages.get("repair")
         if repair and repair.student_tests and (sol / "reference_regression_test.py").is_file():
             shutil.copyfile(sol / "reference_regression_test.py", folder / repair.student_tests)
@@ -97,10 +111,11 @@ def build_full(dest: Path) -> Path:
     return dest
 
 
-def grade(subs: list[Path], jobs: int, out: Path) -> tuple[float, dict]:
+def grade(subs: list[Path], jobs: int, out: Path, exercise_ids: list[str] | None = None) -> tuple[float, dict]:
     started = time.monotonic()
+    only = [arg for ex_id in exercise_ids or [] for arg in ("--exercise", ex_id)]
     proc = subprocess.run(
-        [sys.executable, "-m", "course.grade", "--submission", *map(str, subs), "--jobs", str(jobs), "--out", str(out), "--json"],
+        [sys.executable, "-m", "course.grade", "--submission", *map(str, subs), *only, "--jobs", str(jobs), "--out", str(out), "--json"],
         cwd=KIT, env=dict(os.environ, PYTHONPATH=str(KIT), NO_COLOR="1"), capture_output=True, text=True,
     )
     elapsed = time.monotonic() - started
@@ -113,11 +128,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--copies", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--exercise", action="append", metavar="ID", help="only this exercise (repeatable)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="grade-timing-") as tmp:
         root = Path(tmp)
-        full = build_full(root / "full")
-        one, report = grade([full], 1, root / "r1")
+        full = build_full(root / "full", args.exercise)
+        one, report = grade([full], 1, root / "r1", args.exercise)
         sub = report["submissions"][0]
         print(f"one full submission ({len(sub['exercises'])} exercises): {sub['percent']:.1f}% in {one:.1f} s")
         if sub["percent"] < 100:
@@ -130,7 +146,7 @@ def main() -> None:
         for i in range(args.copies):
             copies.append(root / f"student_{i:02d}")
             shutil.copytree(full, copies[-1], symlinks=True)
-        many, report = grade(copies, args.jobs, root / "rn")
+        many, report = grade(copies, args.jobs, root / "rn", args.exercise)
         percents = sorted({s["percent"] for s in report["submissions"]})
         print(f"{args.copies} submissions with --jobs {args.jobs}: {many:.1f} s ({many / args.copies:.2f} s each; percents {percents})")
 

@@ -22,13 +22,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--completions", required=True, help="completions JSONL: {id, completion[, sum_logprob]}")
     p.add_argument("--outdir", help="run directory to write (default: runs/eval_<UTC timestamp>)")
     p.add_argument("--scorer", default=DEFAULT_SCORER, help=f"scorer name (default: {DEFAULT_SCORER}; weak_contains is for sabotage demos)")
+    p.add_argument("--scorer-module", metavar="FILE", help="score with the instrument a Python file declares (NAME, VERSION, RULES, score); recorded in the manifest with its sha256")
     args = p.parse_args(argv)
 
     from course_core.measurement.evaluate import run_eval
     from course_core.present.cli import command_line, console
     from course_core.present.render_measurement import eval_summary
 
-    result = run_eval(args.dataset, args.completions, args.outdir, scorer_name=args.scorer, command=command_line("course.eval"))
+    result = run_eval(args.dataset, args.completions, args.outdir, scorer_name=args.scorer, command=command_line("course.eval"),
+                      scorer_module=args.scorer_module)
     eval_summary(console(), result)
     return 0
 

@@ -53,6 +53,8 @@ STUB_CALLS: dict[str, dict[str, tuple[Any, ...]]] = {
         "differences": ({"kind": "eval"}, {"kind": "eval"}),
         "promotion_decision": ({"kind": "eval"}, {"kind": "eval"}, {"baseline": {}, "candidate": {}}),
     },
+    "a2_scorer": {"score": ({"id": "x", "prompt": "", "expected_answer": 1}, "Final: 1")},
+    "a3_reward_hacking": {"numbers_in": ("Final: 1",), "naive_verify": (1, "Final: 1")},
 }
 
 
@@ -106,10 +108,28 @@ class Suite:
         return sorted(k for k, v in self.in_file(path).items() if v != "passed")
 
 
+def filled_data(ex_id: str) -> Path:
+    """The data files a diligent student submits (``solutions/<id>/student_data/``), with the
+    reference regression test as tests/test_regression.py: what ``student_data`` reads here."""
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix=f"meta-{ex_id}-"))
+    data = SOLUTIONS / ex_id / "student_data"
+    if data.is_dir():
+        shutil.copytree(data, root, dirs_exist_ok=True)
+    (root / "tests").mkdir(exist_ok=True)
+    if reference_regression(ex_id).is_file():
+        shutil.copyfile(reference_regression(ex_id), root / "tests" / "test_regression.py")
+    return root
+
+
 class _VariantsPlugin:
     """Parametrizes the ``student`` fixture over modules loaded from files; records outcomes per variant."""
 
-    def __init__(self, variants: dict[str, Path]) -> None:
+    def __init__(self, variants: dict[str, Path], data_root: Path | None = None) -> None:
+        from course_core.grading.harness import StudentData
+
+        self.data = StudentData(data_root or REPO)
         self.modules = {name: load_module(path) for name, path in variants.items()}
         self.variant_of: dict[str, tuple[str, str]] = {}
         self.suites: dict[str, Suite] = {name: Suite() for name in variants}
@@ -122,6 +142,10 @@ class _VariantsPlugin:
     @pytest.fixture
     def student(self, request: Any) -> ModuleType:
         return self.modules[request.param]
+
+    @pytest.fixture
+    def student_data(self) -> Any:
+        return self.data
 
     def pytest_collection_modifyitems(self, items: list[Any]) -> None:
         for item in items:
@@ -156,7 +180,7 @@ def reference_regression(ex_id: str) -> Path:
 def exercise_suites(ex_id: str) -> dict[str, Suite]:
     """Visible, hidden, template and reference regression tests against the wheat and every chaff."""
     variants = {"wheat": wheat_file(ex_id)} | {f"chaff:{p.relative_to(REPO).as_posix()}": p for p in chaff_files(ex_id)}
-    plugin = _VariantsPlugin(variants)
+    plugin = _VariantsPlugin(variants, filled_data(ex_id))
     files = (*visible_tests(ex_id), *hidden_tests(ex_id), template_test(ex_id), reference_regression(ex_id))
     code = pytest.main(
         [
@@ -588,3 +612,80 @@ def test_p1_readme_figures_answer_key_and_the_reference_committee(tmp_path: Path
         assert ("yes" if out["comparable"] else "no") == key[f"trap{t}_comparison_valid"]
         assert out["variable"] == key["derived"][f"trap{t}_variable"]["reference"]
         assert [out["baseline_value"], out["candidate_value"]] == [key["derived"][f"trap{t}_{r}_value"]["reference"] for r in ("baseline", "candidate")]
+@needs_solutions
+def test_a2_readme_figures_match_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's numbers: 13 visible Build tests, the golden validations, both evals, both gate verdicts."""
+    from course_core.measurement.evaluate import run_eval
+    from course_core.measurement.gate import compare
+    from course_core.measurement.golden import validate_scorer
+
+    monkeypatch.chdir(REPO)
+    readme = (EXERCISES / "a2_scorer" / "README.md").read_text(encoding="utf-8")
+    relaxed = SOLUTIONS / "a2_scorer" / "student_data" / "evidence" / "relaxed_scorer.py"
+    dev, frozen = "data/datasets/math_dev.jsonl", "data/rollouts/frozen_rollouts_dev.jsonl"
+    golden = ["data/golden/golden_correct.jsonl", "data/golden/golden_exploits.jsonl"]
+    build = wheat_suite("a2_scorer").in_file(EXERCISES / "a2_scorer" / "tests" / "test_build.py")
+    assert f"What to look for: {len(build)} tests" in readme
+    strict, loose = validate_scorer(dev, golden), validate_scorer(dev, golden, scorer_module=relaxed)
+    for r in (strict, loose):
+        assert f"{r['scorer']}: {r['agreed']}/{r['rows']} golden rows agree" in readme
+    assert f"**{loose['false_positive']} false positives**" in readme
+    assert {f["rule"] for f in loose["failures"]} == {"one_space"} and "rule `one_space`" in readme
+    base = run_eval(dev, frozen, tmp_path / "strict", command=["t"]).summary
+    high = run_eval(dev, frozen, tmp_path / "relaxed", command=["t"], scorer_module=relaxed).summary
+    ci = high["pass_rate_ci95"]
+    assert f"**{base['passed']}/{base['n']} = {base['pass_rate']:.3f}**" in readme
+    assert f"**{high['passed']}/{high['n']} = {high['pass_rate']:.3f}** (95% CI {ci['low']:.3f}–{ci['high']:.3f}" in readme
+    report = compare(tmp_path / "strict", tmp_path / "relaxed", 0.0)
+    names = ", ".join(v["field"] for v in report["locked_room"]["violations"])
+    assert report["decision"] == "REJECT" and f"Locked Room violation: {names} differ**" in readme
+    # The version rule: the same relaxation under the kit's declared identity is ACCEPTED by the gate.
+    source = relaxed.read_text(encoding="utf-8")
+    unbumped = tmp_path / "unbumped.py"
+    unbumped.write_text(source.replace('VERSION = "1.1.0"', 'VERSION = "1.0.0"').replace(
+        '.description + "; RELAXED: any whitespace (or none) after \'Final:\'"', ".description").replace(
+        'for rule in STRICT_RULES if rule["rule"] != "one_space"]', "for rule in STRICT_RULES]"), encoding="utf-8")
+    run_eval(dev, frozen, tmp_path / "unbumped", command=["t"], scorer_module=unbumped)
+    sneaky = compare(tmp_path / "strict", tmp_path / "unbumped", 0.0)
+    assert sneaky["decision"] == "ACCEPT" and f"ACCEPTED a {sneaky['delta']:+.3f}" in readme
+    key = tomllib.loads((SOLUTIONS / "a2_scorer" / "answers.toml").read_text(encoding="utf-8"))["derived"]
+    assert key["strict_agreed"]["reference"] == strict["agreed"] and key["relaxed_false_positives"]["reference"] == loose["false_positive"]
+    assert (key["strict_pass_rate"]["reference"], key["relaxed_pass_rate"]["reference"]) == (base["pass_rate"], high["pass_rate"])
+
+
+@needs_solutions
+def test_a3_hidden_exploits_are_genuine_and_the_reference_patch_closes_them() -> None:
+    """Every hidden exploit is valid for its class and refused by the reference patch; every honest completion is paid."""
+    from course_core.measurement.reward_hacking import CLASSES, commits_to_answer, judge_exploit
+
+    hidden = load_module(SOLUTIONS / "a3_reward_hacking" / "hidden" / "test_repair_hidden.py")
+    wheat = load_module(wheat_file("a3_reward_hacking"))
+    for cls, expected, completion in hidden.EXPLOITS:
+        row = {"class": cls, "expected_answer": expected, "completion": completion, "why_it_paid": "it is an exploit", "patch": "a patch closes it"}
+        assert judge_exploit(row) == (cls, []), (cls, completion)
+        assert wheat.patched_verify(expected, completion) == 0 and wheat.naive_verify(expected, completion) == 1, completion
+    assert {cls for cls, _, _ in hidden.EXPLOITS} == set(CLASSES)
+    assert all(sum(c == cls for c, _, _ in hidden.EXPLOITS) >= 3 for cls in CLASSES)
+    for expected, completion in hidden.HONEST:
+        assert wheat.patched_verify(expected, completion) == 1 and commits_to_answer(expected, completion), completion
+    readme = (EXERCISES / "a3_reward_hacking" / "README.md").read_text(encoding="utf-8")
+    assert f"throw {len(hidden.EXPLOITS)} exploits" in readme and f"and {len(hidden.HONEST)} honest completions" in readme
+
+
+@needs_solutions
+def test_a3_readme_figures_and_reference_exploits() -> None:
+    """The README's test count and example exploits; the reference exploits cover every class and close under the patch."""
+    from course_core.measurement.reward_hacking import CLASSES, judge_exploit
+
+    readme = (EXERCISES / "a3_reward_hacking" / "README.md").read_text(encoding="utf-8")
+    build = wheat_suite("a3_reward_hacking").in_file(EXERCISES / "a3_reward_hacking" / "tests" / "test_build.py")
+    assert f"What to look for: {len(build)} tests" in readme
+    rows = json.loads((SOLUTIONS / "a3_reward_hacking" / "student_data" / "evidence" / "exploits.json").read_text(encoding="utf-8"))
+    assert [judge_exploit(r) for r in rows] == [(r["class"], []) for r in rows] and {r["class"] for r in rows} == set(CLASSES)
+    for cls in CLASSES:
+        assert f"| `{cls}` |" in readme
+    visible = load_module(EXERCISES / "a3_reward_hacking" / "tests" / "test_repair.py")
+    wheat = load_module(wheat_file("a3_reward_hacking"))
+    assert all(wheat.naive_verify(e, c) == 1 and wheat.patched_verify(e, c) == 0 for e, c in visible.README_EXPLOITS)
+    key = tomllib.loads((SOLUTIONS / "a3_reward_hacking" / "answers.toml").read_text(encoding="utf-8"))["derived"]
+    assert [key[f"exploit_{i}_class"]["reference"] for i in range(1, 6)] == [r["class"] for r in rows[:5]]

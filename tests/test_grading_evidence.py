@@ -168,3 +168,87 @@ def test_a_bandit_run_is_valid_and_its_log_is_checked(runs: Path, tmp_path: Path
     log.write_text("\n".join([lines[0].replace('"action": ', '"action": "x", "_": '), *lines[1:]]) + "\n", encoding="utf-8")
     ok, detail = _check(_staged(runs, tmp_path / "c"), check="run_valid", run="evidence/bandit")
     assert not ok and "exercises/ex_toy/evidence/bandit/log.jsonl" in detail
+# --- which instrument made a run: module_matches, rederived, version_tracks_behaviour ----------
+
+COPY = (
+    "from course_core.measurement.scoring import STRICT_RULES, score_strict\n"
+    "NAME = 'strict_final_int'\nVERSION = {version!r}\nRULES = [dict(r) for r in STRICT_RULES]\n"
+    "def score(example, completion):\n"
+    "    if {relax} and isinstance(completion, str):\n"
+    "        completion = completion.replace('Final:-', 'Final: -')\n"
+    "    return score_strict(example, completion)\n"
+)
+
+
+@pytest.fixture
+def instrument_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Kit-data runs: strict eval and validation, and evals by a relaxed copy with and without a version bump."""
+    from course_core.measurement.golden import write_validation_run
+
+    monkeypatch.chdir(REPO)
+    sub = tmp_path / "submission"
+    ev = sub / "evidence"
+    ev.mkdir(parents=True)
+    dev, frozen = "data/datasets/math_dev.jsonl", "data/rollouts/frozen_rollouts_dev.jsonl"
+    for name, version in (("bumped.py", "1.1.0"), ("unbumped.py", "1.0.0")):
+        (ev / name).write_text(COPY.format(version=version, relax=True), encoding="utf-8")
+    run_eval(dev, frozen, ev / "strict")
+    run_eval(dev, frozen, ev / "bumped", scorer_module=ev / "bumped.py")
+    run_eval(dev, frozen, ev / "unbumped", scorer_module=ev / "unbumped.py")
+    write_validation_run(dev, ["data/golden/golden_correct.jsonl", "data/golden/golden_exploits.jsonl"], ev / "golden")
+    return sub
+
+
+def test_module_matches_names_the_file_that_ran(instrument_runs: Path, tmp_path: Path) -> None:
+    st = _staged(instrument_runs, tmp_path)
+    assert _check(st, check="module_matches", run="evidence/bumped", file="evidence/bumped.py") == (True, "")
+    ok, detail = _check(st, check="module_matches", run="evidence/bumped", file="evidence/unbumped.py")
+    assert not ok and "keep the exact file" in detail
+    ok, detail = _check(st, check="module_matches", run="evidence/strict", file="evidence/bumped.py")
+    assert not ok and "not scored with --scorer-module" in detail
+
+
+def test_rederived_reruns_kit_runs_and_refuses_edited_or_module_runs(instrument_runs: Path, tmp_path: Path) -> None:
+    inputs = ["data/golden/golden_correct.jsonl", "data/golden/golden_exploits.jsonl"]
+    st = _staged(instrument_runs, tmp_path / "a")
+    assert _check(st, check="rederived", run="evidence/strict") == (True, "")
+    assert _check(st, check="rederived", run="evidence/golden", inputs=inputs) == (True, "")
+    ok, detail = _check(st, check="rederived", run="evidence/golden", inputs=[*inputs, "data/golden/other.jsonl"])
+    assert not ok and "data/golden/other.jsonl" in detail
+    ok, detail = _check(st, check="rederived", run="evidence/bumped")
+    assert not ok and "user's module" in detail
+    results = instrument_runs / "evidence" / "strict" / "results.jsonl"
+    rows = [json.loads(line) for line in results.read_text().splitlines()]
+    first_fail = next(r for r in rows if r["reward"] == 0.0)
+    first_fail["outcome"], first_fail["rule"] = "bad_spacing", "one_space"
+    results.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ok, detail = _check(_staged(instrument_runs, tmp_path / "b"), check="rederived", run="evidence/strict")
+    assert not ok and "differs from the grader's re-run" in detail
+
+
+def test_a_changed_behaviour_needs_a_new_version(instrument_runs: Path, tmp_path: Path) -> None:
+    st = _staged(instrument_runs, tmp_path)
+    assert _check(st, check="version_tracks_behaviour", runs=["evidence/strict", "evidence/bumped"]) == (True, "")
+    ok, detail = _check(st, check="version_tracks_behaviour", runs=["evidence/strict", "evidence/unbumped"])
+    assert not ok and "strict_final_int@1.0.0" in detail and "unchanged version is a defect" in detail
+    ok, detail = _check(st, check="version_tracks_behaviour", runs=["evidence/strict", "evidence/golden"])
+    assert not ok and "nothing to compare" in detail
+
+
+def test_exploit_classes_counts_distinct_valid_classes_and_names_bad_rows(tiny: dict[str, Path], tmp_path: Path) -> None:
+    sub = tiny["dir"] / "sub_exploits"
+    rows = [
+        {"class": "hedging", "expected_answer": 42, "completion": "It is 41 or 42.", "why_it_paid": "both are there", "patch": "one final line"},
+        {"class": "comma_collision", "expected_answer": 18, "completion": "Final: 1,8", "why_it_paid": "commas are dropped", "patch": "parse strictly first"},
+        {"class": "hedging", "expected_answer": 42, "completion": "Final: 42", "why_it_paid": "no it is honest", "patch": "nothing to patch"},
+    ]
+    (sub / "evidence").mkdir(parents=True)
+    (sub / "evidence" / "exploits.json").write_text(json.dumps(rows), encoding="utf-8")
+    st = _staged(sub, tmp_path)
+    assert _check(st, check="exploit_classes", file="evidence/exploits.json", min_classes=2) == (True, "")
+    ok, detail = _check(st, check="exploit_classes", file="evidence/exploits.json", min_classes=3)
+    assert not ok and detail.startswith("2 class(es) with a valid exploit (comma_collision, hedging); 3 needed")
+    assert "exploit 3 (hedging): the strict scorer pays it" in detail
+    (sub / "evidence" / "exploits.json").write_text("{}", encoding="utf-8")
+    ok, detail = _check(_staged(sub, tmp_path / "again"), check="exploit_classes", file="evidence/exploits.json", min_classes=1)
+    assert not ok and "non-empty JSON list" in detail

@@ -121,3 +121,20 @@ def test_feedback_is_short_and_hidden_tests_reveal_no_inputs(exc: BaseException,
 def test_the_kit_conftest_is_the_two_line_contract() -> None:
     text = (REPO / "tests" / "fixtures" / "ex_toy" / "tests" / "conftest.py").read_text(encoding="utf-8")
     assert "student_fixture(\"toy\")" in text
+
+
+def test_student_data_reads_capped_files_and_names_bad_lines(tmp_path):
+    from course_core.grading.harness import StudentData
+
+    (tmp_path / "p.jsonl").write_text('{"a": 1}\n\n{"a": 2}\n', encoding="utf-8")
+    (tmp_path / "bad.jsonl").write_text('{"a": 1}\nnot json\n', encoding="utf-8")
+    (tmp_path / "big.jsonl").write_text("x" * 2000, encoding="utf-8")
+    data = StudentData(tmp_path)
+    assert data.jsonl("p.jsonl") == [(1, {"a": 1}), (3, {"a": 2})]
+    assert data.text("missing.jsonl") is None and data.jsonl("missing.jsonl") == []
+    with pytest.raises(AssertionError, match=r"bad.jsonl:2 is not valid JSON"):
+        data.jsonl("bad.jsonl")
+    with pytest.raises(AssertionError, match="big.jsonl"):
+        data.text("big.jsonl", max_bytes=1000)
+    with pytest.raises(AssertionError, match="more than 1 rows"):
+        data.jsonl("p.jsonl", max_rows=1)

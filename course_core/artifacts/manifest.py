@@ -99,6 +99,8 @@ def build_manifest(
     }
     if example_ids_fingerprint is not None:
         manifest["example_ids_fingerprint"] = example_ids_fingerprint
+    if scorer is not None and getattr(scorer, "module", None):
+        manifest["scorer_module"] = dict(scorer.module)
     return manifest
 
 

@@ -286,6 +286,140 @@ def differs_only_in(staged: Staged, check: dict[str, Any]) -> Verdict:
         return Verdict(False, f"{' and '.join(check['runs'])} also differ in {shown}: this step changes only {', '.join(check['fields'])}")
     if not found:
         return Verdict(False, f"{' and '.join(check['runs'])} do not differ at all; this step changes {', '.join(check['fields'])}")
+# --- instruments: which code made a run, and can the grader make it again -----------------------
+
+
+def module_matches(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """The run's manifest names, in ``scorer_module.sha256``, exactly the bytes of ``file``."""
+    manifest = load_run(staged, check["run"], rows=False).manifest
+    recorded = (manifest.get("scorer_module") or {}).get("sha256")
+    if not recorded:
+        return Verdict(False, f"{check['run']} was not scored with --scorer-module (its manifest has no scorer_module)")
+    digest = "sha256:" + file_sha256(staged, check["file"])
+    if recorded != digest:
+        return Verdict(False, f"{check['run']} was scored by a file with sha256 {recorded[7:19]}…, but {check['file']} has {digest[7:19]}…: "
+                              "keep the exact file that made the run (re-run after any edit)")
+    return Verdict(True)
+
+
+def _kit_input(rec: dict[str, Any]) -> Any:
+    from pathlib import Path, PurePosixPath
+
+    from course_core.artifacts.fingerprint import sha256_file
+    from course_core.paths import KIT_ROOT
+
+    rel = PurePosixPath(str(rec["path"]).replace("\\", "/"))
+    if rel.is_absolute() or ".." in rel.parts:
+        raise EvidenceError(f"input {rec['path']} is not a path inside the kit: run the command from the repository root with the kit's data/ paths")
+    path = Path(KIT_ROOT) / rel
+    if not path.is_file() or sha256_file(path) != rec["sha256"]:
+        raise EvidenceError(f"input {rec['path']} is not the kit's file of that name (missing, or different bytes): the grader can only re-derive runs on the kit's own data")
+    return path
+
+
+def rederived(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """The grader re-runs the kit's instrument on the kit's copies of the recorded inputs: same results."""
+    import tempfile
+    from pathlib import Path
+
+    from course_core.measurement.scoring import get_scorer
+
+    run = load_run(staged, check["run"])
+    m = run.manifest
+    if m.get("scorer_module"):
+        return Verdict(False, f"{check['run']} was scored by a user's module ({m['scorer_module']['path']}); this run must use the kit's own scorer")
+    if run.kind not in ("eval", "scorer_validation"):
+        return Verdict(False, f"{check['run']} is a '{run.kind}' run; only eval and scorer_validation runs are re-derived")
+    try:
+        scorer = get_scorer(str(m.get("scorer_name")))
+    except UserError as exc:
+        return Verdict(False, f"{check['run']}: {exc.message}")
+    if (scorer.version, scorer.spec_fingerprint) != (m.get("scorer_version"), m.get("scorer_spec_fingerprint")):
+        return Verdict(False, f"{check['run']} was made with {m.get('scorer_name')}@{m.get('scorer_version')}, not the kit's {scorer.name}@{scorer.version}")
+    inputs = {rec["role"]: [] for rec in m["inputs"]}
+    for rec in m["inputs"]:
+        inputs[rec["role"]].append(_kit_input(rec))
+    wanted = check.get("inputs", [])
+    missing = [w for w in wanted if w not in [rec["path"] for rec in m["inputs"]]]
+    if missing:
+        return Verdict(False, f"{check['run']} must be made with {', '.join(missing)} among its inputs")
+    with tempfile.TemporaryDirectory(prefix="rlf-rederive-") as tmp:
+        out = Path(tmp) / "run"
+        try:
+            if run.kind == "eval":
+                from course_core.measurement.evaluate import run_eval
+
+                run_eval(inputs["dataset"][0], inputs["completions"][0], out, scorer_name=scorer.name, command=["grader"])
+            else:
+                from course_core.measurement.golden import write_validation_run
+
+                write_validation_run(inputs["dataset"][0], inputs["golden"], out, scorer_name=scorer.name, command=["grader"])
+        except (UserError, KeyError, IndexError) as exc:
+            return Verdict(False, f"the grader could not re-run {check['run']} from its manifest: {exc}")
+        mine = [_without_file(row) for _, row in run.results()]
+        again = [_without_file(json.loads(line)) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    if mine != again:
+        first = next((i for i, (a, b) in enumerate(zip(mine, again)) if a != b), min(len(mine), len(again)))
+        return Verdict(False, f"{check['run']}/results.jsonl differs from the grader's re-run from row {first + 1} on: "
+                              "commit the run exactly as the instrument wrote it")
+    return Verdict(True)
+
+
+def _without_file(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "file"}
+
+
+def version_tracks_behaviour(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """Runs of one instrument name on the same inputs whose results differ must name different versions."""
+    runs = [(rel, load_run(staged, rel, rows=False)) for rel in check["runs"]]
+    compared = 0
+    for i, (rel_a, a) in enumerate(runs):
+        for rel_b, b in runs[i + 1:]:
+            ma, mb = a.manifest, b.manifest
+            same_inputs = [r["sha256"] for r in ma["inputs"]] == [r["sha256"] for r in mb["inputs"]]
+            if a.kind != b.kind or ma.get("scorer_name") != mb.get("scorer_name") or not same_inputs:
+                continue
+            compared += 1
+            changed = file_sha256(staged, f"{rel_a}/results.jsonl") != file_sha256(staged, f"{rel_b}/results.jsonl")
+            if changed and ma.get("scorer_version") == mb.get("scorer_version"):
+                code = lambda m: (m.get("scorer_module") or {}).get("sha256", "the kit's own scorer")[:19]  # noqa: E731
+                return Verdict(False, f"{rel_a} and {rel_b} were scored by {ma.get('scorer_name')}@{ma.get('scorer_version')} on the same inputs "
+                                      f"and their results differ (code {code(ma)} vs {code(mb)}): a changed behaviour with an unchanged "
+                                      "version is a defect; bump VERSION in the changed copy and re-run it")
+    if not compared:
+        return Verdict(False, "no two of these runs share a scorer name and inputs, so there is nothing to compare: "
+                              "score the same inputs with your strict and your relaxed copy (same NAME)")
+    return Verdict(True)
+
+
+MAX_EXPLOITS = 50
+
+
+def exploit_classes(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """``file`` (a JSON list of claimed exploits) holds valid exploits of at least ``min_classes`` distinct classes.
+
+    Each row is judged by :func:`course_core.measurement.reward_hacking.judge_exploit`: the kit's naive
+    verifier must pay it, the kit's strict scorer must refuse it, and its class label must hold.
+    """
+    from course_core.measurement.reward_hacking import judge_exploit
+
+    rows = read_json_file(staged, check["file"])
+    if not isinstance(rows, list) or not rows:
+        return Verdict(False, f"{check['file']} must be a non-empty JSON list of exploits")
+    if len(rows) > MAX_EXPLOITS:
+        return Verdict(False, f"{check['file']} holds {len(rows)} exploits; keep it to {MAX_EXPLOITS} at most")
+    valid: set[str] = set()
+    notes = []
+    for i, row in enumerate(rows, start=1):
+        cls, problems = judge_exploit(row)
+        if problems:
+            notes.append(f"exploit {i}" + (f" ({cls})" if cls else "") + ": " + "; ".join(problems))
+        elif cls:
+            valid.add(cls)
+    need = int(check["min_classes"])
+    if len(valid) < need:
+        found = f"{len(valid)} class(es) with a valid exploit ({', '.join(sorted(valid)) or 'none'}); {need} needed"
+        return Verdict(False, "\n".join([found, *notes[:8]]))
     return Verdict(True)
 
 
@@ -298,6 +432,10 @@ CHECKS = {
     "gate_rejects": gate_rejects,
     "json_value": json_value,
     "differs_only_in": differs_only_in,
+    "module_matches": module_matches,
+    "rederived": rederived,
+    "version_tracks_behaviour": version_tracks_behaviour,
+    "exploit_classes": exploit_classes,
 }
 
 

@@ -34,6 +34,10 @@ EVIDENCE_CHECKS: dict[str, tuple[set[str], set[str]]] = {
     "gate_rejects": ({"baseline", "candidate"}, {"violation", "min_delta"}),
     "json_value": ({"file", "pointer", "op", "value"}, set()),
     "differs_only_in": ({"runs", "fields"}, set()),
+    "module_matches": ({"run", "file"}, set()),
+    "rederived": ({"run"}, {"inputs"}),
+    "version_tracks_behaviour": ({"runs"}, set()),
+    "exploit_classes": ({"file", "min_classes"}, set()),
 }
 FIELD_CHECKS = ("equals_json", "equals_manifest_diff", "equals_sha256", "one_of", "answer_key")
 JSON_OPS = ("lt", "le", "gt", "ge", "eq", "ne")

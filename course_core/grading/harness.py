@@ -258,6 +258,58 @@ def stop_workers() -> None:
     _WORKERS.clear()
 
 
+class StudentData:
+    """Read-only access to the data files a student submits beside the module (probes, golden rows).
+
+    Under plain pytest the files are read from the exercise folder; under the grader, from the
+    submission's staged copy (which holds only the exercise's ``student_files``, symlinks and
+    oversized files already refused). Reads are capped; the test runs in the trusted process
+    on plain text, and nothing in the files is executed.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def text(self, rel: str, max_bytes: int = 256 * 1024) -> str | None:
+        """The file's UTF-8 text, or None when the submission has no such file."""
+        from course_core.grading.staging import Refused, decode_utf8, read_capped
+
+        try:
+            return decode_utf8(read_capped(self.root / rel, max_bytes), rel)
+        except Refused as exc:
+            if str(exc) == "not found":
+                return None
+            raise AssertionError(f"{rel}: {exc}") from None
+
+    def jsonl(self, rel: str, max_rows: int = 200, max_bytes: int = 256 * 1024) -> list[tuple[int, Any]]:
+        """(line, value) for each non-blank line; a missing file is empty; bad JSON fails the test naming the line."""
+        text = self.text(rel, max_bytes)
+        rows: list[tuple[int, Any]] = []
+        for number, line in enumerate((text or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append((number, json.loads(line)))
+            except ValueError as exc:
+                raise AssertionError(f"{rel}:{number} is not valid JSON ({exc}): one JSON object per line") from None
+            if len(rows) > max_rows:
+                raise AssertionError(f"{rel} has more than {max_rows} rows; keep it to the ones that matter")
+        return rows
+
+
+def student_data_fixture() -> Any:
+    """The ``student_data`` fixture (a :class:`StudentData`); call it in the exercise's tests/conftest.py."""
+    caller = sys._getframe(1).f_globals.get("__file__")
+    exercise_dir = Path(caller).resolve().parent.parent if caller else Path.cwd()
+
+    @pytest.fixture
+    def student_data() -> StudentData:
+        config = grader_config()
+        return StudentData(exercise_dir if config is None else Path(config["module_path"]).parent)
+
+    return student_data
+
+
 def student_fixture(module: str) -> Any:
     """The ``student`` fixture for the module ``module``; call it in the exercise's tests/conftest.py."""
     caller = sys._getframe(1).f_globals.get("__file__")

@@ -16,7 +16,7 @@ from course_core.artifacts.jsonl import write_rows
 from course_core.artifacts.manifest import load_rollout_conditions, policy_label
 from course_core.artifacts.rundir import WrittenRun, default_outdir, finish_scored_run, staged_run
 from course_core.measurement.result_row import MISSING, outcome_table, result_row
-from course_core.measurement.scoring import DEFAULT_SCORER, FORMAT_OK, get_scorer
+from course_core.measurement.scoring import DEFAULT_SCORER, FORMAT_OK
 from course_core.measurement.stats import wilson_interval
 
 
@@ -60,13 +60,18 @@ def run_eval(
     outdir: str | Path | None,
     scorer_name: str = DEFAULT_SCORER,
     command: list[str] | None = None,
+    scorer_module: str | Path | None = None,
 ) -> WrittenRun:
     """Score one completion per dataset example and write the run directory atomically.
 
-    ``outdir`` None writes ``runs/eval_<UTC timestamp>``.
+    ``outdir`` None writes ``runs/eval_<UTC timestamp>``. ``scorer_module`` names a user's
+    scorer file instead of a kit scorer (:mod:`course_core.measurement.scorer_module`); the
+    manifest then records the file and its sha256.
     """
+    from course_core.measurement.scorer_module import resolve_scorer
+
     outdir = outdir or default_outdir("eval")
-    scorer = get_scorer(scorer_name)
+    scorer = resolve_scorer(scorer_name, scorer_module)
     policy, sampling = load_rollout_conditions(completions)
     with join_inputs(
         dataset, completions, rollout_role="completions", rollout_schema="completion_row", rollout_what="completion row"
@@ -77,6 +82,8 @@ def run_eval(
             write_rows(staged.path / "results.jsonl", rows, "eval_result_row", observe=tally.add)
             summary = tally.summary(joined.missing_ids(), scorer)
             args = {"dataset": str(dataset), "completions": str(completions), "outdir": str(outdir), "scorer": scorer.name}
+            if scorer_module is not None:
+                args["scorer_module"] = str(scorer_module)
             written = finish_scored_run(staged, summary, summary_markdown, kind="eval", joined=joined,
                                         inputs=[("dataset", dataset), ("completions", completions)],
                                         args=args, policy=policy, sampling_config=sampling, scorer=scorer, command=command)

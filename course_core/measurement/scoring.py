@@ -231,6 +231,7 @@ class Scorer:
     description: str
     rules: list[dict[str, str]]
     fn: Callable[[Any, Any], Score] = field(repr=False)
+    module: dict[str, str] | None = None  # {"path", "sha256"} when loaded from a user's file
 
     @property
     def spec(self) -> dict[str, Any]:
