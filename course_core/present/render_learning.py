@@ -95,6 +95,15 @@ def bandit_summary(con: Any, run: WrittenRun) -> None:
         f"[bold]P(best arm {summary['best_arm']}): {summary['p_best_start']:.3f} → {summary['p_best_end']:.3f}  "
         f"[{colour}]{summary['verdict']}[/{colour}][/bold]"
     )
+    spread = summary.get("across_runs")
+    if spread:
+        con.print(f"across the {runs} runs: update variance {spread['update_variance']:.4f}; "
+                  f"std of final P(best) {spread['p_best_end_std']:.3f}")
+        con.print(f"runs preferring each arm at the end: {spread['runs_preferring_arm']}; locked (one arm >= "
+                  f"{spread['lock_threshold']:g}): {spread['runs_locked']}, on a worse arm: {spread['runs_locked_on_worse_arm']}")
+    if summary.get("policy_module"):
+        module = summary["policy_module"]
+        con.print(f"update: your softmax and train_step from {module['path']} ({module['sha256'][:19]}…)")
     written(con, run)
 
 
