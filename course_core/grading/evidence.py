@@ -82,6 +82,27 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
     return run
 
 
+def log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[dict[str, Any]]:
+    """The rows of a run's per-step log (``<run>/log.jsonl``), the run and every row validated by the kit."""
+    from course_core.schemas import validate_input
+
+    run_rel = rel.rsplit("/", 1)[0] if "/" in rel else "."
+    load_run(staged, run_rel, rows=False)
+    rows = []
+    for i, line in enumerate(read_text(staged, rel).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line, parse_constant=_no_constants)
+            validate_input(row, schema, path=rel, line=i, what="log row")
+        except (ValueError, RecursionError) as exc:
+            raise EvidenceError(f"{rel}:{i} is not valid JSON: {exc}") from None
+        except UserError as exc:
+            raise EvidenceError(_display(staged, str(exc))) from None
+        rows.append(row)
+    return rows
+
+
 def _field(manifest: dict[str, Any], dotted: str) -> Any:
     value: Any = manifest
     for part in dotted.split("."):
@@ -231,6 +252,44 @@ def json_value(staged: Staged, check: dict[str, Any]) -> Verdict:
     return Verdict(True)
 
 
+def _equal(a: Any, b: Any) -> bool:
+    """JSON equality where numbers compare by value (2 == 2.0) but booleans are not numbers."""
+    if _is_number(a) and _is_number(b):
+        return math.isclose(a, b, rel_tol=0, abs_tol=1e-12)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def manifest_conditions(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """The run was made under every stated condition: each dotted manifest field has its value."""
+    run = check["run"]
+    manifest = load_run(staged, run, rows=False).manifest
+    for dotted, wanted in check["conditions"].items():
+        try:
+            value = _field(manifest, dotted)
+        except KeyError:
+            return Verdict(False, f"{run} records no {dotted}; this step asks for {dotted} = {_short(wanted)}")
+        if not _equal(value, wanted):
+            return Verdict(False, f"{run} was made with {dotted} = {_short(value)}; this step asks for {_short(wanted)}")
+    return Verdict(True)
+
+
+def manifest_sha256_of(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """Each run's manifest records, at ``field``, the sha256 of the submitted file ``of``: that code made the run."""
+    digest = file_sha256(staged, check["of"])
+    for run in check["runs"]:
+        manifest = load_run(staged, run, rows=False).manifest
+        try:
+            value = _field(manifest, check["field"])
+        except KeyError:
+            return Verdict(False, f"{run} records no {check['field']}: it was not made with your {check['of']}")
+        if not isinstance(value, str) or value.lower().removeprefix("sha256:") != digest:
+            return Verdict(False, f"{run} was made with a different {check['of']} than the one you submit "
+                                  f"(recorded {_short(value)[:20]}…, yours sha256:{digest[:12]}…): re-run it with your final file")
+    return Verdict(True)
+
+
 CHECKS = {
     "run_valid": run_valid,
     "manifest_field_differs": manifest_field_differs,
@@ -239,6 +298,8 @@ CHECKS = {
     "results_identical": results_identical,
     "gate_rejects": gate_rejects,
     "json_value": json_value,
+    "manifest_conditions": manifest_conditions,
+    "manifest_sha256_of": manifest_sha256_of,
 }
 
 
@@ -265,4 +326,4 @@ def manifest_differences(staged: Staged, runs: list[str]) -> set[str]:
     return {k for k in set(a) | set(b) if k not in volatile and a.get(k) != b.get(k)}
 
 
-__all__ = ["CHECKS", "EvidenceError", "Verdict", "evaluate", "json_pointer", "load_run", "manifest_differences", "paths_of", "read_json_file", "read_text", "file_sha256"]
+__all__ = ["CHECKS", "EvidenceError", "Verdict", "evaluate", "json_pointer", "load_run", "log_rows", "manifest_differences", "paths_of", "read_json_file", "read_text", "file_sha256"]
