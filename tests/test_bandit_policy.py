@@ -44,9 +44,9 @@ def test_the_manifest_and_summary_name_the_module_by_path_and_sha256(pair: dict[
 
 
 def test_runs_with_the_users_update_match_the_kits_batch_and_measure_the_spread(tmp_path: Path) -> None:
-    from course_core.bandit import BanditConfig
-    from course_core.bandit_policy import load_policy
-    from course_core.bandit_run import run_bandit
+    from course_core.learning.bandit import BanditConfig
+    from course_core.learning.user_policy import load_policy
+    from course_core.learning.bandit_run import run_bandit
 
     def run(name: str, baseline: bool, runs: int, user: bool) -> tuple[dict, str]:
         config = BanditConfig(steps=30, seed=0, lr=0.5, baseline=baseline, runs=runs)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from course_core.bandit import BanditConfig
-from course_core.bandit_policy import load_policy
-from course_core.bandit_run import run_bandit
+from course_core.learning.bandit import BanditConfig
+from course_core.learning.user_policy import load_policy
+from course_core.learning.bandit_run import run_bandit
 from course_core.errors import UserError
 from course_core.grading.evidence import evaluate
 from course_core.grading.exercise import load_exercise

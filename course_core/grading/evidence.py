@@ -84,7 +84,7 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
 
 def log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[dict[str, Any]]:
     """The rows of a run's per-step log (``<run>/log.jsonl``), the run and every row validated by the kit."""
-    from course_core.schemas import validate_input
+    from course_core.artifacts.schemas import validate_input
 
     run_rel = rel.rsplit("/", 1)[0] if "/" in rel else "."
     load_run(staged, run_rel, rows=False)

@@ -4,7 +4,7 @@ The file (for example the c1_reinforce exercise's ``reinforce.py``) defines, wit
 
     softmax(logits) -> probs
     grad_log_prob(probs, action) -> gradient
-    reinforce_step(logits, action, reward, baseline, lr) -> logits
+    reinforce_step(logits, action, advantage, lr) -> logits
     update_baseline(baseline, count, reward) -> baseline
     train_step(state, action, reward, lr, use_baseline) -> {"logits", "baseline", "count", "advantage"}
 

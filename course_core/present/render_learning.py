@@ -97,13 +97,15 @@ def bandit_summary(con: Any, run: WrittenRun) -> None:
     )
     spread = summary.get("across_runs")
     if spread:
-        con.print(f"across the {runs} runs: update variance {spread['update_variance']:.4f}; "
+        arms = "/".join(str(i) for i in range(len(spread["runs_preferring_arm"])))
+        con.print(f"across {runs} runs: update variance {spread['update_variance']:.4f}, "
                   f"std of final P(best) {spread['p_best_end_std']:.3f}")
-        con.print(f"runs preferring each arm at the end: {spread['runs_preferring_arm']}; locked (one arm >= "
-                  f"{spread['lock_threshold']:g}): {spread['runs_locked']}, on a worse arm: {spread['runs_locked_on_worse_arm']}")
+        con.print(f"runs ending on arm {arms}: {'/'.join(map(str, spread['runs_preferring_arm']))}; "
+                  f"locked (P >= {spread['lock_threshold']:g}): {spread['runs_locked']}, "
+                  f"{spread['runs_locked_on_worse_arm']} on a worse arm")
     if summary.get("policy_module"):
         module = summary["policy_module"]
-        con.print(f"update: your softmax and train_step from {module['path']} ({module['sha256'][:19]}…)")
+        con.print(f"update: --policy {module['path']} ({module['sha256'][:19]}…)")
     written(con, run)
 
 
