@@ -112,3 +112,11 @@ def test_a_wrong_log_signs_table_is_refused_when_the_exercise_loads(tmp_path: Pa
     with pytest.raises(UserError) as err:
         load_exercise(folder)
     assert message in str(err.value)
+
+
+def test_a_bandit_run_is_valid_with_its_log_and_not_with_a_truncated_one(sub: Path, tmp_path: Path) -> None:
+    assert _check(sub, tmp_path, check="run_valid", run="evidence/run", kind="bandit") == (True, "")
+    log = sub / "evidence" / "run" / "log.jsonl"
+    log.write_text("".join(log.read_text().splitlines(keepends=True)[:-1]))
+    ok, detail = _check(sub, tmp_path / "2", check="run_valid", run="evidence/run", kind="bandit")
+    assert not ok and detail == "evidence/run/log.jsonl has 29 rows but summary.json says steps = 30"

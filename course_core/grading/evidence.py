@@ -61,24 +61,29 @@ def read_json_file(staged: Staged, rel: str) -> Any:
 
 def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
     """The run at ``rel``, validated by the kit (manifest, summary, every results row)."""
+    from course_core.artifacts.rundir import RESULT_ROW_SCHEMA
     from course_core.artifacts.rundir import load_run as kit_load_run
 
     path = staged.root / rel
     if not path.is_dir():
         notes = staged.notes_for(rel)
         raise EvidenceError("; ".join(notes) if notes else f"{rel}/ is not in your submission")
-    for name in ("manifest.json", "summary.json", "results.jsonl"):
+    for name in ("manifest.json", "summary.json", "results.jsonl", "log.jsonl"):
         if f"{rel}/{name}" in staged.refused:
             raise EvidenceError(f"{rel}/{name} was not taken: {staged.refused[f'{rel}/{name}']}")
     try:
         run = kit_load_run(path, rel)
-        if rows:
+        if rows and run.kind in RESULT_ROW_SCHEMA:
             n = sum(1 for _ in run.results())
             expected = run.summary.get("n")
             if isinstance(expected, int) and run.results_path.is_file() and n != expected:
                 raise UserError(f"results.jsonl has {n} rows but summary.json says n = {expected}", path=run.results_path)
     except UserError as exc:
         raise EvidenceError(_display(staged, str(exc))) from None
+    if rows and run.kind == "bandit" and (path / "log.jsonl").is_file():  # a Bernoulli run's per-step log
+        n, steps = len(log_rows(staged, f"{rel}/log.jsonl")), run.summary.get("steps")
+        if isinstance(steps, int) and n != steps:
+            raise EvidenceError(f"{rel}/log.jsonl has {n} rows but summary.json says steps = {steps}")
     return run
 
 
