@@ -14,6 +14,15 @@ KIT_UPDATE = REPO / "tests" / "fixtures" / "policies" / "kit_update.py"
 GUIDE = ("--steps", "30", "--seed", "0", "--lr", "0.5", "--baseline")
 
 
+def _cli(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """``python -m course.bandit_train ARGS`` in this process (exit code, stderr): the CLI's own error path."""
+    from course.bandit_train import main
+    from course_core.present.cli import run
+
+    code = run(main, "course.bandit_train", list(args))
+    return code, capsys.readouterr().err
+
+
 def _run(outdir: Path, *args: str, policy: Path | None = KIT_UPDATE) -> dict:
     extra = ("--policy", str(policy)) if policy else ()
     proc = run_cli("course.bandit_train", *extra, *args, "--outdir", str(outdir))
@@ -23,13 +32,19 @@ def _run(outdir: Path, *args: str, policy: Path | None = KIT_UPDATE) -> dict:
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    from course_core.learning.bandit import BanditConfig
+    from course_core.learning.bandit_run import run_bandit
+
     tmp = tmp_path_factory.mktemp("policy")
-    return {"kit": _run(tmp / "kit", *GUIDE, policy=None), "user": _run(tmp / "user", *GUIDE, "--slow")}
+    kit = run_bandit(BanditConfig(steps=30, seed=0, lr=0.5, baseline=True), tmp / "kit", args={}, command=["test"])
+    files = {name: (kit.outdir / name).read_text(encoding="utf-8") for name in ("manifest.json", "log.jsonl")}
+    return {"kit": files, "user": _run(tmp / "user", *GUIDE, "--slow")}
 
 
 def test_the_users_update_writes_the_classroom_log_byte_for_byte(pair: dict[str, dict]) -> None:
     assert pair["user"]["log.jsonl"] == pair["kit"]["log.jsonl"]
     assert "P(best arm 2): 0.333 → 0.834" in pair["user"]["stdout"]
+    assert f"update: --policy {KIT_UPDATE} (sha256:" in pair["user"]["stdout"].replace("\n", "")
 
 
 def test_the_manifest_and_summary_name_the_module_by_path_and_sha256(pair: dict[str, dict]) -> None:
@@ -39,7 +54,7 @@ def test_the_manifest_and_summary_name_the_module_by_path_and_sha256(pair: dict[
     assert manifest["args"]["policy"] == str(KIT_UPDATE)
     assert json.loads(pair["user"]["summary.json"])["policy_module"] == record
     kit = json.loads(pair["kit"]["manifest.json"])
-    assert "policy_module" not in kit["sampling_config"] and "policy" not in kit["args"]
+    assert "policy_module" not in kit["sampling_config"]
     assert {k: v for k, v in manifest["sampling_config"].items() if k != "policy_module"} == kit["sampling_config"]
 
 
@@ -81,21 +96,21 @@ def _module(tmp_path: Path, body: str) -> Path:
         ("def train_step(state, action, reward, lr, use_baseline):\n    raise NotImplementedError('stub')\n", "`train_step` is not implemented yet at step 1"),
     ],
 )
-def test_a_wrong_module_is_a_user_error_and_writes_nothing(tmp_path: Path, body: str, message: str) -> None:
+def test_a_wrong_module_is_a_user_error_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, message: str) -> None:
     outdir = tmp_path / "run"
-    proc = run_cli("course.bandit_train", "--policy", str(_module(tmp_path, body)), *GUIDE, "--outdir", str(outdir))
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert message in proc.stderr and "mine.py" in proc.stderr
+    code, err = _cli("--policy", str(_module(tmp_path, body)), *GUIDE, "--outdir", str(outdir), capsys=capsys)
+    assert code == 2 and "Traceback" not in err
+    assert message in err and "mine.py" in err
     assert not outdir.exists() and not list(tmp_path.glob(".run*"))
 
 
-def test_the_exercise_stub_says_not_implemented_and_writes_nothing(tmp_path: Path) -> None:
-    proc = run_cli("course.bandit_train", "--policy", "exercises/c1_reinforce/reinforce.py", *GUIDE, "--outdir", str(tmp_path / "run"))
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "exercises/c1_reinforce/reinforce.py" in proc.stderr and "not implemented yet" in proc.stderr
+def test_the_exercise_stub_says_not_implemented_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stub = str(REPO / "exercises" / "c1_reinforce" / "reinforce.py")
+    code, err = _cli("--policy", stub, *GUIDE, "--outdir", str(tmp_path / "run"), capsys=capsys)
+    assert code == 2 and f"{stub}:" in err and "`softmax` is not implemented yet for the starting logits" in err
     assert not (tmp_path / "run").exists()
 
 
-def test_policy_does_not_apply_to_the_testbed(tmp_path: Path) -> None:
-    proc = run_cli("course.bandit_train", "--testbed", "sutton-barto", "--policy", str(KIT_UPDATE), "--outdir", str(tmp_path / "t"))
-    assert proc.returncode == 2 and "--policy does not apply to --testbed" in proc.stderr
+def test_policy_does_not_apply_to_the_testbed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _cli("--testbed", "sutton-barto", "--policy", str(KIT_UPDATE), "--outdir", str(tmp_path / "t"), capsys=capsys)
+    assert code == 2 and "--policy does not apply to --testbed" in err
