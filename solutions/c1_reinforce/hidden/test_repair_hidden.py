@@ -80,10 +80,10 @@ def test_repair_reproduces_the_classroom_run_step_by_step(student):
     from course_core.learning.bandit import BanditConfig, train
     from course_core.learning.policy import sample_action
 
-    config = BanditConfig(steps=30, seed=0, lr=0.5, baseline=True)
-    uniforms = np.random.default_rng(config.seed).random((config.steps, 2))
+    config = BanditConfig(lr=0.5, baseline=True, seed=0, steps=30)
+    stream = np.random.default_rng(0).random((30, 2))  # the uniforms train() draws: arm, then reward
     s = {"logits": [0.0, 0.0, 0.0], "baseline": 0.0, "count": 0}
-    for record, (u_action, u_reward) in zip(train(config), uniforms):
+    for record, (u_action, u_reward) in zip(train(config), stream):
         probs = student.softmax(s["logits"])
         assert close(probs, list(record.probs_before)), f"step {record.step}: the policy differs from the kit's"
         action = int(sample_action(np.asarray(probs), u_action))
