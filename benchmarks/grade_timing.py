@@ -68,6 +68,17 @@ def _evidence(ex_id: str, folder: Path) -> None:
         _run("-m", "course.eval", *dev, *frozen, *relaxed, "--outdir", str(ev / "eval_relaxed"))
     elif ex_id == "a3_reward_hacking":
         pass  # evidence/exploits.json is written by hand: it comes from solutions/<id>/student_data/
+    elif ex_id == "c1_reinforce":
+        base = ["-m", "course.bandit_train", "--policy", str(folder / "reinforce.py"), "--steps", "30"]
+        for name, args in (
+            ("lr_2.0", ["--seed", "0", "--lr", "2.0", "--baseline", "--slow"]),
+            ("lr_-0.5", ["--seed", "0", "--lr", "-0.5", "--baseline", "--slow"]),
+            ("forensics", ["--seed", "1234", "--lr", "0.5", "--baseline", "--slow"]),
+            ("runs_baseline", ["--seed", "0", "--lr", "0.5", "--baseline", "--runs", "200"]),
+            ("runs_no_baseline", ["--seed", "0", "--lr", "0.5", "--runs", "200"]),
+            ("runs_lr_2.0", ["--seed", "0", "--lr", "2.0", "--baseline", "--runs", "200"]),
+        ):
+            _run(*base, *args, "--outdir", str(ev / name))
     else:
         raise SystemExit(f"no recipe for {ex_id}'s evidence in this script yet")
 
@@ -84,6 +95,10 @@ def _answer(ex, folder: Path, spec: dict, key_file: Path) -> str:
         import hashlib
 
         return hashlib.sha256((folder / spec["equals_sha256"]["file"]).read_bytes()).hexdigest()
+    if kind == "log_signs":
+        from course_core.grading.reflect import SIGN_NAMES, log_signs
+
+        return " ".join(SIGN_NAMES[s] for _, s in sorted(log_signs(staged, spec["log_signs"]).items()))
     if kind == "one_of":
         return str(spec["one_of"][0])
     value = tomllib.loads(key_file.read_text(encoding="utf-8"))[spec["key"]]

@@ -13,13 +13,17 @@ examples:
   python -m course.bandit_train --steps 30 --seed 0 --lr -0.5 --baseline --slow --outdir runs/demo_bandit_negative
   python -m course.bandit_train --steps 200 --lr 0.5 --baseline --runs 500 --outdir runs/bandit_500
   python -m course.bandit_train --testbed sutton-barto --outdir runs/figure_2_5
+  python -m course.bandit_train --policy exercises/c1_reinforce/reinforce.py --steps 30 --lr 0.5 --baseline --slow --outdir runs/c1_mine
 
 update: theta <- theta + lr * (r - b) * (onehot(a) - pi), logits start at 0 (uniform policy);
 b is the mean of the rewards seen before this step with --baseline, else 0.
 
 writes manifest.json, log.jsonl (one row per step: probs before/after, action, reward, baseline,
 advantage), summary.json and summary.md (P(best arm) start -> end and a verdict), and PNG figures
-when matplotlib is installed. --testbed writes testbed_curves.csv instead of log.jsonl."""
+when matplotlib is installed. --testbed writes testbed_curves.csv instead of log.jsonl.
+--policy FILE trains with the softmax and train_step of your module (the c1_reinforce exercise)
+and records its path and sha256 in the manifest; with --runs, summary.json adds across_runs
+(the variance of the update across runs, and where the runs ended)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--outdir", help="run directory to write (default: runs/bandit_<UTC timestamp>)")
     p.add_argument("--runs", type=int, help=f"train this many bandits at once and report mean curves (default 1; {defaults.TESTBED_RUNS} with --testbed)")
     p.add_argument("--arms", help=f"reward probability of each arm, comma-separated (default {','.join(map(str, defaults.BANDIT_ARMS))})")
+    p.add_argument("--policy", metavar="FILE", help="train with the update in this Python file (softmax, train_step, ...: exercises/c1_reinforce)")
     p.add_argument("--testbed", metavar="NAME", help="run a reference experiment instead: sutton-barto (Figure 2.5 of Sutton & Barto 2018)")
     args = p.parse_args(argv)
 
@@ -41,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     result = run_bandit_train(
         steps=args.steps, seed=args.seed, lr=args.lr, baseline=args.baseline, slow=args.slow, runs=args.runs,
-        arms=args.arms, testbed=args.testbed, outdir=args.outdir, command=command_line("course.bandit_train"),
+        arms=args.arms, testbed=args.testbed, outdir=args.outdir, command=command_line("course.bandit_train"), policy=args.policy,
     )
     bandit_run(console(), result, slow=args.slow)
     return 0

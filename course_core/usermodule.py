@@ -37,6 +37,7 @@ class LoadedModule:
     module: ModuleType
     path: str
     sha256: str
+    flag: str = "--module"
 
     def record(self) -> dict[str, str]:
         """The manifest entry: ``{"path": ..., "sha256": "sha256:<hex>"}``."""
@@ -45,6 +46,22 @@ class LoadedModule:
     def function(self, name: str) -> Any:
         """The module's callable ``name`` (checked to exist and be callable at load time)."""
         return getattr(self.module, name)
+
+    def call(self, name: str, *args: Any, when: str = "") -> Any:
+        """``name(*args)``; any exception it raises becomes a UserError naming the file and line.
+
+        ``when`` says where the instrument was (e.g. ``"at step 12"``), for the message.
+        A NotImplementedError reads "not implemented yet", as a stub's would.
+        """
+        at = f" {when}" if when else ""
+        try:
+            return getattr(self.module, name)(*args)
+        except NotImplementedError as exc:
+            raise UserError(f"{self.flag}: `{name}` is not implemented yet{at}: {exc}", path=self.path,
+                            line=_user_line(exc, self.path), hint="finish the function first (see the exercise README)") from None
+        except Exception as exc:  # noqa: BLE001 - any failure of the user's code is the user's to fix
+            raise UserError(f"{self.flag}: `{name}` raised {type(exc).__name__}{at}: {exc}", path=self.path,
+                            line=_user_line(exc, self.path), hint="run your tests, or call the function by hand with these inputs") from None
 
 
 def load_user_module(path: str | Path, required: Sequence[str] = (), *, flag: str = "--module") -> LoadedModule:
@@ -83,7 +100,7 @@ def load_user_module(path: str | Path, required: Sequence[str] = (), *, flag: st
             hint="run `python FILE` to see the full traceback",
         ) from None
     _check_required(module, required, given, flag)
-    return LoadedModule(module=module, path=given, sha256=digest)
+    return LoadedModule(module=module, path=given, sha256=digest, flag=flag)
 
 
 def _read_source(path: Path, given: str, flag: str) -> bytes:

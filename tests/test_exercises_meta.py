@@ -55,6 +55,13 @@ STUB_CALLS: dict[str, dict[str, tuple[Any, ...]]] = {
     },
     "a2_scorer": {"score": ({"id": "x", "prompt": "", "expected_answer": 1}, "Final: 1")},
     "a3_reward_hacking": {"numbers_in": ("Final: 1",), "naive_verify": (1, "Final: 1")},
+    "c1_reinforce": {
+        "softmax": ([0.0, 0.0],),
+        "grad_log_prob": ([0.5, 0.5], 0),
+        "reinforce_step": ([0.0, 0.0], 0, 1.0, 0.5),
+        "update_baseline": (0.0, 0, 1.0),
+        "train_step": ({"logits": [0.0, 0.0], "baseline": 0.0, "count": 0}, 0, 1.0, 0.5, True),
+    },
 }
 
 
@@ -689,3 +696,60 @@ def test_a3_readme_figures_and_reference_exploits() -> None:
     assert all(wheat.naive_verify(e, c) == 1 and wheat.patched_verify(e, c) == 0 for e, c in visible.README_EXPLOITS)
     key = tomllib.loads((SOLUTIONS / "a3_reward_hacking" / "answers.toml").read_text(encoding="utf-8"))["derived"]
     assert [key[f"exploit_{i}_class"]["reference"] for i in range(1, 6)] == [r["class"] for r in rows[:5]]
+@needs_solutions
+def test_c1_readme_figures_match_the_reference_update(tmp_path: Path) -> None:
+    """Every number c1's README states, from the wheat run through course.bandit_train's --policy path."""
+    from course_core.learning.bandit import BanditConfig
+    from course_core.learning.bandit_run import run_bandit
+    from course_core.learning.user_policy import load_policy
+
+    readme = (EXERCISES / "c1_reinforce" / "README.md").read_text(encoding="utf-8")
+    wheat = load_policy(wheat_file("c1_reinforce"))
+
+    def run(name: str, *, kit: bool = False, **kw: Any) -> Any:
+        config = BanditConfig(steps=30, seed=kw.pop("seed", 0), **kw)
+        return run_bandit(config, tmp_path / name, args={}, command=["test"], policy=None if kit else wheat)
+
+    tests = [n for n in ast.parse((EXERCISES / "c1_reinforce" / "tests" / "test_build.py").read_text(encoding="utf-8")).body
+             if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
+    assert f"What to look for: {len(tests)} tests" in readme
+    for name, kw in (("mine", {"lr": 0.5, "baseline": True}), ("forensics", {"lr": 0.5, "baseline": True, "seed": 1234})):
+        mine, kit = run(name, **kw), run(name + "_kit", kit=True, **kw)
+        assert (mine.outdir / "log.jsonl").read_bytes() == (kit.outdir / "log.jsonl").read_bytes()  # "diff prints nothing"
+    s = run("check", lr=0.5, baseline=True).summary
+    assert f"**P(best arm 2): {s['p_best_start']:.3f} → {s['p_best_end']:.3f}  learned toward the best\narm**" in readme
+
+    big = run("lr_2.0", lr=2.0, baseline=True)
+    assert f"Expect **P(best arm 2): 0.333 → {big.summary['p_best_end']:.3f}**" in readme
+    p1 = [row["probs_after"][1] for row in big.rows]
+    assert f"P(1) from 0.333 to {p1[0]:.3f}" in readme and f"step 17 takes it from {p1[15]:.3f} to\n{p1[16]:.3f}" in readme
+    assert all(row["action"] != 1 for row in big.rows[17:])  # "hardly ever sampled again"
+    neg = run("lr_-0.5", lr=-0.5, baseline=True).summary
+    assert f"**P(best arm 2): 0.333 → {neg['p_best_end']:.3f}  {neg['verdict']}**" in readme
+    assert f"(P(0), the worst\narm, ends at {neg['final_probs'][0]:.3f})" in readme
+
+    key = tomllib.loads((SOLUTIONS / "c1_reinforce" / "answers.toml").read_text(encoding="utf-8"))["derived"]
+    spreads = {}
+    for name, kw in (("runs_baseline", {"lr": 0.5, "baseline": True}), ("runs_no_baseline", {"lr": 0.5}), ("runs_lr_2.0", {"lr": 2.0, "baseline": True})):
+        s = run(name, runs=200, **kw).summary
+        a = spreads[name] = s["across_runs"]
+        row = f"| `{name}` "
+        line = next(text for text in readme.splitlines() if text.startswith(row))
+        assert line.endswith(f"| {s['p_best_end']:.3f} | {a['update_variance']:.4f} | {a['runs_locked']} | {a['runs_locked_on_worse_arm']} |"), line
+    assert f"still {spreads['runs_lr_2.0']['runs_locked_on_worse_arm']} of its 200 runs" in readme
+    assert key["update_variance_with_baseline"]["reference"] == spreads["runs_baseline"]["update_variance"]
+    assert key["update_variance_without_baseline"]["reference"] == spreads["runs_no_baseline"]["update_variance"]
+    assert key["lr_2_runs_locked_on_a_worse_arm"]["reference"] == spreads["runs_lr_2.0"]["runs_locked_on_worse_arm"]
+    moves = ["+" if r["probs_after"][r["action"]] > r["probs_before"][r["action"]] else "-" for r in run("neg", lr=-0.5, baseline=True).rows[10:20]]
+    assert key["negative_lr_probability_moves"]["reference"] == " ".join(moves)
+
+
+def test_c1_public_chaff_at_lr_half_is_the_wheat_at_minus_half() -> None:
+    """The README's claim about sign_flipped.py: its runs at --lr 0.5 are a correct module's runs at --lr -0.5."""
+    from course_core.learning.bandit import BanditConfig, log_row, train
+    from course_core.learning.user_policy import load_policy
+
+    chaff = load_policy(EXERCISES / "c1_reinforce" / "chaffs" / "sign_flipped.py")
+    flipped = [log_row(r) for r in train(BanditConfig(steps=30, lr=0.5, baseline=True), chaff)]
+    kit = [log_row(r) for r in train(BanditConfig(steps=30, lr=-0.5, baseline=True))]
+    assert flipped == kit

@@ -168,7 +168,7 @@ def test_a_bandit_run_is_valid_and_its_log_is_checked(runs: Path, tmp_path: Path
     log.write_text("\n".join([lines[0].replace('"action": ', '"action": "x", "_": '), *lines[1:]]) + "\n", encoding="utf-8")
     ok, detail = _check(_staged(runs, tmp_path / "c"), check="run_valid", run="evidence/bandit")
     assert not ok and "exercises/ex_toy/evidence/bandit/log.jsonl" in detail
-# --- which instrument made a run: module_matches, rederived, version_tracks_behaviour ----------
+# --- which instrument made a run: manifest_sha256_of, rederived, version_tracks_behaviour ----------
 
 COPY = (
     "from course_core.measurement.scoring import STRICT_RULES, score_strict\n"
@@ -199,13 +199,14 @@ def instrument_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return sub
 
 
-def test_module_matches_names_the_file_that_ran(instrument_runs: Path, tmp_path: Path) -> None:
+def test_the_scorer_module_that_ran_is_the_file_submitted(instrument_runs: Path, tmp_path: Path) -> None:
     st = _staged(instrument_runs, tmp_path)
-    assert _check(st, check="module_matches", run="evidence/bumped", file="evidence/bumped.py") == (True, "")
-    ok, detail = _check(st, check="module_matches", run="evidence/bumped", file="evidence/unbumped.py")
-    assert not ok and "keep the exact file" in detail
-    ok, detail = _check(st, check="module_matches", run="evidence/strict", file="evidence/bumped.py")
-    assert not ok and "not scored with --scorer-module" in detail
+    spec = {"check": "manifest_sha256_of", "field": "scorer_module.sha256"}
+    assert _check(st, **spec, runs=["evidence/bumped"], of="evidence/bumped.py") == (True, "")
+    ok, detail = _check(st, **spec, runs=["evidence/bumped"], of="evidence/unbumped.py")
+    assert not ok and "re-run it with your final file" in detail
+    ok, detail = _check(st, **spec, runs=["evidence/strict"], of="evidence/bumped.py")
+    assert not ok and "records no scorer_module.sha256" in detail
 
 
 def test_rederived_reruns_kit_runs_and_refuses_edited_or_module_runs(instrument_runs: Path, tmp_path: Path) -> None:

@@ -60,3 +60,16 @@ def test_unreadable_paths_are_user_errors(tmp_path, kind):
         path.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(UserError):
         load_user_module(path, [])
+
+
+def test_call_turns_the_user_code_failures_into_user_errors(tmp_path):
+    path = _file(tmp_path, "def f(x):\n    return 1 / x\n\ndef g():\n    raise NotImplementedError('g is a stub')\n")
+    loaded = load_user_module(path, ["f", "g"], flag="--policy")
+    assert loaded.call("f", 4) == 0.25
+    with pytest.raises(UserError) as err:
+        loaded.call("f", 0, when="at step 3")
+    assert err.value.message == "--policy: `f` raised ZeroDivisionError at step 3: division by zero"
+    assert (err.value.path, err.value.line) == (str(path), 2)
+    with pytest.raises(UserError) as err:
+        loaded.call("g")
+    assert "`g` is not implemented yet: g is a stub" in err.value.message and err.value.line == 5

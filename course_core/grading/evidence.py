@@ -61,18 +61,20 @@ def read_json_file(staged: Staged, rel: str) -> Any:
 
 def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
     """The run at ``rel``, validated by the kit (manifest, summary, every results row)."""
+    from course_core.artifacts.rundir import RESULT_ROW_SCHEMA
     from course_core.artifacts.rundir import load_run as kit_load_run
 
     path = staged.root / rel
     if not path.is_dir():
         notes = staged.notes_for(rel)
         raise EvidenceError("; ".join(notes) if notes else f"{rel}/ is not in your submission")
-    for name in ("manifest.json", "summary.json", "results.jsonl"):
+    for name in ("manifest.json", "summary.json", "results.jsonl", "log.jsonl"):
         if f"{rel}/{name}" in staged.refused:
             raise EvidenceError(f"{rel}/{name} was not taken: {staged.refused[f'{rel}/{name}']}")
     try:
         run = kit_load_run(path, rel)
         if rows and run.results_path.is_file():
+        if rows and run.kind in RESULT_ROW_SCHEMA:
             n = sum(1 for _ in run.results())
             expected = run.summary.get("n")
             if isinstance(expected, int) and n != expected:
@@ -81,6 +83,10 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
             _check_bandit_log(run)
     except UserError as exc:
         raise EvidenceError(_display(staged, str(exc))) from None
+    if rows and run.kind == "bandit" and (path / "log.jsonl").is_file():  # a Bernoulli run's per-step log
+        n, steps = len(log_rows(staged, f"{rel}/log.jsonl")), run.summary.get("steps")
+        if isinstance(steps, int) and n != steps:
+            raise EvidenceError(f"{rel}/log.jsonl has {n} rows but summary.json says steps = {steps}")
     return run
 
 
@@ -97,6 +103,25 @@ def _check_bandit_log(run: Any) -> None:
     expected = run.summary.get("steps")
     if isinstance(expected, int) and steps != expected:
         raise UserError(f"log.jsonl has {steps} rows but summary.json says steps = {expected}", path=log)
+def log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[dict[str, Any]]:
+    """The rows of a run's per-step log (``<run>/log.jsonl``), the run and every row validated by the kit."""
+    from course_core.artifacts.schemas import validate_input
+
+    run_rel = rel.rsplit("/", 1)[0] if "/" in rel else "."
+    load_run(staged, run_rel, rows=False)
+    rows = []
+    for i, line in enumerate(read_text(staged, rel).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line, parse_constant=_no_constants)
+            validate_input(row, schema, path=rel, line=i, what="log row")
+        except (ValueError, RecursionError) as exc:
+            raise EvidenceError(f"{rel}:{i} is not valid JSON: {exc}") from None
+        except UserError as exc:
+            raise EvidenceError(_display(staged, str(exc))) from None
+        rows.append(row)
+    return rows
 
 
 def _field(manifest: dict[str, Any], dotted: str) -> Any:
@@ -286,20 +311,10 @@ def differs_only_in(staged: Staged, check: dict[str, Any]) -> Verdict:
         return Verdict(False, f"{' and '.join(check['runs'])} also differ in {shown}: this step changes only {', '.join(check['fields'])}")
     if not found:
         return Verdict(False, f"{' and '.join(check['runs'])} do not differ at all; this step changes {', '.join(check['fields'])}")
-# --- instruments: which code made a run, and can the grader make it again -----------------------
-
-
-def module_matches(staged: Staged, check: dict[str, Any]) -> Verdict:
-    """The run's manifest names, in ``scorer_module.sha256``, exactly the bytes of ``file``."""
-    manifest = load_run(staged, check["run"], rows=False).manifest
-    recorded = (manifest.get("scorer_module") or {}).get("sha256")
-    if not recorded:
-        return Verdict(False, f"{check['run']} was not scored with --scorer-module (its manifest has no scorer_module)")
-    digest = "sha256:" + file_sha256(staged, check["file"])
-    if recorded != digest:
-        return Verdict(False, f"{check['run']} was scored by a file with sha256 {recorded[7:19]}…, but {check['file']} has {digest[7:19]}…: "
-                              "keep the exact file that made the run (re-run after any edit)")
     return Verdict(True)
+
+
+# --- instruments: which code made a run, and can the grader make it again -----------------------
 
 
 def _kit_input(rec: dict[str, Any]) -> Any:
@@ -420,6 +435,41 @@ def exploit_classes(staged: Staged, check: dict[str, Any]) -> Verdict:
     if len(valid) < need:
         found = f"{len(valid)} class(es) with a valid exploit ({', '.join(sorted(valid)) or 'none'}); {need} needed"
         return Verdict(False, "\n".join([found, *notes[:8]]))
+def _equal(a: Any, b: Any) -> bool:
+    """JSON equality where numbers compare by value (2 == 2.0) but booleans are not numbers."""
+    if _is_number(a) and _is_number(b):
+        return math.isclose(a, b, rel_tol=0, abs_tol=1e-12)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def manifest_conditions(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """The run was made under every stated condition: each dotted manifest field has its value."""
+    run = check["run"]
+    manifest = load_run(staged, run, rows=False).manifest
+    for dotted, wanted in check["conditions"].items():
+        try:
+            value = _field(manifest, dotted)
+        except KeyError:
+            return Verdict(False, f"{run} records no {dotted}; this step asks for {dotted} = {_short(wanted)}")
+        if not _equal(value, wanted):
+            return Verdict(False, f"{run} was made with {dotted} = {_short(value)}; this step asks for {_short(wanted)}")
+    return Verdict(True)
+
+
+def manifest_sha256_of(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """Each run's manifest records, at ``field``, the sha256 of the submitted file ``of``: that code made the run."""
+    digest = file_sha256(staged, check["of"])
+    for run in check["runs"]:
+        manifest = load_run(staged, run, rows=False).manifest
+        try:
+            value = _field(manifest, check["field"])
+        except KeyError:
+            return Verdict(False, f"{run} records no {check['field']}: it was not made with your {check['of']}")
+        if not isinstance(value, str) or value.lower().removeprefix("sha256:") != digest:
+            return Verdict(False, f"{run} was made with a different {check['of']} than the one you submit "
+                                  f"(recorded {_short(value)[:20]}…, yours sha256:{digest[:12]}…): re-run it with your final file")
     return Verdict(True)
 
 
@@ -432,10 +482,11 @@ CHECKS = {
     "gate_rejects": gate_rejects,
     "json_value": json_value,
     "differs_only_in": differs_only_in,
-    "module_matches": module_matches,
     "rederived": rederived,
     "version_tracks_behaviour": version_tracks_behaviour,
     "exploit_classes": exploit_classes,
+    "manifest_conditions": manifest_conditions,
+    "manifest_sha256_of": manifest_sha256_of,
 }
 
 
@@ -467,3 +518,4 @@ def manifest_differences(staged: Staged, runs: list[str], leaves: bool = False) 
 
 
 __all__ = ["CHECKS", "EvidenceError", "Verdict", "evaluate", "json_pointer", "leaf_differences", "load_run", "manifest_differences", "paths_of", "read_json_file", "read_text", "file_sha256"]
+__all__ = ["CHECKS", "EvidenceError", "Verdict", "evaluate", "json_pointer", "load_run", "log_rows", "manifest_differences", "paths_of", "read_json_file", "read_text", "file_sha256"]

@@ -34,12 +34,14 @@ EVIDENCE_CHECKS: dict[str, tuple[set[str], set[str]]] = {
     "gate_rejects": ({"baseline", "candidate"}, {"violation", "min_delta"}),
     "json_value": ({"file", "pointer", "op", "value"}, set()),
     "differs_only_in": ({"runs", "fields"}, set()),
-    "module_matches": ({"run", "file"}, set()),
     "rederived": ({"run"}, {"inputs"}),
     "version_tracks_behaviour": ({"runs"}, set()),
     "exploit_classes": ({"file", "min_classes"}, set()),
+    "manifest_conditions": ({"run", "conditions"}, set()),
+    "manifest_sha256_of": ({"runs", "field", "of"}, set()),
 }
-FIELD_CHECKS = ("equals_json", "equals_manifest_diff", "equals_sha256", "one_of", "answer_key")
+FIELD_CHECKS = ("equals_json", "equals_manifest_diff", "equals_sha256", "one_of", "answer_key", "log_signs")
+LOG_SIGNS_OF = ("advantage", "sampled_probability")
 JSON_OPS = ("lt", "le", "gt", "ge", "eq", "ne")
 
 
@@ -156,10 +158,16 @@ def _check_evidence(path: Path, i: int, raw: Any) -> dict[str, Any]:
         runs = _typed(path, f"{where}.runs", raw["runs"], list, "a list of run folders")
         if kind in ("manifest_field_differs", "differs_only_in") and len(runs) != 2:
             raise _err(path, f"{where}.runs", f"check '{kind}' compares exactly 2 runs")
-        if len(runs) < 2:
-            raise _err(path, f"{where}.runs", f"check '{kind}' needs at least 2 runs")
+        if len(runs) < (1 if kind == "manifest_sha256_of" else 2):
+            raise _err(path, f"{where}.runs", f"check '{kind}' needs at least {1 if kind == 'manifest_sha256_of' else 2} runs")
         for j, run in enumerate(runs):
             _rel_path(path, f"{where}.runs[{j}]", run)
+    if kind == "manifest_conditions":
+        conditions = _typed(path, f"{where}.conditions", raw["conditions"], dict, "a table of manifest field = value")
+        if not conditions:
+            raise _err(path, f"{where}.conditions", "state at least one condition")
+    if kind == "manifest_sha256_of":
+        _rel_path(path, f"{where}.of", raw["of"])
     if kind == "json_value" and raw["op"] not in JSON_OPS:
         raise _err(path, f"{where}.op", f"op must be one of {', '.join(JSON_OPS)}")
     if kind == "results_differ":
@@ -202,6 +210,16 @@ def _check_field(path: Path, i: int, raw: Any) -> dict[str, Any]:
         check["equals_sha256"] = {"file": _rel_path(path, f"{where}.equals_sha256", file)}
     elif kinds[0] == "one_of":
         _typed(path, f"{where}.one_of", spec, list, "a list of accepted answers")
+    elif kinds[0] == "log_signs":
+        _typed(path, f"{where}.log_signs", spec, dict, "a table {file, steps = [first, last], of}")
+        _unknown_keys(path, f"{where}.log_signs", spec, {"file", "steps", "of"})
+        _rel_path(path, f"{where}.log_signs.file", spec.get("file"))
+        steps = spec.get("steps")
+        if not (isinstance(steps, list) and len(steps) == 2 and all(isinstance(s, int) and not isinstance(s, bool) for s in steps)
+                and 1 <= steps[0] <= steps[1]):
+            raise _err(path, f"{where}.log_signs.steps", "steps is [first, last], two step numbers with 1 <= first <= last")
+        if spec.get("of") not in LOG_SIGNS_OF:
+            raise _err(path, f"{where}.log_signs.of", f"of must be one of {', '.join(LOG_SIGNS_OF)}")
     return check
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from course_core.grading.evidence import EvidenceError, json_pointer, manifest_differences, read_json_file, file_sha256
+from course_core.grading.evidence import EvidenceError, file_sha256, json_pointer, log_rows, manifest_differences, read_json_file
 from course_core.grading.staging import Refused, Staged, decode_utf8, read_capped
 
 REFLECT = "REFLECT.md"
@@ -147,6 +147,52 @@ def _answer_key(key_file: Path | None, key: str) -> tuple[bool, Any, float]:
     return True, entry, 0.0
 
 
+SIGN_TOKENS = {"+": 1, "up": 1, "↑": 1, "-": -1, "−": -1, "down": -1, "↓": -1, "0": 0, "=": 0, "same": 0}
+SIGN_NAMES = {1: "+", -1: "-", 0: "0"}
+
+
+def parse_signs(answer: str) -> list[int] | None:
+    """``"+ - 0 +"`` (also ``,``-separated; ``up``/``down``/``same`` or the arrows ↑ ↓ =) → [1, -1, 0, 1]; None if unreadable."""
+    tokens = [tok for tok in re.split(r"[\s,;]+", answer.strip().lower()) if tok]
+    if not all(tok in SIGN_TOKENS for tok in tokens):
+        return None
+    return [SIGN_TOKENS[tok] for tok in tokens]
+
+
+def _sign(x: float) -> int:
+    return (x > 0) - (x < 0)
+
+
+def log_signs(staged: Staged, spec: dict[str, Any]) -> dict[int, int]:
+    """step → the sign the log shows for it: of the advantage, or of the sampled arm's probability change."""
+    first, last = spec["steps"]
+    signs = {}
+    for row in log_rows(staged, spec["file"]):
+        if first <= row["step"] <= last:
+            if spec["of"] == "advantage":
+                signs[row["step"]] = _sign(row["advantage"])
+            else:
+                k = row["action"]
+                signs[row["step"]] = _sign(row["probs_after"][k] - row["probs_before"][k]) if k < len(row["probs_after"]) else 0
+    return signs
+
+
+def _check_signs(staged: Staged, key: str, answer: str, spec: dict[str, Any]) -> FieldVerdict:
+    first, last = spec["steps"]
+    n = last - first + 1
+    got = parse_signs(answer)
+    if got is None or len(got) != n:
+        return FieldVerdict("failed", f"'{key}' needs {n} signs, one per step {first}-{last}, each +, - or 0 (e.g. '+ - + ...')")
+    truth = log_signs(staged, spec)
+    if sorted(truth) != list(range(first, last + 1)):
+        return FieldVerdict("failed", f"{spec['file']} has no rows for every step {first}-{last}; redo that run with the README's command")
+    wrong = [step for step, sign in zip(range(first, last + 1), got) if truth[step] != sign]
+    if not wrong:
+        return FieldVerdict("passed")
+    what = "the advantage" if spec["of"] == "advantage" else "the change of the sampled arm's probability"
+    return FieldVerdict("failed", f"{len(wrong)} of {n} signs differ from {what} in {spec['file']} (steps {', '.join(map(str, wrong))}): read those rows again")
+
+
 def check_field(staged: Staged, reflection: Reflection, spec: dict[str, Any], key_file: Path | None) -> FieldVerdict:
     """Judge one structured answer against the evidence (or the answer key)."""
     key = spec["key"]
@@ -190,6 +236,8 @@ def check_field(staged: Staged, reflection: Reflection, spec: dict[str, Any], ke
                 return FieldVerdict("passed")
             a, b = spec["equals_manifest_diff"]
             return FieldVerdict("failed", f"'{answer}' is not a manifest field that differs between {a} and {b}")
+        if kind == "log_signs":
+            return _check_signs(staged, key, answer, spec["log_signs"])
         if kind == "equals_sha256":
             rel = spec["equals_sha256"]["file"]
             digest = file_sha256(staged, rel)

@@ -8,9 +8,10 @@
     kl_tradeoff   the KL-regularised optimum π* ∝ π_ref · exp(r/β), swept over β
     tokens        what a tokenizer makes of nearly identical answers
     defaults      what each Loop C command does when a flag is left out (no numpy)
+    user_policy   a user's REINFORCE update (``--policy FILE``) behind the bandit loop's Policy
     *_run         the run writers: a trained mechanism → its run directory
 
-May import: errors, paths, artifacts, measurement. The run writers (``*_run``) may also import
+May import: errors, paths, usermodule, artifacts, measurement. The run writers (``*_run``) may also import
 :mod:`course_core.present.plots`, since figures are artifacts of a run; nothing else here
 imports present. Only ``course_core/lm/`` may import torch.
 """

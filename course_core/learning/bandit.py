@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -111,6 +111,54 @@ def validate(config: BanditConfig) -> None:
         raise UserError(f"--seed must be >= 0, got {config.seed}", field="--seed")
 
 
+# ---------------------------------------------------------------- the policy the training loop steps
+
+
+class Policy(Protocol):
+    """What the training loop needs from a policy: its probabilities, and one update from (action, reward).
+
+    The kit's own update is :class:`KitPolicy` (the functions of :mod:`~course_core.learning.policy`);
+    ``--policy FILE`` swaps in a user's module (:mod:`~course_core.learning.user_policy`).
+    ``state`` is whatever the policy keeps between steps.
+    """
+
+    def initial_state(self, n_arms: int) -> Any: ...
+
+    def probs(self, state: Any) -> np.ndarray: ...
+
+    def logits(self, state: Any) -> np.ndarray: ...
+
+    def step(self, state: Any, action: int, reward: float, lr: float, use_baseline: bool) -> tuple[Any, float, float]:
+        """(new state, the baseline used, the advantage) after one REINFORCE update."""
+        ...
+
+
+@dataclass(frozen=True)
+class _KitState:
+    logits: np.ndarray
+    reward_sum: float
+    count: int
+
+
+class KitPolicy:
+    """The kit's update: baseline = mean of the rewards before this step, then one REINFORCE step."""
+
+    def initial_state(self, n_arms: int) -> _KitState:
+        return _KitState(np.zeros(n_arms), 0.0, 0)
+
+    def probs(self, state: _KitState) -> np.ndarray:
+        return softmax(state.logits)
+
+    def logits(self, state: _KitState) -> np.ndarray:
+        return state.logits
+
+    def step(self, state: _KitState, action: int, reward: float, lr: float, use_baseline: bool) -> tuple[_KitState, float, float]:
+        baseline = running_mean(state.reward_sum, state.count) if use_baseline else 0.0
+        advantage = reward - baseline
+        logits = reinforce_step(state.logits, action, advantage, lr, probs=softmax(state.logits))  # θ ← θ + lr·(r − b)·(onehot(a) − π)
+        return _KitState(logits, state.reward_sum + reward, state.count + 1), baseline, advantage
+
+
 # ---------------------------------------------------------------- the training loop (one bandit)
 
 
@@ -125,27 +173,28 @@ class StepRecord:
     baseline: float
     advantage: float
     probs_after: np.ndarray
+    logits_after: np.ndarray | None = None
 
 
-def train(config: BanditConfig) -> list[StepRecord]:
+def train(config: BanditConfig, policy: Policy | None = None, uniforms: np.ndarray | None = None) -> list[StepRecord]:
     """Train one softmax policy with REINFORCE for ``config.steps`` steps, deterministically per seed.
 
-    Random stream: two uniforms per step, the first picks the arm, the second decides the reward.
+    Random stream: two uniforms per step, the first picks the arm, the second decides the reward;
+    ``uniforms`` (shape (steps, 2)) defaults to ``default_rng(seed).random((steps, 2))``.
+    ``policy`` defaults to the kit's own update (:class:`KitPolicy`).
     """
-    rng = np.random.default_rng(config.seed)
+    policy = KitPolicy() if policy is None else policy
+    if uniforms is None:
+        uniforms = np.random.default_rng(config.seed).random((config.steps, 2))
     arms = np.asarray(config.arms, dtype=float)
-    logits = np.zeros(len(arms))
-    reward_sum, records = 0.0, []
-    for step in range(1, config.steps + 1):
-        u_action, u_reward = rng.random(2)
-        probs = softmax(logits)
+    state = policy.initial_state(len(arms))
+    records = []
+    for step, (u_action, u_reward) in enumerate(uniforms, start=1):
+        probs = policy.probs(state)
         action = int(sample_action(probs, u_action))
         reward = 1.0 if u_reward < arms[action] else 0.0
-        baseline = running_mean(reward_sum, step - 1) if config.baseline else 0.0
-        advantage = reward - baseline
-        logits = reinforce_step(logits, action, advantage, config.lr, probs=probs)  # θ ← θ + lr·(r − b)·(onehot(a) − π)
-        records.append(StepRecord(step, probs, action, reward, baseline, advantage, softmax(logits)))
-        reward_sum += reward
+        state, baseline, advantage = policy.step(state, action, reward, config.lr, config.baseline)
+        records.append(StepRecord(step, probs, action, reward, baseline, advantage, policy.probs(state), policy.logits(state)))
     return records
 
 
@@ -185,3 +234,14 @@ def curves_from_records(records: list[StepRecord]) -> Curves:
     rewards = np.array([r.reward for r in records])
     counts = np.bincount([r.action for r in records], minlength=probs.shape[1])
     return Curves(mean_probs=probs, mean_rewards=rewards, action_counts=counts, runs=1)
+
+
+def curves_from_runs(runs: list[list[StepRecord]]) -> Curves:
+    """Per-step means over several runs' records (each run trained on its own stream)."""
+    each = [curves_from_records(records) for records in runs]
+    return Curves(
+        mean_probs=np.mean([c.mean_probs for c in each], axis=0),
+        mean_rewards=np.mean([c.mean_rewards for c in each], axis=0),
+        action_counts=np.sum([c.action_counts for c in each], axis=0),
+        runs=len(runs),
+    )

@@ -19,8 +19,11 @@ from course_core.artifacts.manifest import build_manifest
 from course_core.artifacts.rundir import WrittenRun, check_outdir, default_outdir, finish_run, staged_run
 from course_core.errors import UserError
 from course_core.learning import defaults
-from course_core.learning.bandit import BanditConfig, Curves, curves_from_records, log_row, parse_arms, round6, train, validate
-from course_core.learning.testbed import FIGURE_2_5_SETTINGS, TESTBED_MEAN, bernoulli_curves, figure_2_5
+from course_core.learning.bandit import (
+    BanditConfig, Curves, StepRecord, curves_from_records, curves_from_runs, log_row, parse_arms, round6, train, validate,
+)
+from course_core.learning.testbed import FIGURE_2_5_SETTINGS, TESTBED_MEAN, across_runs, bernoulli_curves, figure_2_5, policy_runs
+from course_core.learning.user_policy import UserPolicy, load_policy
 from course_core.present import plots
 
 VERDICT_MARGIN = 0.05  # |change in P(best arm)| below this is "no clear change"
@@ -77,11 +80,13 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     runs = summary["runs"]
     over = f" (means over {runs} runs, seeds drawn from one stream starting at seed {summary['seed']})" if runs > 1 else ""
     baseline = "running mean of earlier rewards" if summary["baseline"] else "none (b = 0)"
+    module = summary.get("policy_module")
     lines = [
         f"# Bandit run — REINFORCE, {len(summary['arms'])}-armed Bernoulli bandit",
         "",
         f"- steps: {summary['steps']}, lr: {summary['lr']}, baseline: {baseline}, seed: {summary['seed']}{over}",
         "- update: θ ← θ + lr · (r − b) · (onehot(a) − π_θ), logits start at 0 (uniform policy)",
+        *([f"- computed by softmax and train_step from {module['path']} ({module['sha256']}), given with --policy"] if module else []),
         "",
         f"**P(best arm {summary['best_arm']}): {summary['p_best_start']:.3f} → {summary['p_best_end']:.3f} — {summary['verdict']}**",
         "",
@@ -94,6 +99,15 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     for i, (q, n, p) in enumerate(zip(summary["arms"], summary["action_counts"], summary["final_probs"])):
         mark = " (best)" if i == summary["best_arm"] else ""
         lines.append(f"| {i}{mark} | {q} | {n} | {p:.3f} |")
+    spread = summary.get("across_runs")
+    if spread:
+        lines += [
+            "",
+            f"Across the {runs} runs: update variance {spread['update_variance']:.4f} (per step, summed over arms, "
+            f"averaged over steps); std of the final P(best arm) {spread['p_best_end_std']:.3f}; runs preferring each arm "
+            f"at the end {spread['runs_preferring_arm']}; {spread['runs_locked']} runs locked (one arm >= {spread['lock_threshold']:g}), "
+            f"{spread['runs_locked_on_worse_arm']} of them on a worse arm.",
+        ]
     lines += [
         "",
         "log.jsonl holds one row per step" + (" of run 0 (seed " + str(summary["seed"]) + ")" if runs > 1 else "")
@@ -103,20 +117,43 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_bandit(config: BanditConfig, outdir: str | Path, args: dict[str, Any], command: list[str] | None = None) -> WrittenRun:
-    """Train (one bandit, or ``config.runs`` at once) and write the run directory; nothing on error."""
+def _train(config: BanditConfig, policy: UserPolicy | None) -> tuple[list[StepRecord], Curves, dict[str, Any]]:
+    """(run 0's records, the curves, what the summary adds): the kit's update, or the user's module."""
+    if policy is None:
+        records = train(config)
+        return records, curves_from_records(records) if config.runs == 1 else bernoulli_curves(config), {}
+    runs = [train(config, policy)] if config.runs == 1 else policy_runs(config, policy)
+    extra: dict[str, Any] = {"policy_module": policy.record()}
+    if config.runs > 1:
+        extra["across_runs"] = across_runs(config, runs)
+    return runs[0], curves_from_runs(runs), extra
+
+
+def run_bandit(
+    config: BanditConfig,
+    outdir: str | Path,
+    args: dict[str, Any],
+    command: list[str] | None = None,
+    policy: UserPolicy | None = None,
+) -> WrittenRun:
+    """Train (one bandit, or ``config.runs``) and write the run directory; nothing on error.
+
+    With ``policy`` (``--policy FILE``) the user's update trains the bandits; the manifest's
+    sampling_config and the summary record the module (path and sha256), and a run of several
+    bandits adds ``across_runs`` to the summary.
+    """
     validate(config)
     check_outdir(Path(outdir))  # refuse a forbidden --outdir before spending time on training
-    records = train(config)
-    curves = curves_from_records(records) if config.runs == 1 else bernoulli_curves(config)
-    summary = summarize(config, curves)
+    records, curves, extra = _train(config, policy)
+    summary = summarize(config, curves) | extra
     rows = [log_row(record) for record in records]
+    sampling = config.sampling_config() | ({"policy_module": policy.record()} if policy else {})
     with staged_run(outdir) as staged:
         write_rows(staged.path / "log.jsonl", rows, "bandit_log_row")
         figures = plots.bandit_figures(staged.path, curves.mean_probs, curves.mean_rewards, list(config.arms), config.runs)
         artifacts = ["manifest.json", "log.jsonl", "summary.json", "summary.md", *figures]
         manifest = build_manifest(
-            kind="bandit", args=args, inputs=[], sampling_config=config.sampling_config(), artifacts=artifacts, command=command
+            kind="bandit", args=args, inputs=[], sampling_config=sampling, artifacts=artifacts, command=command
         )
         finish_run(staged.path, manifest, summary, "bandit_summary", summary_markdown(summary))
     return WrittenRun(Path(outdir), summary, artifacts, staged.replaced, rows)
@@ -234,14 +271,17 @@ def run_bandit_train(
     testbed: str | None = None,
     outdir: str | Path | None = None,
     command: list[str] | None = None,
+    policy: str | Path | None = None,
 ) -> WrittenRun:
     """``course.bandit_train``: fill in the defaults, refuse flags that do not combine, write the run.
 
-    ``None`` means "not given on the command line"; ``arms`` is the ``--arms`` text.
+    ``None`` means "not given on the command line"; ``arms`` is the ``--arms`` text; ``policy``
+    is the ``--policy`` file, loaded before anything is trained or written.
     """
     outdir = outdir or default_outdir("bandit")
     if testbed is not None:
-        for flag, given in (("--lr", lr is not None), ("--arms", arms is not None), ("--baseline", baseline), ("--slow", slow)):
+        for flag, given in (("--lr", lr is not None), ("--arms", arms is not None), ("--baseline", baseline), ("--slow", slow),
+                            ("--policy", policy is not None)):
             if given:
                 raise UserError(
                     f"{flag} does not apply to --testbed: it runs alpha 0.1 and 0.4, with and without baseline, "
@@ -268,5 +308,6 @@ def run_bandit_train(
     recorded = {
         "steps": config.steps, "seed": config.seed, "lr": config.lr, "baseline": config.baseline, "slow": slow,
         "runs": config.runs, "arms": list(config.arms), "outdir": str(outdir),
-    }
-    return run_bandit(config, outdir, args=recorded, command=command)
+    } | ({"policy": str(policy)} if policy is not None else {})
+    user = load_policy(policy) if policy is not None else None
+    return run_bandit(config, outdir, args=recorded, command=command, policy=user)

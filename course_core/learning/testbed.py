@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from course_core.learning import defaults
-from course_core.learning.bandit import BanditConfig, Curves
+from course_core.learning.bandit import BanditConfig, Curves, Policy, StepRecord, round6, train
 from course_core.learning.policy import reinforce_step, running_mean, sample_action, softmax
 
 
@@ -73,13 +73,18 @@ def batch_steps(
         yield BatchStep(t, probs, actions, rewards, baselines, logits)
 
 
+def bernoulli_draws(seed: int, runs: int, steps: int) -> np.ndarray:
+    """The uniforms of ``runs`` Bernoulli bandits, shape (runs, steps, 2): run r uses block r of one stream."""
+    return np.random.default_rng(seed).random((runs, steps, 2))
+
+
 class BernoulliArms:
     """R independent Bernoulli bandits with the same arms; all random draws made up front."""
 
     def __init__(self, arms: tuple[float, ...], runs: int, steps: int, seed: int) -> None:
         self.p = np.asarray(arms, dtype=float)
         self.n_arms, self.runs = len(arms), runs
-        draws = np.random.default_rng(seed).random((runs, steps, 2))
+        draws = bernoulli_draws(seed, runs, steps)
         self._u_action = np.ascontiguousarray(draws[:, :, 0].T)  # (T, R)
         self._u_reward = np.ascontiguousarray(draws[:, :, 1].T)
 
@@ -121,6 +126,40 @@ def bernoulli_curves(config: BanditConfig) -> Curves:
     assert step is not None
     mean_probs[-1] = softmax(step.logits_after).mean(axis=0)
     return Curves(mean_probs=mean_probs, mean_rewards=mean_rewards, action_counts=counts, runs=config.runs)
+
+
+def policy_runs(config: BanditConfig, policy: Policy) -> list[list[StepRecord]]:
+    """``config.runs`` bandits trained one after another with ``policy``, run r on block r of the stream.
+
+    The same draws :func:`bernoulli_curves` uses, stepped through any :class:`~course_core.learning.bandit.Policy`
+    (a user's module cannot be vectorised); run 0 is the single run with that seed.
+    """
+    draws = bernoulli_draws(config.seed, config.runs, config.steps)
+    return [train(config, policy, draws[r]) for r in range(config.runs)]
+
+
+LOCK_THRESHOLD = 0.9  # a run whose final policy gives one arm at least this much has stopped exploring
+
+
+def across_runs(config: BanditConfig, runs: list[list[StepRecord]]) -> dict[str, Any]:
+    """How the runs differ from each other: the spread of the update, and where each run ended.
+
+    ``update_variance``: for each step, the variance across runs of the logit update
+    lr · (r − b) · (onehot(a) − π), summed over the arms; then averaged over the steps.
+    """
+    logits = np.array([[np.zeros(len(config.arms))] + [r.logits_after for r in records] for records in runs])  # (R, T+1, K)
+    updates = np.diff(logits, axis=1)
+    final = np.array([records[-1].probs_after for records in runs])
+    preferred = final.argmax(axis=1)
+    locked = final.max(axis=1) >= LOCK_THRESHOLD
+    return {
+        "update_variance": round6(updates.var(axis=0).sum(axis=1).mean()),
+        "p_best_end_std": round6(final[:, config.best_arm].std()),
+        "runs_preferring_arm": [int(c) for c in np.bincount(preferred, minlength=len(config.arms))],
+        "lock_threshold": LOCK_THRESHOLD,
+        "runs_locked": int(locked.sum()),
+        "runs_locked_on_worse_arm": int((locked & (preferred != config.best_arm)).sum()),
+    }
 
 
 # ---------------------------------------------------------------- Sutton & Barto, Figure 2.5

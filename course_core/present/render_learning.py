@@ -95,6 +95,17 @@ def bandit_summary(con: Any, run: WrittenRun) -> None:
         f"[bold]P(best arm {summary['best_arm']}): {summary['p_best_start']:.3f} → {summary['p_best_end']:.3f}  "
         f"[{colour}]{summary['verdict']}[/{colour}][/bold]"
     )
+    spread = summary.get("across_runs")
+    if spread:
+        arms = "/".join(str(i) for i in range(len(spread["runs_preferring_arm"])))
+        con.print(f"across {runs} runs: update variance {spread['update_variance']:.4f}, "
+                  f"std of final P(best) {spread['p_best_end_std']:.3f}")
+        con.print(f"runs ending on arm {arms}: {'/'.join(map(str, spread['runs_preferring_arm']))}; "
+                  f"locked (P >= {spread['lock_threshold']:g}): {spread['runs_locked']}, "
+                  f"{spread['runs_locked_on_worse_arm']} on a worse arm")
+    if summary.get("policy_module"):
+        module = summary["policy_module"]
+        con.print(f"update: --policy {module['path']} ({module['sha256'][:19]}…)")
     written(con, run)
 
 

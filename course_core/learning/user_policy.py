@@ -1,0 +1,112 @@
+"""A user's REINFORCE update, run by the bandit instrument: ``course.bandit_train --policy FILE``.
+
+The file (for example the c1_reinforce exercise's ``reinforce.py``) defines, with JSON values::
+
+    softmax(logits) -> probs
+    grad_log_prob(probs, action) -> gradient
+    reinforce_step(logits, action, advantage, lr) -> logits
+    update_baseline(baseline, count, reward) -> baseline
+    train_step(state, action, reward, lr, use_baseline) -> {"logits", "baseline", "count", "advantage"}
+
+The instrument samples from the user's ``softmax`` and updates with the user's ``train_step``
+(which uses the other three), in place of the kit's :class:`~course_core.learning.bandit.KitPolicy`;
+everything else (random stream, rewards, log, summary, manifest) is the kit's, so the run
+directory is the same kind either way. Whatever the user's code returns is checked before it is
+used: a wrong shape or a non-finite number is a UserError naming the function and the step.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from course_core.errors import UserError
+from course_core.usermodule import LoadedModule, load_user_module
+
+POLICY_FUNCTIONS = ("softmax", "grad_log_prob", "reinforce_step", "update_baseline", "train_step")
+STEP_KEYS = ("logits", "baseline", "count", "advantage")
+SUM_TOLERANCE = 1e-6  # probabilities must sum to 1 within this
+
+
+def load_policy(path: str | Path) -> UserPolicy:
+    """The user's module at ``path``, checked to define every function the instrument calls."""
+    return UserPolicy(load_user_module(path, POLICY_FUNCTIONS, flag="--policy"))
+
+
+@dataclass(frozen=True)
+class _UserState:
+    data: dict[str, Any]  # what train_step receives: {"logits", "baseline", "count"}
+    probs: np.ndarray  # softmax(data["logits"]), computed once per state
+    steps_done: int
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+class UserPolicy:
+    """Adapts a user's list-and-dict functions to the :class:`~course_core.learning.bandit.Policy` the loop steps."""
+
+    def __init__(self, loaded: LoadedModule) -> None:
+        self.loaded = loaded
+
+    def record(self) -> dict[str, str]:
+        """What the manifest records: the path as given and the sha256 of the bytes that ran."""
+        return self.loaded.record()
+
+    def _wrong(self, name: str, when: str, what: str, got: Any) -> UserError:
+        return UserError(
+            f"--policy: `{name}` {when} returned {_short(got)}: {what}",
+            path=self.loaded.path,
+            field=name,
+            hint="run your module's tests (c1_reinforce: python -m pytest exercises/c1_reinforce/tests -q)",
+        )
+
+    def _numbers(self, name: str, when: str, value: Any, n: int, what: str) -> list[float]:
+        if not isinstance(value, (list, tuple)) or len(value) != n or not all(_is_number(x) for x in value):
+            raise self._wrong(name, when, f"expected {what}: a list of {n} finite numbers", value)
+        return [float(x) for x in value]
+
+    def _softmax(self, logits: list[float], when: str) -> np.ndarray:
+        out = self.loaded.call("softmax", list(logits), when=when)
+        probs = self._numbers("softmax", when, out, len(logits), "the probabilities")
+        if min(probs) < 0 or abs(sum(probs) - 1.0) > SUM_TOLERANCE:
+            raise self._wrong("softmax", when, "probabilities must be >= 0 and sum to 1", out)
+        return np.asarray(probs)
+
+    def initial_state(self, n_arms: int) -> _UserState:
+        data = {"logits": [0.0] * n_arms, "baseline": 0.0, "count": 0}
+        return _UserState(data, self._softmax(data["logits"], "for the starting logits"), 0)
+
+    def probs(self, state: _UserState) -> np.ndarray:
+        return state.probs
+
+    def logits(self, state: _UserState) -> np.ndarray:
+        return np.asarray(state.data["logits"])
+
+    def step(self, state: _UserState, action: int, reward: float, lr: float, use_baseline: bool) -> tuple[_UserState, float, float]:
+        step = state.steps_done + 1
+        when = f"at step {step}"
+        out = self.loaded.call("train_step", copy.deepcopy(state.data), int(action), float(reward), float(lr), bool(use_baseline), when=when)
+        if not isinstance(out, dict) or any(k not in out for k in STEP_KEYS):
+            raise self._wrong("train_step", when, f"expected a dict with keys {', '.join(STEP_KEYS)}", out)
+        logits = self._numbers("train_step", when, out["logits"], len(state.data["logits"]), "'logits'")
+        for key in ("baseline", "advantage"):
+            if not _is_number(out[key]):
+                raise self._wrong("train_step", when, f"'{key}' must be a finite number", out[key])
+        if not isinstance(out["count"], int) or isinstance(out["count"], bool):
+            raise self._wrong("train_step", when, "'count' must be an integer", out["count"])
+        advantage = float(out["advantage"])
+        data = {"logits": logits, "baseline": float(out["baseline"]), "count": out["count"]}
+        new = _UserState(data, self._softmax(logits, f"after step {step}"), step)
+        return new, reward - advantage, advantage  # the baseline this step used: r − (r − b)
