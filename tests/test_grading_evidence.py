@@ -167,7 +167,7 @@ def test_a_bandit_run_is_valid_and_its_log_is_checked(runs: Path, tmp_path: Path
     assert not ok and "log.jsonl has 4 rows but summary.json says steps = 5" in detail
     log.write_text("\n".join([lines[0].replace('"action": ', '"action": "x", "_": '), *lines[1:]]) + "\n", encoding="utf-8")
     ok, detail = _check(_staged(runs, tmp_path / "c"), check="run_valid", run="evidence/bandit")
-    assert not ok and "exercises/ex_toy/evidence/bandit/log.jsonl" in detail
+    assert not ok and "evidence/bandit/log.jsonl:1" in detail and "'_' was unexpected" in detail
 # --- which instrument made a run: manifest_sha256_of, rederived, version_tracks_behaviour ----------
 
 COPY = (

@@ -73,14 +73,11 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
             raise EvidenceError(f"{rel}/{name} was not taken: {staged.refused[f'{rel}/{name}']}")
     try:
         run = kit_load_run(path, rel)
-        if rows and run.results_path.is_file():
         if rows and run.kind in RESULT_ROW_SCHEMA:
             n = sum(1 for _ in run.results())
             expected = run.summary.get("n")
-            if isinstance(expected, int) and n != expected:
+            if isinstance(expected, int) and run.results_path.is_file() and n != expected:
                 raise UserError(f"results.jsonl has {n} rows but summary.json says n = {expected}", path=run.results_path)
-        if rows and run.kind == "bandit" and "log.jsonl" in run.manifest.get("artifacts", []):
-            _check_bandit_log(run)
     except UserError as exc:
         raise EvidenceError(_display(staged, str(exc))) from None
     if rows and run.kind == "bandit" and (path / "log.jsonl").is_file():  # a Bernoulli run's per-step log
@@ -90,19 +87,6 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
     return run
 
 
-def _check_bandit_log(run: Any) -> None:
-    """A bandit run's log.jsonl: every row valid, one per training step."""
-    from course_core.artifacts.jsonl import iter_jsonl
-    from course_core.artifacts.schemas import validate_input
-
-    log = run.path / "log.jsonl"
-    steps = 0
-    for line, row in iter_jsonl(log, "bandit log"):
-        validate_input(row, "bandit_log_row", path=log, line=line, what="bandit log row")
-        steps += 1
-    expected = run.summary.get("steps")
-    if isinstance(expected, int) and steps != expected:
-        raise UserError(f"log.jsonl has {steps} rows but summary.json says steps = {expected}", path=log)
 def log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[dict[str, Any]]:
     """The rows of a run's per-step log (``<run>/log.jsonl``), the run and every row validated by the kit."""
     from course_core.artifacts.schemas import validate_input
@@ -435,6 +419,9 @@ def exploit_classes(staged: Staged, check: dict[str, Any]) -> Verdict:
     if len(valid) < need:
         found = f"{len(valid)} class(es) with a valid exploit ({', '.join(sorted(valid)) or 'none'}); {need} needed"
         return Verdict(False, "\n".join([found, *notes[:8]]))
+    return Verdict(True)
+
+
 def _equal(a: Any, b: Any) -> bool:
     """JSON equality where numbers compare by value (2 == 2.0) but booleans are not numbers."""
     if _is_number(a) and _is_number(b):
