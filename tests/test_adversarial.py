@@ -20,6 +20,8 @@ import pytest
 from conftest import REPO, run_cli, settled
 from course_core.grading.sandbox import kit_library
 
+pytestmark = pytest.mark.slow  # grades 19 submissions in every isolation mode available
+
 ADV = REPO / "tests" / "adversarial"
 FIXTURES = REPO / "tests" / "fixtures"
 ATTACKS = sorted(p.name for p in ADV.iterdir() if p.is_dir() and not p.name.startswith("_"))

@@ -137,6 +137,7 @@ def test_bad_input_exits_2_with_a_message_and_writes_nothing(tmp_path, args, mes
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_testbed_run_writes_curves_and_is_inspectable(tmp_path):
     outdir = tmp_path / "fig"
     proc = run_cli("course.bandit_train", "--testbed", "sutton-barto", "--runs", "50", "--steps", "20",
@@ -207,6 +208,7 @@ def test_with_matplotlib_figures_are_written_and_listed(tmp_path, monkeypatch):
     assert again.replaced
 
 
+@pytest.mark.slow
 def test_real_matplotlib_pngs(tmp_path):
     pytest.importorskip("matplotlib")
     out = run_bandit(BanditConfig(steps=10), tmp_path / "b", args={})

@@ -411,6 +411,7 @@ def test_b1_sabotage_function_is_random_among_the_best_only() -> None:
 # Wheat, chaffs, and the reference regression test.
 
 
+@pytest.mark.slow
 @needs_solutions
 @pytest.mark.parametrize("ex_id", IDS)
 def test_wheat_passes_visible_hidden_and_regression_tests(ex_id: str) -> None:
@@ -420,6 +421,7 @@ def test_wheat_passes_visible_hidden_and_regression_tests(ex_id: str) -> None:
         assert suite.failed(path) == [], path
 
 
+@pytest.mark.slow
 @needs_solutions
 @pytest.mark.parametrize(("ex_id", "chaff"), CHAFFS)
 def test_chaff_fails_a_hidden_test_and_the_reference_regression_test(ex_id: str, chaff: Path) -> None:
@@ -447,6 +449,7 @@ def test_chaff_names_its_mistake(ex_id: str, chaff: Path) -> None:
 # The stubs as a student first meets them, through the real conftest (once the harness exists).
 
 
+@pytest.mark.slow
 def test_all_exercise_tests_collect_together_and_fail_on_the_stubs() -> None:
     """``python -m pytest exercises`` as a student types it: no collection error, every test fails on a stub."""
     if not (REPO / "course_core" / "grading" / "harness.py").is_file():
@@ -498,6 +501,7 @@ def test_a1_readme_figures_match_the_data(tmp_path: Path) -> None:
     assert key["clean_dataset_fingerprint"]["reference"] == manifest["dataset_fingerprint"]
 
 
+@pytest.mark.slow
 @needs_solutions
 def test_b1_runner_end_to_end_and_readme_figures(tmp_path: Path) -> None:
     """run_selection.py as a student types it, with the wheat installed as selection.py in a copy."""

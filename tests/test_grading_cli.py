@@ -26,6 +26,7 @@ def working_copy(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"proc": proc, "out": out, "report": json.loads((out / "report.json").read_text(encoding="utf-8"))}
 
 
+@pytest.mark.slow
 def test_untouched_stubs_score_zero_on_build_and_repair(working_copy: dict[str, Any]) -> None:
     assert working_copy["proc"].returncode == 0, working_copy["proc"].stderr
     report = working_copy["report"]
@@ -35,6 +36,7 @@ def test_untouched_stubs_score_zero_on_build_and_repair(working_copy: dict[str, 
     assert stages["repair"]["score"] == 0 and stages["repair"]["max_score"] == 30
 
 
+@pytest.mark.slow
 def test_feedback_is_actionable_with_a_command_to_reproduce(working_copy: dict[str, Any]) -> None:
     checks = {c["id"]: c for c in _stages(working_copy["report"])["build"]["checks"]}
     add = checks["ex_toy.build.test_build.test_add"]
@@ -47,6 +49,7 @@ def test_feedback_is_actionable_with_a_command_to_reproduce(working_copy: dict[s
         assert (working_copy["out"] / name).is_file()
 
 
+@pytest.mark.slow
 def test_the_answer_key_is_pending_without_solutions(tmp_path: Path) -> None:
     sub = tmp_path / "sub"
     shutil.copytree(HONEST, sub)
@@ -65,6 +68,7 @@ def test_the_answer_key_is_pending_without_solutions(tmp_path: Path) -> None:
                                 "text": "Because the note says so, and I checked it twice."}]
 
 
+@pytest.mark.slow
 def test_fail_under_turns_a_low_score_into_exit_1(tmp_path: Path) -> None:
     proc = run_cli("course.grade", *TOY_ARGS, "--out", str(tmp_path / "r"), "--fail-under", "50")
     assert proc.returncode == 1
@@ -88,6 +92,7 @@ def test_bad_arguments_exit_2_with_one_clear_message(tmp_path: Path, args: tuple
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (REPO / "solutions" / "a1_locked_room").is_dir(), reason="pilot exercise not present")
 def test_the_pilot_exercise_grades_untouched_stubs_to_zero(tmp_path: Path) -> None:
     proc = run_cli("course.grade", "--exercise", "a1_locked_room", "--out", str(tmp_path / "r"), "--json")

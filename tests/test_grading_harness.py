@@ -40,6 +40,7 @@ def test_the_proxy_returns_plain_json_values(tmp_path: Path) -> None:
         worker.stop()
 
 
+@pytest.mark.slow
 def test_exceptions_failures_and_restarts(tmp_path: Path) -> None:
     worker = _worker(
         tmp_path,

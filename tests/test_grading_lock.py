@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO
 from course_core.grading.exercise import load_exercise
 from course_core.grading.lock import judge, run_suite, variants
@@ -31,6 +33,7 @@ def test_variants_are_wheats_then_public_then_hidden_chaffs() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_exit_codes_map_to_passed_failed_error(tmp_path: Path) -> None:
     wheat = SOLUTIONS / "toy.py"
     assert run_suite(TOY, HONEST_TESTS, wheat, CONFTEST).status == "passed"
@@ -42,12 +45,14 @@ def test_exit_codes_map_to_passed_failed_error(tmp_path: Path) -> None:
     assert quits.status == "error"
 
 
+@pytest.mark.slow
 def test_honest_tests_catch_every_chaff() -> None:
     checks = judge(TOY, HONEST_TESTS, CONFTEST, variants(TOY, None, SOLUTIONS))
     assert [c["status"] for c in checks] == ["passed"] * 5
     assert sum(c["raw"] for c in checks) == 4
 
 
+@pytest.mark.slow
 def test_failing_on_a_wheat_voids_the_caught_chaffs(tmp_path: Path) -> None:
     tests = _tests(tmp_path, "def test_add(student):\n    assert student.add(2, 2) == 5\n\ndef test_sum(student):\n    assert student.add(1, 1) == 2\n")
     checks = {c["id"].rsplit(".", 1)[1]: c for c in judge(TOY, tests, CONFTEST, variants(TOY, None, SOLUTIONS))}

@@ -48,6 +48,7 @@ def test_answers_and_prose_are_parsed() -> None:
     assert count_words("don't stop — well-known, ok") == 4
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_parsing_is_total(text: str) -> None:

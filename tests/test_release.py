@@ -198,6 +198,7 @@ def _run_in(release: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *args], cwd=release, env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_real_release_still_works(real_release: Path) -> None:
     helped = _run_in(real_release, "-m", "course.eval", "--help")
     assert helped.returncode == 0, helped.stderr
@@ -211,6 +212,7 @@ def test_real_release_still_works(real_release: Path) -> None:
         assert "error" not in collected.stdout.lower()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("nox") is None, reason="nox is not installed here")
 def test_nox_release_session_builds_where_asked(tmp_path: Path) -> None:
     dest = tmp_path / "student"
