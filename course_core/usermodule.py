@@ -46,6 +46,17 @@ class LoadedModule:
         """The module's callable ``name`` (checked to exist and be callable at load time)."""
         return getattr(self.module, name)
 
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the module's ``name``; a stub or a crash in the user's code becomes a UserError naming the file."""
+        try:
+            return getattr(self.module, name)(*args, **kwargs)
+        except NotImplementedError as exc:
+            raise UserError(f"`{name}` is not implemented yet: {exc}", path=self.path,
+                            hint="finish the Build stage first (the exercise README says how to run its tests)") from None
+        except Exception as exc:  # noqa: BLE001 - any failure of the user's code is the user's to fix
+            raise UserError(f"`{name}` raised {type(exc).__name__}: {exc}", path=self.path,
+                            line=_user_line(exc, self.path), hint="run the exercise's tests to see the full traceback") from None
+
 
 def load_user_module(path: str | Path, required: Sequence[str] = (), *, flag: str = "--module") -> LoadedModule:
     """Import ``path`` as a fresh module and check it defines each callable in ``required``.

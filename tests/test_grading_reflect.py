@@ -115,3 +115,13 @@ def test_numbers_match_within_tolerance(tmp_path: Path) -> None:
     assert check_field(st_, load(st_), spec, None).status == "passed"
     spec["equals_json"]["tolerance"] = 0.00001
     assert check_field(st_, load(st_), spec, None).status == "failed"
+
+
+def test_a_list_is_answered_as_json(tmp_path: Path) -> None:
+    tokens = ["Final", ":", " ", "323"]
+    spec = {"key": "answer", "points": 1, "kind": "equals_json",
+            "equals_json": {"file": "evidence/note.json", "pointer": "/answer"}}
+    for text, status in ((b'["Final", ":", " ", "323"]', "passed"), (b'["Final",":"," ","323"]', "passed"),
+                         (b'["Final", ": ", "323"]', "failed"), (b"Final : 323", "failed"), (b"['Final', ':', ' ', '323']", "failed")):
+        st_ = _staged(tmp_path / status / str(len(text)), b"```answers\nanswer: " + text + b"\n```\n", {"answer": tokens})
+        assert check_field(st_, load(st_), spec, None).status == status, text

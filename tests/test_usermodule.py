@@ -60,3 +60,15 @@ def test_unreadable_paths_are_user_errors(tmp_path, kind):
         path.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(UserError):
         load_user_module(path, [])
+
+
+def test_call_turns_a_stub_or_a_crash_into_a_user_error_naming_the_file(tmp_path):
+    path = _file(tmp_path, "def stub(x):\n    raise NotImplementedError('c9.build: stub')\n\ndef crash(x):\n    return 1 / x\n\ndef ok(x):\n    return x + 1\n")
+    loaded = load_user_module(path, ["stub", "crash", "ok"], flag="--policy")
+    assert loaded.call("ok", 1) == 2
+    with pytest.raises(UserError) as info:
+        loaded.call("stub", 1)
+    assert "not implemented yet: c9.build: stub" in str(info.value) and info.value.path == str(path)
+    with pytest.raises(UserError) as info:
+        loaded.call("crash", 0)
+    assert "ZeroDivisionError" in str(info.value) and info.value.line == 5

@@ -72,7 +72,7 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
             raise EvidenceError(f"{rel}/{name} was not taken: {staged.refused[f'{rel}/{name}']}")
     try:
         run = kit_load_run(path, rel)
-        if rows:
+        if rows and run.results_path.is_file():  # kinds like two_step write a log, not results rows
             n = sum(1 for _ in run.results())
             expected = run.summary.get("n")
             if isinstance(expected, int) and run.results_path.is_file() and n != expected:
@@ -231,6 +231,34 @@ def json_value(staged: Staged, check: dict[str, Any]) -> Verdict:
     return Verdict(True)
 
 
+def artifacts_identical(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """Like results_identical, for another artifact of the runs (``artifact``, e.g. log.jsonl)."""
+    name = check["artifact"]
+    digests = {}
+    for rel in check["runs"]:
+        run = load_run(staged, rel, rows=False)
+        if name not in run.manifest["artifacts"]:
+            return Verdict(False, f"{rel} is a '{run.kind}' run, which writes no {name}")
+        digests[rel] = file_sha256(staged, f"{rel}/{name}")
+    if len(set(digests.values())) > 1:
+        shown = ", ".join(f"{rel}: {d[:12]}…" for rel, d in digests.items())
+        return Verdict(False, f"{name} differs between the runs (sha256 {shown})")
+    return Verdict(True)
+
+
+def module_matches(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """The run's manifest names the submitted module: ``<field>.sha256`` is the sha256 of its bytes."""
+    field = check.get("field", "policy_module")
+    rel = check.get("module", staged.exercise.module_file)
+    try:
+        recorded = _field(load_run(staged, check["run"], rows=False).manifest, f"{field}.sha256")
+    except KeyError:
+        return Verdict(False, f"{check['run']}/manifest.json records no {field}: the run was not made with your module")
+    if recorded != "sha256:" + file_sha256(staged, rel):
+        return Verdict(False, f"{check['run']} was made by another version of {rel} than the one submitted; re-run it with your final {rel}")
+    return Verdict(True)
+
+
 CHECKS = {
     "run_valid": run_valid,
     "manifest_field_differs": manifest_field_differs,
@@ -239,6 +267,8 @@ CHECKS = {
     "results_identical": results_identical,
     "gate_rejects": gate_rejects,
     "json_value": json_value,
+    "artifacts_identical": artifacts_identical,
+    "module_matches": module_matches,
 }
 
 

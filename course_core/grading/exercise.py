@@ -33,6 +33,8 @@ EVIDENCE_CHECKS: dict[str, tuple[set[str], set[str]]] = {
     "results_identical": ({"runs"}, set()),
     "gate_rejects": ({"baseline", "candidate"}, {"violation", "min_delta"}),
     "json_value": ({"file", "pointer", "op", "value"}, set()),
+    "artifacts_identical": ({"runs", "artifact"}, set()),
+    "module_matches": ({"run"}, {"field", "module"}),
 }
 FIELD_CHECKS = ("equals_json", "equals_manifest_diff", "equals_sha256", "one_of", "answer_key")
 JSON_OPS = ("lt", "le", "gt", "ge", "eq", "ne")
@@ -144,7 +146,7 @@ def _check_evidence(path: Path, i: int, raw: Any) -> dict[str, Any]:
         raise _err(path, f"{where}.id", "a check id is lower_snake_case")
     check = dict(raw)
     check["points"] = _points(path, f"{where}.points", raw.get("points", 1))
-    for key in ("run", "baseline", "candidate", "file"):
+    for key in ("run", "baseline", "candidate", "file", "module"):
         if key in raw:
             _rel_path(path, f"{where}.{key}", raw[key])
     if "runs" in raw:

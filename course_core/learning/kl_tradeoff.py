@@ -80,8 +80,11 @@ def objective(probs: np.ndarray, ref_probs: np.ndarray, rewards: np.ndarray, bet
 def sweep_point(ref_probs: np.ndarray, rewards: np.ndarray, beta: float, ids: list[str]) -> dict[str, Any]:
     """E[r], KL and the optimal value at one β, with π* by candidate id (stable key order)."""
     log_p = optimal_log_policy(ref_probs, rewards, beta)
-    probs = np.exp(log_p)
-    divergence = kl(log_p, np.log(ref_probs))
+    return point_row(beta, np.exp(log_p), kl(log_p, np.log(ref_probs)), rewards, ids)
+
+
+def point_row(beta: float, probs: np.ndarray, divergence: float, rewards: np.ndarray, ids: list[str]) -> dict[str, Any]:
+    """One row of the sweep: β, E_π[r], KL(π‖π_ref), E[r] − β·KL, the most likely candidate, π by id."""
     expected = float(probs @ rewards)
     return {
         "beta": float(beta),
@@ -93,11 +96,12 @@ def sweep_point(ref_probs: np.ndarray, rewards: np.ndarray, beta: float, ids: li
     }
 
 
-def sweep(betas: list[float], candidates: tuple[Candidate, ...] = CANDIDATES) -> list[dict[str, Any]]:
+def sweep(betas: list[float], candidates: tuple[Candidate, ...] = CANDIDATES, point: Any = None) -> list[dict[str, Any]]:
+    """One row per β; ``point`` (default :func:`sweep_point`) computes a row, e.g. with a user's module."""
     ids = [c.id for c in candidates]
     ref = np.array([c.ref_prob for c in candidates], dtype=float)
     rew = np.array([c.reward for c in candidates], dtype=float)
-    return [sweep_point(ref, rew, b, ids) for b in betas]
+    return [(point or sweep_point)(ref, rew, b, ids) for b in betas]
 
 
 def parse_betas(text: str) -> list[float]:
