@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from course_core.errors import UserError
+from course_core.learning.kl_tradeoff import parse_beta_list
 
 
 def candidate_rows(candidates: Any, user: Any = None) -> list[dict[str, Any]]:
@@ -46,19 +46,7 @@ def choices(betas: list[float], candidates: Any, user: Any = None) -> list[dict[
 
 def parse_choice_betas(text: str) -> list[float]:
     """``"-0.5,0,0.1"`` → [-0.5, 0.0, 0.1]: finite numbers of any sign, sorted and de-duplicated."""
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts:
-        raise UserError("--choice-betas is empty", hint="give comma-separated numbers, e.g. --choice-betas 0,0.1,0.5")
-    values = []
-    for part in parts:
-        try:
-            value = float(part)
-        except ValueError:
-            raise UserError(f"--choice-betas: {part!r} is not a number", hint="e.g. --choice-betas 0,0.1,0.5") from None
-        if not math.isfinite(value):
-            raise UserError(f"--choice-betas: every β must be a finite number, got {part!r}", hint="e.g. --choice-betas 0,0.1,0.5")
-        values.append(value + 0.0)  # -0.0 → 0.0
-    return sorted(set(values))
+    return parse_beta_list(text, "--choice-betas", positive=False)
 
 
 def choices_markdown(rows: list[dict[str, Any]]) -> list[str]:

@@ -106,18 +106,24 @@ def sweep(betas: list[float], candidates: tuple[Candidate, ...] = CANDIDATES, po
 
 def parse_betas(text: str) -> list[float]:
     """``"0.05,0.1,1"`` → [0.05, 0.1, 1.0], sorted and de-duplicated; UserError on anything else."""
+    return parse_beta_list(text)
+
+
+def parse_beta_list(text: str, flag: str = "--betas", positive: bool = True) -> list[float]:
+    """Comma-separated finite numbers (each > 0 when ``positive``), sorted and de-duplicated; ``flag`` names them in errors."""
+    example = f"e.g. {flag} " + ("0.05,0.1,0.5,1" if positive else "0,0.1,0.5")
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
-        raise UserError("--betas is empty", hint="give comma-separated positive numbers, e.g. --betas 0.05,0.1,0.5,1")
+        raise UserError(f"{flag} is empty", hint=f"give comma-separated {'positive ' if positive else ''}numbers, {example}")
     betas = []
     for part in parts:
         try:
             value = float(part)
         except ValueError:
-            raise UserError(f"--betas: {part!r} is not a number", hint="e.g. --betas 0.05,0.1,0.5,1") from None
-        if not (math.isfinite(value) and value > 0):
-            raise UserError(f"--betas: every β must be a finite number > 0, got {part!r}", hint="e.g. --betas 0.05,0.1,0.5,1")
-        betas.append(value)
+            raise UserError(f"{flag}: {part!r} is not a number", hint=example) from None
+        if not (math.isfinite(value) and (value > 0 or not positive)):
+            raise UserError(f"{flag}: every β must be a finite number{' > 0' if positive else ''}, got {part!r}", hint=example)
+        betas.append(value + 0.0)  # -0.0 → 0.0
     return sorted(set(betas))
 
 
