@@ -79,6 +79,17 @@ def _evidence(ex_id: str, folder: Path) -> None:
             ("runs_lr_2.0", ["--seed", "0", "--lr", "2.0", "--baseline", "--runs", "200"]),
         ):
             _run(*base, *args, "--outdir", str(ev / name))
+    elif ex_id == "c2_credit_tokens":
+        _run("-m", "course.token_inspect", "--outdir", str(ev / "tokens"))
+        train = ["-m", "course.two_step_demo", "--policy", str(folder / "credit.py"), "--steps", "200", "--seed", "0", "--lr", "0.5"]
+        _run(*train, "--outdir", str(ev / "build"))
+        _run(*train, "--no-credit-step1", "--outdir", str(ev / "frozen"))
+        _run(*train, "--outdir", str(ev / "fixed"))
+    elif ex_id == "c3_kl_constraint":
+        demo = ["-m", "course.kl_tradeoff_demo", "--policy", str(folder / "kl.py"), "--no-plot"]
+        _run(*demo, "--choice-betas", "0.02,0.05,0.1,0.2,0.5,1,2", "--outdir", str(ev / "sweep"))
+        _run(*demo, "--choice-betas", "0", "--outdir", str(ev / "beta_zero"))
+        _run(*demo, "--choice-betas=-0.5", "--outdir", str(ev / "beta_negative"))
     else:
         raise SystemExit(f"no recipe for {ex_id}'s evidence in this script yet")
 
@@ -88,7 +99,8 @@ def _answer(ex, folder: Path, spec: dict, key_file: Path) -> str:
     kind = spec["kind"]
     if kind == "equals_json":
         src = spec["equals_json"]
-        return str(json_pointer(json.loads((folder / src["file"]).read_text(encoding="utf-8")), src["pointer"]))
+        value = json_pointer(json.loads((folder / src["file"]).read_text(encoding="utf-8")), src["pointer"])
+        return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
     if kind == "equals_manifest_diff":
         return sorted(manifest_differences(staged, spec["equals_manifest_diff"], leaves=bool(spec.get("leaves"))))[0]
     if kind == "equals_sha256":

@@ -16,6 +16,8 @@ examples:
   python -m course.two_step_demo --steps 200 --seed 0 --lr 0.5 --outdir runs/two_step
   python -m course.two_step_demo --no-credit-step1 --outdir runs/two_step_no_credit
       (step 1 stays exactly uniform: P(right) = 0.5 forever; step 2 still learns)
+  python -m course.two_step_demo --policy exercises/c2_credit_tokens/credit.py --outdir runs/two_step_mine
+      (your reinforce_update instead of the kit's; the manifest records the file and its sha256)
 
 writes manifest.json, log.jsonl (one row per episode), summary.json and summary.md."""
 
@@ -28,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--baseline", choices=("mean", "none"), default=defaults.TWO_STEP_BASELINE,
                    help="b: running mean of earlier rewards, or none (b = 0) (default %(default)s)")
     p.add_argument("--no-credit-step1", action="store_true", help="withhold the update from step 1 (credit reaches step 2 only)")
+    p.add_argument("--policy", metavar="FILE", help="train with reinforce_update from this Python file instead of the kit's")
     p.add_argument("--outdir", help="run directory to write (default: runs/two_step_<UTC timestamp>)")
     args = p.parse_args(argv)
 
@@ -38,8 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     config = TwoStepConfig(steps=args.steps, seed=args.seed, lr=args.lr,
                            credit_step1=not args.no_credit_step1, baseline=args.baseline)
-    result = run_two_step(config, args.outdir, command=command_line("course.two_step_demo"))
-    two_step_result(console(), result)
+    user = None
+    if args.policy:
+        from course_core.learning.two_step_user import load_update
+
+        user = load_update(args.policy)
+    result = run_two_step(config, args.outdir, command=command_line("course.two_step_demo"), user=user)
+    two_step_result(console(), result, None if user is None else f"{user.label} from {user.loaded.path}")
     return 0
 
 

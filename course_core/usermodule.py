@@ -47,7 +47,7 @@ class LoadedModule:
         """The module's callable ``name`` (checked to exist and be callable at load time)."""
         return getattr(self.module, name)
 
-    def call(self, name: str, *args: Any, when: str = "") -> Any:
+    def call(self, name: str, *args: Any, when: str = "", **kwargs: Any) -> Any:
         """``name(*args)``; any exception it raises becomes a UserError naming the file and line.
 
         ``when`` says where the instrument was (e.g. ``"at step 12"``), for the message.
@@ -55,7 +55,7 @@ class LoadedModule:
         """
         at = f" {when}" if when else ""
         try:
-            return getattr(self.module, name)(*args)
+            return getattr(self.module, name)(*args, **kwargs)
         except NotImplementedError as exc:
             raise UserError(f"{self.flag}: `{name}` is not implemented yet{at}: {exc}", path=self.path,
                             line=_user_line(exc, self.path), hint="finish the function first (see the exercise README)") from None

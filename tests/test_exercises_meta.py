@@ -61,6 +61,17 @@ STUB_CALLS: dict[str, dict[str, tuple[Any, ...]]] = {
         "reinforce_step": ([0.0, 0.0], 0, 1.0, 0.5),
         "update_baseline": (0.0, 0, 1.0),
         "train_step": ({"logits": [0.0, 0.0], "baseline": 0.0, "count": 0}, 0, 1.0, 0.5, True),
+    "c2_credit_tokens": {
+        "softmax": ([0.0, 0.0],),
+        "grad_log_softmax": ([0.0, 0.0], 0),
+        "expected_reward": ({"step1": [0.0, 0.0], "step2": [[0.0, 0.0], [0.0, 0.0]]}, [[0.0, 0.0], [1.0, 0.0]]),
+        "reinforce_update": ({"step1": [0.0, 0.0], "step2": [[0.0, 0.0], [0.0, 0.0]]}, 1, 0, 1.0, 0.0, 0.5),
+    },
+    "c3_kl_constraint": {
+        "kl_divergence": ([0.5, 0.5], [0.5, 0.5]),
+        "objective": (1.0, 0.5, 0.1),
+        "choose": ([{"id": "a", "reward": 1.0, "kl": 0.5}], 0.1),
+        "optimal_policy": ([0.5, 0.5], [0.0, 1.0], 1.0),
     },
 }
 
@@ -757,3 +768,104 @@ def test_c1_public_chaff_at_lr_half_is_the_wheat_at_minus_half() -> None:
     flipped = [log_row(r) for r in train(BanditConfig(steps=30, lr=0.5, baseline=True), chaff)]
     kit = [log_row(r) for r in train(BanditConfig(steps=30, lr=-0.5, baseline=True))]
     assert flipped == kit
+@needs_solutions
+def test_c2_readme_figures_match_the_wheat_runs(tmp_path: Path) -> None:
+    """The README's commands, with the wheat as credit.py: every number it states, and the answer key's references."""
+    from course_core.learning.token_run import run_token_inspect
+    from course_core.learning.tokens import DEFAULT_TEXTS, byte_tokenizer, inspect_texts, load_bpe
+    from course_core.learning.two_step import TwoStepConfig
+    from course_core.learning.two_step_run import run_two_step
+    from course_core.learning.two_step_user import load_update
+
+    readme = (EXERCISES / "c2_credit_tokens" / "README.md").read_text(encoding="utf-8")
+    key = tomllib.loads((SOLUTIONS / "c2_credit_tokens" / "answers.toml").read_text(encoding="utf-8"))
+    user = load_update(wheat_file("c2_credit_tokens"))
+    runs = {name: run_two_step(TwoStepConfig(steps=200, seed=0, lr=0.5, credit_step1=name != "frozen"), tmp_path / name,
+                               command=["test"], user=user) for name in ("build", "frozen", "fixed")}
+    assert (runs["build"].outdir / "log.jsonl").read_bytes() == (runs["fixed"].outdir / "log.jsonl").read_bytes()
+    for name in ("build", "frozen"):
+        end = runs[name].summary["end"]
+        assert f"**P(step 1 = right) {end['policy']['step1']['right']:.3f}**" in readme, name
+        assert f"**P(step 2 = up | right) {end['policy']['step2']['right']['up']:.3f}**" in readme, name
+        assert f"**E[reward] {end['expected_reward']:.3f}**" in readme, name
+    assert f"Back to **E[reward] {runs['fixed'].summary['end']['expected_reward']:.3f}**" in readme
+    assert f"from {runs['build'].summary['start']['expected_reward']:.3f} at the start" in readme
+    assert f"Rewarded episodes: {runs['frozen'].summary['rewarded_episodes']} of\n200, against {runs['build'].summary['rewarded_episodes']} in `build`" in readme
+    assert runs["frozen"].summary["end"]["policy"]["step1"]["right"] == key["derived"]["p_right_frozen"]["reference"]
+    n_tests = sum(1 for n in ast.parse((EXERCISES / "c2_credit_tokens" / "tests" / "test_build.py").read_text(encoding="utf-8")).body
+                  if isinstance(n, ast.FunctionDef) and n.name.startswith("test_"))
+    assert f"What to look for: {n_tests} tests" in readme
+
+    fallback = inspect_texts(DEFAULT_TEXTS, byte_tokenizer())
+    assert "(counts **" + ", ".join(str(r["count"]) for r in fallback["texts"]) + "**)" in readme
+    bpe = load_bpe()
+    if bpe is None:
+        pytest.skip("the `tokens` extra is not installed: the cl100k_base figures are not checked here")
+    run = run_token_inspect(inspect_texts(DEFAULT_TEXTS, bpe), tmp_path / "tokens", command=["test"]).summary
+    assert f"counts **{', '.join(str(r['count']) for r in run['texts'])}**" in readme
+    assert f"4 text(s) → {run['distinct_sequences']} distinct token sequence(s)" in readme
+    assert key["derived"]["tokenizer"]["reference"] == run["tokenizer"]["name"]
+    for i, label in enumerate(("single_space", "double_space", "newline", "leading_zero")):
+        assert key["derived"][f"tokens_{label}"]["reference"] == run["texts"][i]["tokens"], label
+
+
+def test_c2_strict_scorer_accepts_only_the_keyed_spelling() -> None:
+    from course_core.learning.tokens import DEFAULT_TEXTS
+    from course_core.measurement.scoring import score
+
+    labels = ("single_space", "double_space", "newline", "leading_zero")
+    accepted = [label for label, text in zip(labels, DEFAULT_TEXTS)
+                if score({"id": "x", "prompt": "17 + 306?", "expected_answer": 323}, text)["reward"] == 1.0]
+    if HAVE_SOLUTIONS:
+        key = tomllib.loads((SOLUTIONS / "c2_credit_tokens" / "answers.toml").read_text(encoding="utf-8"))
+        assert accepted == [key["strict_accepts"]]
+    assert accepted == ["single_space"]
+
+
+@needs_solutions
+def test_c3_readme_figures_match_the_wheat_runs(tmp_path: Path) -> None:
+    """The README's three commands, with the wheat as kl.py: every number it states, and the key's references."""
+    import math
+
+    from course_core.learning.defaults import KL_BETAS
+    from course_core.learning.kl_choice import choices_markdown
+    from course_core.learning.kl_tradeoff_run import run_kl_tradeoff
+    from course_core.learning.kl_user import load_kl
+
+    readme = (EXERCISES / "c3_kl_constraint" / "README.md").read_text(encoding="utf-8")
+    key = tomllib.loads((SOLUTIONS / "c3_kl_constraint" / "answers.toml").read_text(encoding="utf-8"))
+    user = load_kl(wheat_file("c3_kl_constraint"))
+
+    def run(name: str, choice_betas: list[float]) -> dict[str, Any]:
+        return run_kl_tradeoff(list(KL_BETAS), tmp_path / name, command=["test"], plot=False, choice_betas=choice_betas, user=user).summary
+
+    sweep = run("sweep", [0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0])
+    zero, negative = run("beta_zero", [0.0]), run("beta_negative", [-0.5])
+    by_beta = {c["beta"]: c for c in sweep["choices"]}
+    for betas, chosen in (("0.02 and 0.05", "reward_hack"), ("0.1 and 0.2", "formatted_correct"), ("0.5, 1, 2", "verbose_correct")):
+        values = [float(b) for b in betas.replace(" and ", ", ").split(", ")]
+        assert {by_beta[b]["chosen"] for b in values} == {chosen}, betas
+        assert {round(by_beta[b]["kl"], 3) for b in values} == {round(by_beta[values[0]]["kl"], 3)}
+        assert f"**β {betas} → {chosen}** (KL {by_beta[values[0]]['kl']:.3f})" in readme, betas
+    assert f"β = 0.01 has **KL {sweep['sweep'][0]['kl']:.3f}**" in readme
+    assert f"β = 0.02 puts **{sweep['sweep'][1]['probs']['reward_hack']:.3f}** of the mass" in readme
+    table = "\n".join(choices_markdown(zero["choices"]) + choices_markdown(negative["choices"]))
+    z, n = zero["choices"][0], negative["choices"][0]
+    assert f"| 0 | {z['chosen']} | {z['reward']:.3f} | {z['kl']:.3f} |" in table
+    assert f"**0 | {z['chosen']} | {z['reward']:.3f} | {z['kl']:.3f}**" in readme
+    assert f"**-0.5 | {n['chosen']} | {n['reward']:.3f} | {n['kl']:.3f} | {n['objective']:.3f}**" in readme
+    n_tests = sum(1 for node in ast.parse((EXERCISES / "c3_kl_constraint" / "tests" / "test_build.py").read_text(encoding="utf-8")).body
+                  if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"))
+    assert f"What to look for: {n_tests} tests" in readme
+
+    derived = key["derived"]
+    assert derived["chosen_beta_0"]["reference"] == z["chosen"] and derived["chosen_beta_0_05"]["reference"] == by_beta[0.05]["chosen"]
+    assert derived["chosen_beta_0_1"]["reference"] == by_beta[0.1]["chosen"] and derived["chosen_beta_0_5"]["reference"] == by_beta[0.5]["chosen"]
+    for name, value in (("kl_chosen_beta_0", z["kl"]), ("reward_chosen_beta_0", z["reward"]), ("kl_chosen_beta_0_1", by_beta[0.1]["kl"]),
+                        ("kl_chosen_beta_0_5", by_beta[0.5]["kl"]), ("pi_star_hack_beta_0_02", sweep["sweep"][1]["probs"]["reward_hack"]),
+                        ("kl_pi_star_beta_0_01", sweep["sweep"][0]["kl"])):
+        assert abs(derived[name]["reference"] - value) <= 0.001, name
+    hack, formatted = by_beta[0.05], by_beta[0.1]
+    crossing = (hack["reward"] - formatted["reward"]) / (hack["kl"] - formatted["kl"])
+    assert crossing == pytest.approx(0.2 / math.log(20))
+    assert abs(key["beta_where_the_hack_stops"]["value"] - crossing) <= key["beta_where_the_hack_stops"]["tolerance"] / 10

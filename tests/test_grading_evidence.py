@@ -253,3 +253,32 @@ def test_exploit_classes_counts_distinct_valid_classes_and_names_bad_rows(tiny: 
     (sub / "evidence" / "exploits.json").write_text("{}", encoding="utf-8")
     ok, detail = _check(_staged(sub, tmp_path / "again"), check="exploit_classes", file="evidence/exploits.json", min_classes=1)
     assert not ok and "non-empty JSON list" in detail
+def test_artifacts_identical_and_the_module_that_ran(tmp_path: Path) -> None:
+    import shutil
+
+    from course_core.learning.two_step import TwoStepConfig
+    from course_core.learning.two_step_run import run_two_step
+    from course_core.learning.two_step_user import load_update
+
+    sub = tmp_path / "submission"
+    (sub / "evidence").mkdir(parents=True)
+    shutil.copy(REPO / "tests" / "fixtures" / "solutions" / "ex_toy" / "toy.py", sub / "toy.py")
+    (sub / "evidence" / "update.py").write_text(
+        "def reinforce_update(logits, a1, a2, reward, baseline, lr, update_step1=True):\n    return logits\n", encoding="utf-8")
+    run_two_step(TwoStepConfig(steps=20), sub / "evidence" / "a")
+    run_two_step(TwoStepConfig(steps=20), sub / "evidence" / "b")
+    run_two_step(TwoStepConfig(steps=20, seed=1), sub / "evidence" / "c")
+    run_two_step(TwoStepConfig(steps=20), sub / "evidence" / "mine", user=load_update(sub / "evidence" / "update.py"))
+    (sub / "evidence" / "note.json").write_text("{}", encoding="utf-8")
+    st = _staged(sub, tmp_path)
+    assert _check(st, check="artifacts_identical", runs=["evidence/a", "evidence/b"], artifact="log.jsonl")[0]
+    ok, detail = _check(st, check="artifacts_identical", runs=["evidence/a", "evidence/c"], artifact="log.jsonl")
+    assert not ok and "log.jsonl differs between the runs" in detail
+    ok, detail = _check(st, check="artifacts_identical", runs=["evidence/a", "evidence/b"], artifact="results.jsonl")
+    assert not ok and "writes no results.jsonl" in detail
+    ran = {"check": "manifest_sha256_of", "field": "policy_module.sha256"}
+    ok, detail = _check(st, **ran, runs=["evidence/a"], of="toy.py")
+    assert not ok and "records no policy_module.sha256" in detail
+    ok, detail = _check(st, **ran, runs=["evidence/mine"], of="toy.py")  # toy.py is not the module that ran
+    assert not ok and "made with a different toy.py" in detail
+    assert _check(st, **ran, runs=["evidence/mine"], of="evidence/update.py") == (True, "")

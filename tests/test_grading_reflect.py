@@ -132,3 +132,11 @@ def test_manifest_diff_answers_as_top_level_fields_or_as_leaves(tmp_path: Path) 
         st_ = stage(sub, TOY, tmp_path / f"staged_{answer}")
         assert check_field(st_, load(st_), spec, None).status == top, answer
         assert check_field(st_, load(st_), {**spec, "leaves": True}, None).status == leaf, answer
+def test_a_list_is_answered_as_json(tmp_path: Path) -> None:
+    tokens = ["Final", ":", " ", "323"]
+    spec = {"key": "answer", "points": 1, "kind": "equals_json",
+            "equals_json": {"file": "evidence/note.json", "pointer": "/answer"}}
+    for text, status in ((b'["Final", ":", " ", "323"]', "passed"), (b'["Final",":"," ","323"]', "passed"),
+                         (b'["Final", ": ", "323"]', "failed"), (b"Final : 323", "failed"), (b"['Final', ':', ' ', '323']", "failed")):
+        st_ = _staged(tmp_path / status / str(len(text)), b"```answers\nanswer: " + text + b"\n```\n", {"answer": tokens})
+        assert check_field(st_, load(st_), spec, None).status == status, text

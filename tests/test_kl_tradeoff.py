@@ -155,3 +155,85 @@ def test_cli_bad_betas_exit_2(tmp_path: Path, betas: str) -> None:
     assert res.returncode == 2, res.stdout + res.stderr
     assert "Traceback" not in res.stderr and "--betas" in res.stderr
     assert not (tmp_path / "bad").exists()
+
+
+# --- --choice-betas and --policy FILE -----------------------------------------------------------
+
+from course_core.learning import kl_choice  # noqa: E402
+
+USER_KL = '''
+import math
+
+def kl_divergence(p, q):
+    return sum(a * math.log(a / b) for a, b in zip(p, q) if a > 0)
+
+def choose(candidates, beta):
+    scores = [c["reward"] - beta * c["kl"] for c in candidates]
+    return scores.index(max(scores))
+
+def optimal_policy(ref, rewards, beta):
+    z = [math.log(p) + r / beta for p, r in zip(ref, rewards)]
+    w = [math.exp(v - max(z)) for v in z]
+    return [x / sum(w) for x in w]
+'''
+
+
+def test_choice_follows_r_minus_beta_kl_and_beta_at_most_zero_takes_the_hack() -> None:
+    rows = kl_choice.candidate_rows(klt.CANDIDATES)
+    assert [r["kl"] for r in rows] == pytest.approx([-np.log(c.ref_prob) for c in klt.CANDIDATES])
+    chosen = {b: c["chosen"] for b in (-0.5, 0.0, 0.05, 0.1, 0.5) for c in kl_choice.choices([b], klt.CANDIDATES)}
+    assert chosen == {-0.5: "reward_hack", 0.0: "reward_hack", 0.05: "reward_hack", 0.1: "formatted_correct", 0.5: "verbose_correct"}
+    assert kl_choice.choose([{"reward": 1.0, "kl": 1.0}, {"reward": 1.0, "kl": 1.0}], 0.3) == 0
+
+
+@pytest.mark.parametrize(("text", "expected"), [("0", [0.0]), ("-0.5, 0.1,-0", [-0.5, 0.0, 0.1]), ("2,1,2", [1.0, 2.0])])
+def test_parse_choice_betas_takes_any_finite_number(text: str, expected: list[float]) -> None:
+    assert kl_choice.parse_choice_betas(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "x", "inf", "nan", "0,,y"])
+def test_bad_choice_betas_are_user_errors(text: str) -> None:
+    with pytest.raises(UserError):
+        kl_choice.parse_choice_betas(text)
+
+
+def test_without_the_new_flags_the_run_is_unchanged(tmp_path: Path) -> None:
+    plain = run_kl_tradeoff([0.05, 0.5], tmp_path / "plain", plot=False)
+    run = load_run(plain.outdir)
+    assert "choices" not in run.summary and "choice_betas" not in run.manifest["sampling_config"]
+    assert "policy_module" not in run.manifest and set(run.manifest["args"]) == {"betas", "outdir"}
+    with_choice = run_kl_tradeoff([0.05, 0.5], tmp_path / "choice", plot=False, choice_betas=[0.0])
+    assert (with_choice.outdir / "results.csv").read_bytes() == (plain.outdir / "results.csv").read_bytes()
+    assert load_run(with_choice.outdir).summary["choices"][0]["chosen"] == "reward_hack"
+
+
+def test_cli_policy_computes_with_the_users_module_and_records_it(tmp_path: Path) -> None:
+    import hashlib
+
+    module = tmp_path / "kl.py"
+    module.write_text(USER_KL, encoding="utf-8")
+    res = run_cli("course.kl_tradeoff_demo", "--policy", str(module), "--no-plot", "--choice-betas=-0.5,0,0.1",
+                  "--outdir", str(tmp_path / "mine"))
+    assert res.returncode == 0, res.stderr
+    assert "custom:kl.optimal_policy/kl_divergence/choose" in res.stdout and "| -0.5 | reward_hack |" in res.stdout
+    run = load_run(tmp_path / "mine")
+    assert run.manifest["policy_module"]["sha256"] == "sha256:" + hashlib.sha256(module.read_bytes()).hexdigest()
+    assert run.manifest["sampling_config"]["choice_betas"] == [-0.5, 0.0, 0.1]
+    kit = klt.sweep(klt.parse_betas("0.01,0.02,0.05,0.1,0.2,0.5,1,2,5,10"))
+    for mine, ref in zip(run.summary["sweep"], kit):
+        assert mine["kl"] == pytest.approx(ref["kl"], abs=1e-9) and mine["mode"] == ref["mode"]
+    assert [c["chosen"] for c in run.summary["choices"]] == ["reward_hack", "reward_hack", "formatted_correct"]
+
+
+@pytest.mark.parametrize(("replace", "message"), [
+    (("return scores.index(max(scores))", "return 99"), "must return an index"),
+    (("return [x / sum(w) for x in w]", "return [x for x in w]"), "sum to"),
+    (("return sum(a * math.log(a / b) for a, b in zip(p, q) if a > 0)", "raise NotImplementedError('c3.build: kl')"), "not implemented yet"),
+])
+def test_cli_policy_errors_exit_2_and_write_nothing(tmp_path: Path, replace: tuple[str, str], message: str) -> None:
+    module = tmp_path / "kl.py"
+    module.write_text(USER_KL.replace(*replace), encoding="utf-8")
+    res = run_cli("course.kl_tradeoff_demo", "--policy", str(module), "--no-plot", "--choice-betas", "0", "--outdir", str(tmp_path / "bad"))
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert message in res.stderr and str(module) in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "bad").exists()

@@ -128,3 +128,41 @@ def test_cli_empty_text_exits_2() -> None:
     res = run_cli("course.token_inspect", "Final: 1", "")
     assert res.returncode == 2
     assert "TEXT #2 is empty" in res.stderr and "Traceback" not in res.stderr
+
+
+# --- --outdir: the split as a run directory ------------------------------------------------------
+
+def test_outdir_writes_a_loadable_run_naming_the_tokenizer(tmp_path: Path) -> None:
+    from course_core.artifacts.rundir import load_run
+
+    res = run_cli("course.token_inspect", "--bytes", "--outdir", str(tmp_path / "tok"))
+    assert res.returncode == 0, res.stderr
+    run = load_run(tmp_path / "tok")
+    assert run.kind == "token_inspect"
+    assert run.manifest["sampling_config"]["tokenizer"]["kind"] == "bytes"
+    assert run.manifest["sampling_config"]["texts"] == list(tokens.DEFAULT_TEXTS)
+    assert [row["count"] for row in run.summary["texts"]] == [10, 11, 10, 11]
+    assert run.summary["distinct_sequences"] == 4
+    assert sorted(p.name for p in (tmp_path / "tok").iterdir()) == ["manifest.json", "summary.json", "summary.md"]
+
+
+def test_outdir_report_equals_the_json_report(tmp_path: Path) -> None:
+    res = run_cli("course.token_inspect", "Final: 1", "--json", "--outdir", str(tmp_path / "tok"))
+    assert res.returncode == 0, res.stderr
+    summary = json.loads((tmp_path / "tok" / "summary.json").read_text(encoding="utf-8"))
+    report = json.loads(res.stdout)
+    assert summary["tokenizer"] == report["tokenizer"] and summary["texts"] == report["texts"]
+
+
+def test_outdir_records_the_bpe_tokenizer(tmp_path: Path) -> None:
+    bpe_or_skip()
+    res = run_cli("course.token_inspect", "--outdir", str(tmp_path / "tok"))
+    assert res.returncode == 0, res.stderr
+    manifest = json.loads((tmp_path / "tok" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sampling_config"]["tokenizer"]["name"] == "cl100k_base"
+    assert manifest["args"]["bytes"] is False
+
+
+def test_outdir_with_bad_text_writes_nothing(tmp_path: Path) -> None:
+    res = run_cli("course.token_inspect", "", "--outdir", str(tmp_path / "tok"))
+    assert res.returncode == 2 and not (tmp_path / "tok").exists()

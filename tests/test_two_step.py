@@ -130,3 +130,76 @@ def test_cli_bad_input_exits_2_without_traceback(tmp_path: Path, args: list[str]
     assert res.returncode == 2
     assert "Traceback" not in res.stderr and "error" in res.stderr
     assert not (tmp_path / "bad").exists()
+
+
+# --- --policy FILE: the user's reinforce_update ------------------------------------------------
+
+USER_UPDATE = '''
+import math
+
+def reinforce_update(logits, a1, a2, reward, baseline, lr, update_step1=True):
+    def grad(theta, a):
+        z = [math.exp(t - max(theta)) for t in theta]
+        return [(1.0 if i == a else 0.0) - v / sum(z) for i, v in enumerate(z)]
+    adv = reward - baseline
+    step1 = [t + lr * adv * g for t, g in zip(logits["step1"], grad(logits["step1"], a1))] if update_step1 else logits["step1"]
+    step2 = [list(r) for r in logits["step2"]]
+    step2[a1] = [t + lr * adv * g for t, g in zip(step2[a1], grad(step2[a1], a2))]
+    return {"step1": step1, "step2": step2}
+'''
+
+
+def _module(tmp_path: Path, text: str, name: str = "credit.py") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_cli_policy_trains_with_the_users_update_and_records_it(tmp_path: Path) -> None:
+    import hashlib
+
+    module = _module(tmp_path, USER_UPDATE)
+    res = run_cli("course.two_step_demo", "--policy", str(module), "--outdir", str(tmp_path / "mine"))
+    assert res.returncode == 0, res.stderr
+    assert "custom:credit.reinforce_update" in res.stdout
+    manifest = json.loads((tmp_path / "mine" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["policy_module"] == {"path": str(module), "sha256": "sha256:" + hashlib.sha256(module.read_bytes()).hexdigest()}
+    assert manifest["sampling_config"]["update"] == "custom:credit.reinforce_update"
+    kit = run_two_step(TwoStepConfig(), tmp_path / "kit").summary
+    mine = json.loads((tmp_path / "mine" / "summary.json").read_text(encoding="utf-8"))
+    assert mine["end"]["expected_reward"] == pytest.approx(kit["end"]["expected_reward"], abs=1e-9)
+    assert mine["rewarded_episodes"] == kit["rewarded_episodes"]
+
+
+def test_cli_policy_with_no_credit_passes_update_step1_false(tmp_path: Path) -> None:
+    res = run_cli("course.two_step_demo", "--policy", str(_module(tmp_path, USER_UPDATE)), "--no-credit-step1",
+                  "--outdir", str(tmp_path / "frozen"))
+    assert res.returncode == 0, res.stderr
+    summary = json.loads((tmp_path / "frozen" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["end"]["policy"]["step1"] == {"left": 0.5, "right": 0.5} and "no credit" in res.stdout
+    ignores = _module(tmp_path, USER_UPDATE.replace("if update_step1 else", "if True else"), "ignores.py")
+    res = run_cli("course.two_step_demo", "--policy", str(ignores), "--no-credit-step1", "--outdir", str(tmp_path / "moved"))
+    assert res.returncode == 0 and "did not honour update_step1=False" in res.stdout
+
+
+def test_without_policy_the_manifest_and_log_are_unchanged(tmp_path: Path) -> None:
+    out = run_two_step(TwoStepConfig(steps=30), tmp_path / "kit")
+    manifest = load_run(out.outdir).manifest
+    assert "policy_module" not in manifest and "update" not in manifest["sampling_config"]
+    assert "policy" not in manifest["args"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("def reinforce_update(logits, a1, a2, reward, baseline, lr, update_step1=True):\n    raise NotImplementedError('c2.build: stub')\n",
+     "not implemented yet: c2.build: stub"),
+    ("def reinforce_update(logits, a1, a2, reward, baseline, lr, update_step1=True):\n    return [0.0, 0.0]\n", "must return"),
+    ("def reinforce_update(logits, a1, a2, reward, baseline, lr, update_step1=True):\n    return {'step1': [float('nan'), 0.0], 'step2': [[0, 0], [0, 0]]}\n",
+     "not a finite number"),
+    ("def reinforce_updat(logits):\n    return logits\n", "did you mean 'reinforce_updat'"),
+])
+def test_cli_policy_errors_exit_2_and_write_nothing(tmp_path: Path, text: str, message: str) -> None:
+    module = _module(tmp_path, text)
+    res = run_cli("course.two_step_demo", "--policy", str(module), "--outdir", str(tmp_path / "bad"))
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert message in res.stderr and str(module) in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "bad").exists()

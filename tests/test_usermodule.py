@@ -73,3 +73,15 @@ def test_call_turns_the_user_code_failures_into_user_errors(tmp_path):
     with pytest.raises(UserError) as err:
         loaded.call("g")
     assert "`g` is not implemented yet: g is a stub" in err.value.message and err.value.line == 5
+
+
+def test_call_turns_a_stub_or_a_crash_into_a_user_error_naming_the_file(tmp_path):
+    path = _file(tmp_path, "def stub(x):\n    raise NotImplementedError('c9.build: stub')\n\ndef crash(x):\n    return 1 / x\n\ndef ok(x):\n    return x + 1\n")
+    loaded = load_user_module(path, ["stub", "crash", "ok"], flag="--policy")
+    assert loaded.call("ok", 1) == 2
+    with pytest.raises(UserError) as info:
+        loaded.call("stub", 1)
+    assert "not implemented yet: c9.build: stub" in str(info.value) and info.value.path == str(path)
+    with pytest.raises(UserError) as info:
+        loaded.call("crash", 0)
+    assert "ZeroDivisionError" in str(info.value) and info.value.line == 5

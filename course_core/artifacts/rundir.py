@@ -161,6 +161,7 @@ SUMMARY_SCHEMA: dict[str, str] = {
     "two_step": "two_step_summary",
     "kl_tradeoff": "kl_tradeoff_summary",
     "scorer_validation": "scorer_validation_summary",
+    "token_inspect": "token_inspect_summary",
 }
 RESULT_ROW_SCHEMA: dict[str, str] = {"eval": "eval_result_row", "selection": "selection_result_row", "scorer_validation": "scorer_validation_row"}
 

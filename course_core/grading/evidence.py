@@ -457,6 +457,18 @@ def manifest_sha256_of(staged: Staged, check: dict[str, Any]) -> Verdict:
         if not isinstance(value, str) or value.lower().removeprefix("sha256:") != digest:
             return Verdict(False, f"{run} was made with a different {check['of']} than the one you submit "
                                   f"(recorded {_short(value)[:20]}…, yours sha256:{digest[:12]}…): re-run it with your final file")
+def artifacts_identical(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """Like results_identical, for another artifact of the runs (``artifact``, e.g. log.jsonl)."""
+    name = check["artifact"]
+    digests = {}
+    for rel in check["runs"]:
+        run = load_run(staged, rel, rows=False)
+        if name not in run.manifest["artifacts"]:
+            return Verdict(False, f"{rel} is a '{run.kind}' run, which writes no {name}")
+        digests[rel] = file_sha256(staged, f"{rel}/{name}")
+    if len(set(digests.values())) > 1:
+        shown = ", ".join(f"{rel}: {d[:12]}…" for rel, d in digests.items())
+        return Verdict(False, f"{name} differs between the runs (sha256 {shown})")
     return Verdict(True)
 
 
@@ -474,6 +486,7 @@ CHECKS = {
     "exploit_classes": exploit_classes,
     "manifest_conditions": manifest_conditions,
     "manifest_sha256_of": manifest_sha256_of,
+    "artifacts_identical": artifacts_identical,
 }
 
 

@@ -39,6 +39,7 @@ EVIDENCE_CHECKS: dict[str, tuple[set[str], set[str]]] = {
     "exploit_classes": ({"file", "min_classes"}, set()),
     "manifest_conditions": ({"run", "conditions"}, set()),
     "manifest_sha256_of": ({"runs", "field", "of"}, set()),
+    "artifacts_identical": ({"runs", "artifact"}, set()),
 }
 FIELD_CHECKS = ("equals_json", "equals_manifest_diff", "equals_sha256", "one_of", "answer_key", "log_signs")
 LOG_SIGNS_OF = ("advantage", "sampled_probability")
@@ -151,7 +152,7 @@ def _check_evidence(path: Path, i: int, raw: Any) -> dict[str, Any]:
         raise _err(path, f"{where}.id", "a check id is lower_snake_case")
     check = dict(raw)
     check["points"] = _points(path, f"{where}.points", raw.get("points", 1))
-    for key in ("run", "baseline", "candidate", "file"):
+    for key in ("run", "baseline", "candidate", "file", "module"):
         if key in raw:
             _rel_path(path, f"{where}.{key}", raw[key])
     if "runs" in raw:

@@ -7,6 +7,7 @@ text gives a result, and problems (not UTF-8, too large, a symlink) become feedb
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -127,6 +128,11 @@ def _matches(answer: str, expected: Any, tolerance: float) -> bool:
         return got is not None and abs(got - float(expected)) <= max(tolerance, 1e-9)
     if expected is None:
         return answer.lower() in ("null", "none")
+    if isinstance(expected, (list, dict)):  # the answer is written as JSON
+        try:
+            return json.loads(answer) == expected
+        except ValueError:
+            return False
     return answer == str(expected)
 
 

@@ -80,8 +80,11 @@ def objective(probs: np.ndarray, ref_probs: np.ndarray, rewards: np.ndarray, bet
 def sweep_point(ref_probs: np.ndarray, rewards: np.ndarray, beta: float, ids: list[str]) -> dict[str, Any]:
     """E[r], KL and the optimal value at one β, with π* by candidate id (stable key order)."""
     log_p = optimal_log_policy(ref_probs, rewards, beta)
-    probs = np.exp(log_p)
-    divergence = kl(log_p, np.log(ref_probs))
+    return point_row(beta, np.exp(log_p), kl(log_p, np.log(ref_probs)), rewards, ids)
+
+
+def point_row(beta: float, probs: np.ndarray, divergence: float, rewards: np.ndarray, ids: list[str]) -> dict[str, Any]:
+    """One row of the sweep: β, E_π[r], KL(π‖π_ref), E[r] − β·KL, the most likely candidate, π by id."""
     expected = float(probs @ rewards)
     return {
         "beta": float(beta),
@@ -93,27 +96,34 @@ def sweep_point(ref_probs: np.ndarray, rewards: np.ndarray, beta: float, ids: li
     }
 
 
-def sweep(betas: list[float], candidates: tuple[Candidate, ...] = CANDIDATES) -> list[dict[str, Any]]:
+def sweep(betas: list[float], candidates: tuple[Candidate, ...] = CANDIDATES, point: Any = None) -> list[dict[str, Any]]:
+    """One row per β; ``point`` (default :func:`sweep_point`) computes a row, e.g. with a user's module."""
     ids = [c.id for c in candidates]
     ref = np.array([c.ref_prob for c in candidates], dtype=float)
     rew = np.array([c.reward for c in candidates], dtype=float)
-    return [sweep_point(ref, rew, b, ids) for b in betas]
+    return [(point or sweep_point)(ref, rew, b, ids) for b in betas]
 
 
 def parse_betas(text: str) -> list[float]:
     """``"0.05,0.1,1"`` → [0.05, 0.1, 1.0], sorted and de-duplicated; UserError on anything else."""
+    return parse_beta_list(text)
+
+
+def parse_beta_list(text: str, flag: str = "--betas", positive: bool = True) -> list[float]:
+    """Comma-separated finite numbers (each > 0 when ``positive``), sorted and de-duplicated; ``flag`` names them in errors."""
+    example = f"e.g. {flag} " + ("0.05,0.1,0.5,1" if positive else "0,0.1,0.5")
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
-        raise UserError("--betas is empty", hint="give comma-separated positive numbers, e.g. --betas 0.05,0.1,0.5,1")
+        raise UserError(f"{flag} is empty", hint=f"give comma-separated {'positive ' if positive else ''}numbers, {example}")
     betas = []
     for part in parts:
         try:
             value = float(part)
         except ValueError:
-            raise UserError(f"--betas: {part!r} is not a number", hint="e.g. --betas 0.05,0.1,0.5,1") from None
-        if not (math.isfinite(value) and value > 0):
-            raise UserError(f"--betas: every β must be a finite number > 0, got {part!r}", hint="e.g. --betas 0.05,0.1,0.5,1")
-        betas.append(value)
+            raise UserError(f"{flag}: {part!r} is not a number", hint=example) from None
+        if not (math.isfinite(value) and (value > 0 or not positive)):
+            raise UserError(f"{flag}: every β must be a finite number{' > 0' if positive else ''}, got {part!r}", hint=example)
+        betas.append(value + 0.0)  # -0.0 → 0.0
     return sorted(set(betas))
 
 

@@ -14,6 +14,7 @@ Each decision point takes one :func:`~course_core.learning.policy.reinforce_step
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,15 @@ def credit_episode(
     policy.step2[a1] = reinforce_step(policy.step2[a1], a2, advantage, lr)
 
 
+# One episode's update: (policy, a1, a2, reward, baseline, lr, credit_step1), applied in place.
+Update = Callable[["TwoStepPolicy", int, int, float, float, float, bool], None]
+
+
+def kit_update(policy: TwoStepPolicy, a1: int, a2: int, r: float, b: float, lr: float, credit_step1: bool) -> None:
+    """The kit's own update: :func:`credit_episode` with advantage R − b."""
+    credit_episode(policy, a1, a2, r - b, lr, credit_step1)
+
+
 @dataclass
 class TwoStepConfig:
     steps: int = defaults.TWO_STEP_STEPS
@@ -110,8 +120,11 @@ class TwoStepConfig:
         }
 
 
-def train(config: TwoStepConfig) -> tuple[TwoStepPolicy, list[dict[str, Any]]]:
-    """Run ``config.steps`` episodes; return the final policy and one log row per episode."""
+def train(config: TwoStepConfig, update: Update = kit_update) -> tuple[TwoStepPolicy, list[dict[str, Any]]]:
+    """Run ``config.steps`` episodes; return the final policy and one log row per episode.
+
+    ``update`` applies one episode's REINFORCE step (the kit's own, or a user's module).
+    """
     config.check()
     rng = np.random.default_rng(config.seed)
     policy = TwoStepPolicy()
@@ -122,7 +135,7 @@ def train(config: TwoStepConfig) -> tuple[TwoStepPolicy, list[dict[str, Any]]]:
         a2 = int(sample_action(softmax(policy.step2[a1]), rng.random()))
         r = reward(a1, a2)
         b = running_mean(reward_sum, episode - 1) if config.baseline == "mean" else 0.0
-        credit_episode(policy, a1, a2, r - b, config.lr, config.credit_step1)
+        update(policy, a1, a2, r, b, config.lr, config.credit_step1)
         reward_sum += r
         rows.append({
             "episode": episode,

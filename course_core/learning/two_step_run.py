@@ -12,7 +12,7 @@ from typing import Any
 from course_core.artifacts.jsonl import write_rows
 from course_core.artifacts.manifest import build_manifest
 from course_core.artifacts.rundir import WrittenRun, default_outdir, finish_run, staged_run
-from course_core.learning.two_step import ENVIRONMENT, REWARDING_PATH, STEP1_ACTIONS, TwoStepConfig, TwoStepPolicy, train
+from course_core.learning.two_step import ENVIRONMENT, REWARDING_PATH, STEP1_ACTIONS, TwoStepConfig, TwoStepPolicy, kit_update, train
 
 ARTIFACTS = ["manifest.json", "log.jsonl", "summary.json", "summary.md"]
 
@@ -75,23 +75,36 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_two_step(config: TwoStepConfig, outdir: str | Path | None = None, command: list[str] | None = None) -> WrittenRun:
-    """Train, then write manifest.json, log.jsonl, summary.json and summary.md atomically."""
+def run_two_step(config: TwoStepConfig, outdir: str | Path | None = None, command: list[str] | None = None,
+                 user: Any = None) -> WrittenRun:
+    """Train, then write manifest.json, log.jsonl, summary.json and summary.md atomically.
+
+    ``user`` (a :class:`course_core.learning.two_step_user.UserUpdate`) trains with a user's
+    update instead of the kit's; the manifest then names it (``sampling_config.update``) and
+    records the module's path and sha256 (``policy_module``).
+    """
     config.check()
     outdir = outdir or default_outdir("two_step")
     start = TwoStepPolicy()
-    end, rows = train(config)
+    end, rows = train(config, kit_update if user is None else user)
     summary = summarize(config, start, end, rows)
     with staged_run(outdir) as staged:
         write_rows(staged.path / "log.jsonl", rows, "two_step_log_row")
+        sampling_config = config.sampling_config()
+        args = {"steps": config.steps, "seed": config.seed, "lr": config.lr,
+                "credit_step1": config.credit_step1, "baseline": config.baseline, "outdir": str(outdir)}
+        if user is not None:
+            sampling_config["update"] = user.label
+            args["policy"] = user.loaded.path
         manifest = build_manifest(
             kind="two_step",
-            args={"steps": config.steps, "seed": config.seed, "lr": config.lr,
-                  "credit_step1": config.credit_step1, "baseline": config.baseline, "outdir": str(outdir)},
+            args=args,
             inputs=[],
-            sampling_config=config.sampling_config(),
+            sampling_config=sampling_config,
             artifacts=ARTIFACTS,
             command=command,
         )
+        if user is not None:
+            manifest["policy_module"] = user.loaded.record()
         finish_run(staged.path, manifest, summary, "two_step_summary", summary_markdown(summary))
     return WrittenRun(Path(outdir), summary, ARTIFACTS, staged.replaced, rows)

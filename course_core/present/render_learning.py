@@ -249,25 +249,41 @@ def bandit_run(con: Any, run: WrittenRun, slow: bool = False) -> None:
     bandit_summary(con, run)
 
 
-def two_step_result(con: Any, run: WrittenRun) -> None:
-    """What ``course.two_step_demo`` prints: the policy at the start and the end, and where credit went."""
+def two_step_result(con: Any, run: WrittenRun, update: str | None = None) -> None:
+    """What ``course.two_step_demo`` prints: the policy at the start and the end, and where credit went.
+
+    ``update`` names a user's update (``--policy``) when one was used.
+    """
     s = run.summary
     credit = "both steps" if s["credit_step1"] else "step 2 only"
     con.print(f"[bold]REINFORCE, reward only at the end[/bold]: seed {s['seed']}, lr {s['lr']}, credit to {credit}")
+    if update is not None:
+        con.print(f"update: {update}")
     con.print(policy_table(s))
-    if not s["credit_step1"]:
+    if not s["credit_step1"] and s["end"]["policy"]["step1"]["right"] == 0.5:
         con.print("step 1 received no credit: its policy has not moved (P(right) = 0.5 exactly)")
+    elif not s["credit_step1"]:
+        con.print("[yellow]--no-credit-step1, yet step 1 moved: the update did not honour update_step1=False[/yellow]")
     written(con, run)
 
 
-def kl_sweep(con: Any, run: WrittenRun, plot_wanted: bool = True) -> None:
-    """What ``course.kl_tradeoff_demo`` prints: π* at each β, and which way β pulls it."""
+def kl_sweep(con: Any, run: WrittenRun, plot_wanted: bool = True, method: str | None = None) -> None:
+    """What ``course.kl_tradeoff_demo`` prints: π* at each β, and which way β pulls it.
+
+    ``method`` names a user's module (``--policy``) when one computed the run; the choice per β
+    (``--choice-betas``) is printed when the run has one.
+    """
+    from course_core.learning.kl_choice import choices_markdown
     from course_core.present.plots import KL_TRADEOFF
 
     s = run.summary
     con.print(f"[bold]π*(y) ∝ π_ref(y)·exp(r(y)/β)[/bold]   (under π_ref itself: E\\[r] = {s['reference']['expected_reward']:.3f})")
     con.print(sweep_table(s))
     con.print(f"small β → π* piles onto {s['argmax_reward']} (highest reward); large β → π* ≈ π_ref (KL → 0)")
+    if method is not None:
+        con.print(f"computed by {method}")
+    if "choices" in s:
+        con.print("\n".join(choices_markdown(s["choices"])), markup=False)
     if plot_wanted and KL_TRADEOFF not in run.artifacts:
         con.print("no plot: matplotlib is not installed (install the `plot` extra for kl_tradeoff.png)")
     written(con, run)
