@@ -634,6 +634,8 @@ def test_p1_readme_figures_answer_key_and_the_reference_committee(tmp_path: Path
         assert ("yes" if out["comparable"] else "no") == key[f"trap{t}_comparison_valid"]
         assert out["variable"] == key["derived"][f"trap{t}_variable"]["reference"]
         assert [out["baseline_value"], out["candidate_value"]] == [key["derived"][f"trap{t}_{r}_value"]["reference"] for r in ("baseline", "candidate")]
+
+
 @needs_solutions
 def test_a2_readme_figures_match_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The README's numbers: 13 visible Build tests, the golden validations, both evals, both gate verdicts."""
@@ -711,6 +713,8 @@ def test_a3_readme_figures_and_reference_exploits() -> None:
     assert all(wheat.naive_verify(e, c) == 1 and wheat.patched_verify(e, c) == 0 for e, c in visible.README_EXPLOITS)
     key = tomllib.loads((SOLUTIONS / "a3_reward_hacking" / "answers.toml").read_text(encoding="utf-8"))["derived"]
     assert [key[f"exploit_{i}_class"]["reference"] for i in range(1, 6)] == [r["class"] for r in rows[:5]]
+
+
 @needs_solutions
 def test_c1_readme_figures_match_the_reference_update(tmp_path: Path) -> None:
     """Every number c1's README states, from the wheat run through course.bandit_train's --policy path."""
@@ -768,6 +772,8 @@ def test_c1_public_chaff_at_lr_half_is_the_wheat_at_minus_half() -> None:
     flipped = [log_row(r) for r in train(BanditConfig(steps=30, lr=0.5, baseline=True), chaff)]
     kit = [log_row(r) for r in train(BanditConfig(steps=30, lr=-0.5, baseline=True))]
     assert flipped == kit
+
+
 @needs_solutions
 def test_c2_readme_figures_match_the_wheat_runs(tmp_path: Path) -> None:
     """The README's commands, with the wheat as credit.py: every number it states, and the answer key's references."""

@@ -253,6 +253,8 @@ def test_exploit_classes_counts_distinct_valid_classes_and_names_bad_rows(tiny: 
     (sub / "evidence" / "exploits.json").write_text("{}", encoding="utf-8")
     ok, detail = _check(_staged(sub, tmp_path / "again"), check="exploit_classes", file="evidence/exploits.json", min_classes=1)
     assert not ok and "non-empty JSON list" in detail
+
+
 def test_artifacts_identical_and_the_module_that_ran(tmp_path: Path) -> None:
     import shutil
 

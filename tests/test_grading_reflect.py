@@ -132,6 +132,8 @@ def test_manifest_diff_answers_as_top_level_fields_or_as_leaves(tmp_path: Path) 
         st_ = stage(sub, TOY, tmp_path / f"staged_{answer}")
         assert check_field(st_, load(st_), spec, None).status == top, answer
         assert check_field(st_, load(st_), {**spec, "leaves": True}, None).status == leaf, answer
+
+
 def test_a_list_is_answered_as_json(tmp_path: Path) -> None:
     tokens = ["Final", ":", " ", "323"]
     spec = {"key": "answer", "points": 1, "kind": "equals_json",

@@ -457,6 +457,9 @@ def manifest_sha256_of(staged: Staged, check: dict[str, Any]) -> Verdict:
         if not isinstance(value, str) or value.lower().removeprefix("sha256:") != digest:
             return Verdict(False, f"{run} was made with a different {check['of']} than the one you submit "
                                   f"(recorded {_short(value)[:20]}…, yours sha256:{digest[:12]}…): re-run it with your final file")
+    return Verdict(True)
+
+
 def artifacts_identical(staged: Staged, check: dict[str, Any]) -> Verdict:
     """Like results_identical, for another artifact of the runs (``artifact``, e.g. log.jsonl)."""
     name = check["artifact"]
