@@ -39,15 +39,17 @@ TRAINING_KEYS = ("lr", "baseline", "steps")
 
 MIN_DELTA = 0.05  # the smallest gain worth promoting (pass rate, or P(best arm))
 VERDICT_MARGIN = 0.05  # a bandit's P(best arm) must rise by more than this (course_core.learning.bandit_run)
-UNRECORDED = (None, "unknown")  # what the kit writes when nobody recorded the policy
+UNRECORDED = (None, "unknown")  # no policy, or the name the kit gives one nobody recorded (alone, or as a record's "id")
 
 
 # =============================================================================================
 # Worked example: where the policy under test is recorded
 # =============================================================================================
 #
-# Today the kit records the policy inside sampling_config (sampling_config.policy, from the
-# rollouts' .sampling.json sidecar). Manifests that keep it apart have a top-level "policy".
+# The kit records the policy under test apart from the sampling configuration, in the
+# manifest's top-level "policy": a record such as {"id": "sim-policy-v1", "synthetic": true,
+# ...} for frozen rollouts, or the model and its weights for sampled ones. Manifests written
+# before that split kept it inside sampling_config (sampling_config.policy, a name).
 # Reading it through one function means the committee works with both.
 
 
@@ -90,10 +92,12 @@ def differences(baseline_manifest: dict, candidate_manifest: dict) -> list[dict]
 #    runs the TRAINING_KEYS of sampling_config are. Any other difference is a changed
 #    condition (first by field name)                                      → REJECT, loop "A".
 # 3. eval/selection only: a SELECTION_KEYS entry of sampling_config differs → REJECT, loop "B".
-# 4. eval/selection only: either policy is UNRECORDED                    → REJECT, loop None.
+# 4. eval/selection only: either policy is UNRECORDED, or is a record whose "id" is
+#    "unknown" (what the kit records for rollouts without a sidecar)     → REJECT, loop None.
 #    Nothing differs at all                                               → REJECT, loop None.
 #    Several training keys differ at once (variable None)                 → REJECT, loop "C".
-#    (The policy is one variable however many of its parts differ.)
+#    (The policy is one variable however many of its parts differ: the variable is the field
+#    policy_of names, e.g. "policy", and its values are the two whole records.)
 # 5. Exactly one variable changed (comparable: true), loop "C". The gain is candidate minus
 #    baseline: pass_rate, or for bandits p_best_end. PROMOTE only if
 #      - bandit: the candidate's own p_best_end - p_best_start > VERDICT_MARGIN, and

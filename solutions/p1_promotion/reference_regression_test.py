@@ -7,11 +7,11 @@ on every chaff (public and hidden).
 
 from __future__ import annotations
 
-def eval_manifest(**sampling) -> dict:
+def eval_manifest(policy: str = "sim-policy-v1", **sampling) -> dict:
     manifest = {
         "kind": "eval", "dataset_fingerprint": "sha256:" + "a" * 64, "scorer_name": "strict_final_int", "scorer_version": "1.0.0",
         "scorer_spec_fingerprint": "sha256:" + "b" * 64, "example_ids_fingerprint": "sha256:" + "c" * 64,
-        "sampling_config": {"policy": "sim-policy-v1", "temperature": 0.8, "top_p": 0.95, "seed": 3077, "n": 1},
+        "policy": {"id": policy, "synthetic": True}, "sampling_config": {"temperature": 0.8, "top_p": 0.95, "seed": 3077, "n": 1},
     }
     manifest["sampling_config"].update(sampling)
     return manifest
@@ -57,7 +57,7 @@ def test_best_of_4_is_selection(student):
 
 
 def test_a_clear_policy_gain_is_promoted(student):
-    assert core(student.promotion_decision(eval_manifest(), eval_manifest(policy="v2"), CLEAR)) == ("PROMOTE", "C", "sampling_config.policy")
+    assert core(student.promotion_decision(eval_manifest(), eval_manifest(policy="v2"), CLEAR)) == ("PROMOTE", "C", "policy")
 
 
 def test_overlapping_intervals_are_not_promoted(student):

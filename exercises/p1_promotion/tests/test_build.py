@@ -12,6 +12,7 @@ import copy
 import pytest
 
 KEYS = {"decision", "loop", "variable", "baseline_value", "candidate_value", "comparable", "reason"}
+V1 = {"id": "sim-policy-v1", "synthetic": True, "generated_by": "python data/generate.py"}  # as the frozen sidecar names it
 
 
 def eval_manifest(**changes) -> dict:
@@ -20,8 +21,8 @@ def eval_manifest(**changes) -> dict:
         "producer": "rl-foundations-llm", "kind": "eval", "created_utc": "2026-01-01T00:00:00Z",
         "command": ["python", "-m", "course.eval"], "args": {"outdir": "runs/a"},
         "dataset_fingerprint": "sha256:" + "a" * 64, "scorer_name": "strict_final_int", "scorer_version": "1.0.0",
-        "scorer_spec_fingerprint": "sha256:" + "b" * 64,
-        "sampling_config": {"policy": "sim-policy-v1", "temperature": 0.8, "top_p": 0.95, "seed": 3077, "n": 1},
+        "scorer_spec_fingerprint": "sha256:" + "b" * 64, "policy": dict(V1),
+        "sampling_config": {"temperature": 0.8, "top_p": 0.95, "seed": 3077, "n": 1},
         "inputs": [], "environment": {"python": "3.11"}, "artifacts": ["manifest.json"],
         "example_ids_fingerprint": "sha256:" + "c" * 64,
     }
@@ -125,22 +126,22 @@ def test_decision_rejects_a_changed_sampling_condition(student):
 
 @pytest.mark.points(3)
 def test_decision_promotes_a_new_policy_that_clears_the_bar(student):
-    out = student.promotion_decision(eval_manifest(), eval_manifest(sampling_config__policy="sim-policy-v2"), CLEAR_GAIN)
-    assert (out["decision"], out["loop"], out["variable"], out["comparable"]) == ("PROMOTE", "C", "sampling_config.policy", True)
-    assert (out["baseline_value"], out["candidate_value"]) == ("sim-policy-v1", "sim-policy-v2")
+    out = student.promotion_decision(eval_manifest(), eval_manifest(policy__id="sim-policy-v2"), CLEAR_GAIN)
+    assert (out["decision"], out["loop"], out["variable"], out["comparable"]) == ("PROMOTE", "C", "policy", True)
+    assert (out["baseline_value"], out["candidate_value"]) == (V1, {**V1, "id": "sim-policy-v2"}), "the whole policy record, each side"
 
 
 @pytest.mark.points(3)
 def test_decision_rejects_a_gain_below_min_delta(student):
     summaries = rates((0.40, 0.32, 0.49), (0.70, 0.61, 0.77))
-    out = student.promotion_decision(eval_manifest(), eval_manifest(sampling_config__policy="sim-policy-v2"), summaries, min_delta=0.35)
+    out = student.promotion_decision(eval_manifest(), eval_manifest(policy__id="sim-policy-v2"), summaries, min_delta=0.35)
     assert (out["decision"], out["loop"], out["comparable"]) == ("REJECT", "C", True)
 
 
 @pytest.mark.points(3)
 def test_decision_rejects_a_gain_inside_the_noise(student):
     summaries = rates((0.50, 0.41, 0.59), (0.58, 0.49, 0.66))
-    out = student.promotion_decision(eval_manifest(), eval_manifest(sampling_config__policy="sim-policy-v2"), summaries)
+    out = student.promotion_decision(eval_manifest(), eval_manifest(policy__id="sim-policy-v2"), summaries)
     assert (out["decision"], out["loop"], out["comparable"]) == ("REJECT", "C", True)
 
 

@@ -21,7 +21,8 @@ def eval_manifest() -> dict:
         "scorer_name": "strict_final_int",
         "scorer_version": "1.0.0",
         "scorer_spec_fingerprint": "sha256:" + "b" * 64,
-        "sampling_config": {"policy": "sim-policy-v1", "temperature": 0.8, "top_p": 0.95, "seed": 3077, "n": 1},
+        "policy": {"id": "sim-policy-v1", "synthetic": True, "generated_by": "python data/generate.py"},
+        "sampling_config": {"temperature": 0.8, "top_p": 0.95, "seed": 3077, "n": 1},
         "example_ids_fingerprint": "sha256:" + "c" * 64,
     }
 

@@ -22,7 +22,7 @@ TRAINING_KEYS = ("lr", "baseline", "steps")
 
 MIN_DELTA = 0.05  # the smallest gain worth promoting (pass rate, or P(best arm))
 VERDICT_MARGIN = 0.05  # a bandit's P(best arm) must rise by more than this (course_core.learning.bandit_run)
-UNRECORDED = (None, "unknown")  # what the kit writes when nobody recorded the policy
+UNRECORDED = (None, "unknown")  # no policy, or the name the kit gives one nobody recorded (alone, or as a record's "id")
 _EPS = 1e-12  # pass-rate differences are ratios of small integers: absorb float noise only
 
 
@@ -30,8 +30,10 @@ _EPS = 1e-12  # pass-rate differences are ratios of small integers: absorb float
 # Worked example: where the policy under test is recorded
 # =============================================================================================
 #
-# Today the kit records the policy inside sampling_config (sampling_config.policy, from the
-# rollouts' .sampling.json sidecar). Manifests that keep it apart have a top-level "policy".
+# The kit records the policy under test apart from the sampling configuration, in the
+# manifest's top-level "policy": a record such as {"id": "sim-policy-v1", "synthetic": true,
+# ...} for frozen rollouts, or the model and its weights for sampled ones. Manifests written
+# before that split kept it inside sampling_config (sampling_config.policy, a name).
 
 
 def policy_of(manifest: dict) -> list:
@@ -125,6 +127,11 @@ def _whole_policy(diffs: list[dict], baseline: dict, candidate: dict, field: str
     return [d for d in diffs if d not in inside] + [whole]
 
 
+def _unrecorded(policy: Any) -> bool:
+    """None, ``"unknown"``, or ``{"id": "unknown", ...}`` (what the kit records for rollouts without a sidecar)."""
+    return policy in UNRECORDED or (isinstance(policy, dict) and policy.get("id") == "unknown")
+
+
 def promotion_decision(baseline_manifest: dict, candidate_manifest: dict, summaries: dict, min_delta: float = MIN_DELTA) -> dict:
     """The committee's decision on a candidate run against a baseline run.
 
@@ -151,7 +158,7 @@ def promotion_decision(baseline_manifest: dict, candidate_manifest: dict, summar
         return _decision("REJECT", "B", first, False, f"{first['field']} differs: selection over the same distribution, not learning")
     if kind != "bandit":
         policies = (policy_of(baseline_manifest)[1], policy_of(candidate_manifest)[1])
-        if any(p in UNRECORDED for p in policies):
+        if any(_unrecorded(p) for p in policies):
             return _decision("REJECT", None, learning[0] if learning else None, False, "the policy under test is not recorded: nothing can be attributed to it")
     if not learning:
         return _decision("REJECT", None, None, False, "no condition differs: there is no variable to credit")

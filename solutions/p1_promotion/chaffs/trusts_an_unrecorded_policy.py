@@ -1,7 +1,7 @@
 """Chaff for p1_promotion: credits a policy nobody recorded.
 
 Mistake: it never asks whether the policy was recorded, so a run whose rollouts had no
-sidecar (policy "unknown") counts as a different policy, and its gain is promoted.
+sidecar (policy {"id": "unknown"}) counts as a different policy, and its gain is promoted.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ TRAINING_KEYS = ("lr", "baseline", "steps")
 
 MIN_DELTA = 0.05  # the smallest gain worth promoting (pass rate, or P(best arm))
 VERDICT_MARGIN = 0.05  # a bandit's P(best arm) must rise by more than this (course_core.learning.bandit_run)
-UNRECORDED = (None, "unknown")  # what the kit writes when nobody recorded the policy
+UNRECORDED = (None, "unknown")  # no policy, or the name the kit gives one nobody recorded (alone, or as a record's "id")
 _EPS = 1e-12  # pass-rate differences are ratios of small integers: absorb float noise only
 
 
@@ -30,8 +30,10 @@ _EPS = 1e-12  # pass-rate differences are ratios of small integers: absorb float
 # Worked example: where the policy under test is recorded
 # =============================================================================================
 #
-# Today the kit records the policy inside sampling_config (sampling_config.policy, from the
-# rollouts' .sampling.json sidecar). Manifests that keep it apart have a top-level "policy".
+# The kit records the policy under test apart from the sampling configuration, in the
+# manifest's top-level "policy": a record such as {"id": "sim-policy-v1", "synthetic": true,
+# ...} for frozen rollouts, or the model and its weights for sampled ones. Manifests written
+# before that split kept it inside sampling_config (sampling_config.policy, a name).
 
 
 def policy_of(manifest: dict) -> list:

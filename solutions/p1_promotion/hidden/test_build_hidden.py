@@ -46,6 +46,7 @@ def real_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "v2_small": _policy_file(root, "v2_small", fix=6, sidecar=v2),
         "v2_worse": _policy_file(root, "v2_worse", spoil=30, sidecar=v2),
         "v2_hot": _policy_file(root, "v2_hot", fix=30, sidecar={**v2, "temperature": 1.0}),
+        "unknown_named": _policy_file(root, "unknown_named", fix=30, sidecar={**v1, "policy": "unknown"}),
         "unrecorded_v1": _policy_file(root, "unrecorded_v1"),
         "unrecorded": _policy_file(root, "unrecorded", fix=30),
     }
@@ -67,12 +68,13 @@ def real_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def decide(student, runs: dict[str, Path], baseline: str, candidate: str, **kwargs) -> dict:
-    def read(name: str, file: str) -> dict:
-        return json.loads((runs[name] / file).read_text(encoding="utf-8"))
+def read(runs: dict[str, Path], name: str, file: str) -> dict:
+    return json.loads((runs[name] / file).read_text(encoding="utf-8"))
 
-    summaries = {"baseline": read(baseline, "summary.json"), "candidate": read(candidate, "summary.json")}
-    return student.promotion_decision(read(baseline, "manifest.json"), read(candidate, "manifest.json"), summaries, **kwargs)
+
+def decide(student, runs: dict[str, Path], baseline: str, candidate: str, **kwargs) -> dict:
+    summaries = {"baseline": read(runs, baseline, "summary.json"), "candidate": read(runs, candidate, "summary.json")}
+    return student.promotion_decision(read(runs, baseline, "manifest.json"), read(runs, candidate, "manifest.json"), summaries, **kwargs)
 
 
 def core(out: dict) -> tuple:
@@ -127,8 +129,10 @@ def test_another_selector_is_selection_too(student, real_runs):
 @pytest.mark.points(3)
 def test_a_real_policy_gain_is_promoted(student, real_runs):
     out = decide(student, real_runs, "v1", "v2_big")
-    assert core(out) == ("PROMOTE", "C", "sampling_config.policy"), "sim-policy-v2 solves 30 more items, under the same conditions"
-    assert (out["baseline_value"], out["candidate_value"], out["comparable"]) == ("sim-policy-v1", "sim-policy-v2", True)
+    assert core(out) == ("PROMOTE", "C", "policy"), "sim-policy-v2 solves 30 more items, under the same conditions"
+    policies = [read(real_runs, name, "manifest.json")["policy"] for name in ("v1", "v2_big")]
+    assert [policies[0]["id"], policies[1]["id"]] == ["sim-policy-v1", "sim-policy-v2"], "the kit records the policy apart from sampling_config"
+    assert [out["baseline_value"], out["candidate_value"], out["comparable"]] == [*policies, True], "the whole policy record, each side"
 
 
 @pytest.mark.points(3)
@@ -152,7 +156,9 @@ def test_a_worse_policy_is_not_promoted(student, real_runs):
 @pytest.mark.points(2)
 def test_an_unrecorded_policy_cannot_be_credited(student, real_runs):
     out = decide(student, real_runs, "unrecorded_v1", "unrecorded")
-    assert (out["decision"], out["loop"], out["comparable"]) == ("REJECT", None, False), "no sidecars: both manifests say policy 'unknown'"
+    assert (out["decision"], out["loop"], out["comparable"]) == ("REJECT", None, False), "no sidecars: both manifests say policy {'id': 'unknown'}"
+    out = decide(student, real_runs, "v1", "unknown_named")
+    assert (out["decision"], out["loop"], out["comparable"]) == ("REJECT", None, False), "the candidate's sidecar names its policy 'unknown'"
 
 
 # --- Loop C on the bandit --------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""p1_promotion.repair — hidden tests: the committee's edges, and the policy recorded apart from the sampling."""
+"""p1_promotion.repair — hidden tests: the committee's edges, and the policy wherever a manifest records it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ def eval_manifest(**changes) -> dict:
     manifest = {
         "kind": "eval", "dataset_fingerprint": "sha256:" + "a" * 64, "scorer_name": "strict_final_int", "scorer_version": "1.0.0",
         "scorer_spec_fingerprint": "sha256:" + "b" * 64, "example_ids_fingerprint": "sha256:" + "c" * 64,
-        "sampling_config": {"policy": "sim-policy-v1", "temperature": 0.8, "top_p": 0.95, "seed": 3077, "n": 1},
+        "policy": {"id": "sim-policy-v1"}, "sampling_config": {"temperature": 0.8, "top_p": 0.95, "seed": 3077, "n": 1},
     }
     for dotted, value in changes.items():
         *parents, last = dotted.split("__")
@@ -22,11 +22,16 @@ def eval_manifest(**changes) -> dict:
     return copy.deepcopy(manifest)
 
 
-def separate_policy(policy: dict, **changes) -> dict:
-    """A manifest that records the policy apart from the sampling configuration (top-level ``policy``)."""
+def with_policy(policy: dict | None, **changes) -> dict:
+    """An eval manifest whose top-level ``policy`` is ``policy``."""
+    return {**eval_manifest(**changes), "policy": policy}
+
+
+def before_the_split(policy: str, **changes) -> dict:
+    """A manifest written before the policy had its own field: ``sampling_config.policy``, a name."""
     manifest = eval_manifest(**changes)
-    del manifest["sampling_config"]["policy"]
-    manifest["policy"] = policy
+    del manifest["policy"]
+    manifest["sampling_config"]["policy"] = policy
     return manifest
 
 
@@ -40,21 +45,23 @@ V2 = {"model": "m-2", "weights_fingerprint": "sha256:" + "2" * 64}
 
 
 @pytest.mark.points(3)
-def test_repair_a_policy_recorded_apart_is_one_variable(student):
-    out = student.promotion_decision(separate_policy(V1), separate_policy(V2), CLEAR)
+def test_repair_a_policy_of_several_parts_is_one_variable(student):
+    out = student.promotion_decision(with_policy(V1), with_policy(V2), CLEAR)
     assert (out["decision"], out["loop"], out["variable"]) == ("PROMOTE", "C", "policy"), "model and weights are parts of one policy"
     assert (out["baseline_value"], out["candidate_value"]) == (V1, V2)
+    out = student.promotion_decision(before_the_split("sim-policy-v1"), before_the_split("sim-policy-v2"), CLEAR)
+    assert (out["decision"], out["variable"], out["candidate_value"]) == ("PROMOTE", "sampling_config.policy", "sim-policy-v2"), "an older manifest"
 
 
 @pytest.mark.points(2)
-def test_repair_a_policy_recorded_apart_still_needs_the_same_sampling(student):
-    out = student.promotion_decision(separate_policy(V1), separate_policy(V2, sampling_config__top_p=0.5), CLEAR)
+def test_repair_a_new_policy_still_needs_the_same_sampling(student):
+    out = student.promotion_decision(with_policy(V1), with_policy(V2, sampling_config__top_p=0.5), CLEAR)
     assert (out["decision"], out["loop"], out["variable"]) == ("REJECT", "A", "sampling_config.top_p")
 
 
 @pytest.mark.points(2)
-def test_repair_differences_descend_into_a_separate_policy(student):
-    fields = [d["field"] for d in student.differences(separate_policy(V1), separate_policy(V2))]
+def test_repair_differences_descend_into_the_policy(student):
+    fields = [d["field"] for d in student.differences(with_policy(V1), with_policy(V2))]
     assert fields == ["policy.model", "policy.weights_fingerprint"]
 
 
@@ -66,13 +73,15 @@ def test_repair_lists_compare_whole(student):
 
 @pytest.mark.points(3)
 def test_repair_a_candidate_with_an_unknown_policy_is_not_credited(student):
-    out = student.promotion_decision(eval_manifest(), eval_manifest(sampling_config__policy="unknown"), CLEAR)
+    out = student.promotion_decision(eval_manifest(), eval_manifest(policy__id="unknown"), CLEAR)
     assert (out["decision"], out["loop"], out["comparable"]) == ("REJECT", None, False), "'unknown' is not a policy anyone can ship"
+    out = student.promotion_decision(before_the_split("sim-policy-v1"), before_the_split("unknown"), CLEAR)
+    assert (out["decision"], out["loop"], out["comparable"]) == ("REJECT", None, False), "nor in an older manifest"
 
 
 @pytest.mark.points(2)
 def test_repair_a_missing_policy_is_not_credited(student):
-    out = student.promotion_decision(separate_policy(V1), separate_policy(None), CLEAR)
+    out = student.promotion_decision(with_policy(V1), with_policy(None), CLEAR)
     assert (out["decision"], out["loop"]) == ("REJECT", None)
 
 
@@ -80,14 +89,14 @@ def test_repair_a_missing_policy_is_not_credited(student):
 def test_repair_a_gain_of_exactly_min_delta_is_promoted(student):
     """0.60 - 0.55 is 0.04999999999999993 in floating point: the bar is met."""
     summaries = rates((0.55, 0.50, 0.58), (0.60, 0.59, 0.62))
-    out = student.promotion_decision(eval_manifest(), eval_manifest(sampling_config__policy="v2"), summaries, min_delta=0.05)
+    out = student.promotion_decision(eval_manifest(), eval_manifest(policy__id="v2"), summaries, min_delta=0.05)
     assert out["decision"] == "PROMOTE"
 
 
 @pytest.mark.points(2)
 def test_repair_touching_intervals_overlap(student):
     summaries = rates((0.40, 0.32, 0.49), (0.60, 0.49, 0.70))
-    assert student.promotion_decision(eval_manifest(), eval_manifest(sampling_config__policy="v2"), summaries)["decision"] == "REJECT"
+    assert student.promotion_decision(eval_manifest(), eval_manifest(policy__id="v2"), summaries)["decision"] == "REJECT"
 
 
 @pytest.mark.points(2)
@@ -98,7 +107,7 @@ def test_repair_nothing_changed_is_nothing_to_promote(student):
 
 @pytest.mark.points(2)
 def test_repair_a_missing_id_fingerprint_is_a_difference(student):
-    candidate = eval_manifest(sampling_config__policy="v2")
+    candidate = eval_manifest(policy__id="v2")
     del candidate["example_ids_fingerprint"]
     out = student.promotion_decision(eval_manifest(), candidate, CLEAR)
     assert (out["decision"], out["loop"], out["variable"]) == ("REJECT", "A", "example_ids_fingerprint")
@@ -121,7 +130,7 @@ def test_repair_a_changed_condition_comes_before_selection(student):
 @pytest.mark.points(2)
 def test_repair_selection_and_a_new_policy_at_once_is_selection(student):
     a = eval_manifest(kind="selection", sampling_config__n_used=1, sampling_config__selector="oracle")
-    b = eval_manifest(kind="selection", sampling_config__n_used=4, sampling_config__selector="oracle", sampling_config__policy="v2")
+    b = eval_manifest(kind="selection", sampling_config__n_used=4, sampling_config__selector="oracle", policy__id="v2")
     out = student.promotion_decision(a, b, CLEAR)
     assert (out["decision"], out["loop"], out["variable"]) == ("REJECT", "B", "sampling_config.n_used")
 
