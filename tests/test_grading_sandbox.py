@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,6 @@ import pytest
 
 from course_core.grading import bwrap
 from course_core.grading.exercise import Limits
-from course_core.grading.reaper import pids_of_uid
 from course_core.grading.sandbox import Sandbox, describe_end, describe_exit, isolation, parse_message
 
 LIMITS = Limits(timeout_s=3, cpu_s=5, memory_mb=400, max_processes=16, max_file_mb=1, max_disk_mb=8)
@@ -123,6 +123,12 @@ MODULE = textwrap.dedent(
             fh.write("x")
         return os.listdir("/tmp")
 
+    CALLS = []
+
+    def counter():
+        CALLS.append(1)
+        return len(CALLS)
+
     def sleep(s):
         time.sleep(s)
         return "woke"
@@ -149,9 +155,19 @@ def serve():
         sb.close()
 
 
-def _call(sb: Sandbox, fn: str, *args: Any) -> dict[str, Any]:
-    sb.send({"seq": 1, "fn": fn, "args": list(args), "kwargs": {}}, 5)
+SESSIONS = iter(range(1, 1 << 30))
+
+
+def _call(sb: Sandbox, fn: str, *args: Any, session: int | None = None) -> dict[str, Any]:
+    """One call, by default as a test of its own (a fresh child)."""
+    sb.send({"seq": 1, "session": next(SESSIONS) if session is None else session, "fn": fn, "args": list(args), "kwargs": {}}, 5)
     return sb.recv(60)
+
+
+def test_calls_of_one_test_share_a_child_and_the_next_test_starts_fresh(serve) -> None:
+    sb = serve()
+    first = [_call(sb, "counter", session=7)["ok"] for _ in range(3)]
+    assert first == [1, 2, 3] and _call(sb, "counter", session=8)["ok"] == 1
 
 
 def test_a_call_returns_json_and_exceptions_come_back_by_name(serve) -> None:
@@ -213,7 +229,7 @@ def test_the_sandbox_sees_only_itself(serve) -> None:
     world = _call(sb, "world")["ok"]
     assert world["cwd"] == f"{bwrap.SCRATCH}/work" and world["uid"] == 1000
     assert "work" not in world["root"] and "home" not in world["root"] and "etc" not in world["root"]
-    assert world["pids"] == [1, 2]  # the zygote and this call's child: not one process of the grader
+    assert len(world["pids"]) == 2 and world["pids"][0] == 1  # the zygote and this test's child: not one process of the grader
     assert world["tmp"] == f"{bwrap.SCRATCH}/work/tmp"
     here = Path(__file__).resolve()
     for path in (str(here), str(here.parents[1] / "solutions" / "a1_locked_room" / "locked_room.py"), "/etc/passwd", "/proc/1/environ"):
@@ -251,10 +267,37 @@ def test_ipc_and_tmp_are_private_to_each_sandbox(serve) -> None:
     assert _call(second, "can_read", "/tmp/left-by-a-call")["ok"] is False
 
 
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for tid in os.listdir(f"/proc/{current}/task") if os.path.isdir(f"/proc/{current}/task") else []:
+            try:
+                todo += [int(c) for c in Path(f"/proc/{current}/task/{tid}/children").read_text().split()]
+            except OSError:
+                pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
+    except (OSError, StopIteration):
+        return False
+    return state.split()[1] not in ("Z", "X")
+
+
 def test_nothing_survives_the_sandbox(serve) -> None:
     sb = serve()
     assert _call(sb, "fork_and_hang")["ended"] == {"timeout": True}
+    sb.send({"seq": 2, "session": 99, "fn": "sleep", "args": [30], "kwargs": {}}, 5)  # a test still running
+    tree = _tree(sb.proc.pid)
+    for _ in range(100):  # until the test's child is forked
+        if len(tree) >= 3:  # bwrap, the zygote, the test's child
+            break
+        time.sleep(0.05)
+        tree = _tree(sb.proc.pid)
     sb.close()
-    if CONTAINED and os.geteuid() == 0:
-        assert pids_of_uid(bwrap.HOST_UID) == []
+    assert [pid for pid in tree if _alive(pid)] == []
     assert not sb.alive

@@ -123,6 +123,12 @@ class Worker:
         self.sandbox: Any = None
         self.import_failure: dict[str, WorkerFailure] = {}  # variant → why it cannot be imported
         self.seq = 0
+        self.sessions = 0
+
+    def new_session(self) -> int:
+        """A number for one test's calls: they share a forked child, the next test gets a fresh one."""
+        self.sessions += 1
+        return self.sessions
 
     def _variants(self) -> dict[str, Path]:
         if "variants" in self.config:
@@ -153,13 +159,13 @@ class Worker:
             self.sandbox.close()
             self.sandbox = None
 
-    def call(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any], variant: str = "student") -> Any:
+    def call(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any], variant: str = "student", session: int = 0) -> Any:
         from course_core.grading.sandbox import MessageTooLarge, WorkerDied, WorkerTimeout, backstop, describe_end
 
         if variant in self.import_failure:
             raise self.import_failure[variant]
         try:
-            request = {"seq": self.seq + 1, "fn": fn, "args": list(args), "kwargs": dict(kwargs), "variant": variant}
+            request = {"seq": self.seq + 1, "session": session, "fn": fn, "args": list(args), "kwargs": dict(kwargs), "variant": variant}
             json.dumps(request, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"test bug: arguments to student.{fn}() must be JSON values ({exc})") from None
@@ -290,14 +296,16 @@ class StudentProxy:
 
     def __init__(self, worker: Worker) -> None:
         object.__setattr__(self, "_worker", worker)
+        object.__setattr__(self, "_session", worker.new_session())
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         worker = object.__getattribute__(self, "_worker")
+        session = object.__getattribute__(self, "_session")
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return worker.call(name, args, kwargs)
+            return worker.call(name, args, kwargs, session=session)
 
         call.__name__ = name
         return call

@@ -6,8 +6,9 @@ module under test is never in that sandbox: each wheat (a correct module) and ea
 plausible wrong one) is served from another sandbox, and the suite reaches it only through
 the same JSON ``student`` fixture the Build tests use — each call is relayed by this trusted
 process (:func:`run_suite`). So the suite can observe behaviour only; nothing of the
-reference's source is in reach. The suite sandbox's zygote forks a fresh child per run; the
-runs go in a random order, and nothing a run writes is there for the next.
+reference's source is in reach. The suite sandbox's zygote forks a fresh child per run (and the
+module's sandbox one per run, which imports the variant once); the runs go in a random order,
+and nothing a run writes is there for the next.
 
 Only the exit status counts: 0 = the suite passed, 1 = it failed; anything else (timeout,
 crash, usage error, no tests collected) is an error and earns nothing. Points: 0 if any wheat
@@ -47,14 +48,14 @@ class SuiteRun:
     outcomes: dict[str, str] = field(default_factory=dict)  # test id → outcome, as the suite reported it
 
 
-def _relay_reply(target: Worker, variant: str, message: dict[str, Any]) -> dict[str, Any]:
+def _relay_reply(target: Worker, variant: str, session: int, message: dict[str, Any]) -> dict[str, Any]:
     """One call of the suite, made in the module's sandbox; the reply the suite gets back."""
     n = message.get("call")
     fn, args, kwargs = message.get("fn"), message.get("args"), message.get("kwargs")
     if not (isinstance(fn, str) and isinstance(args, list) and isinstance(kwargs, dict)):
         return {"call": n, "failure": "malformed call"}
     try:
-        return {"call": n, "ok": target.call(fn, tuple(args), kwargs, variant=variant)}
+        return {"call": n, "ok": target.call(fn, tuple(args), kwargs, variant=variant, session=session)}
     except StudentError as exc:
         return {"call": n, "error": {"type": exc.type_name, "message": exc.message, "where": exc.where}}
     except WorkerFailure as exc:
@@ -101,7 +102,7 @@ class SuiteSandbox:
             while True:
                 channel, message = sandbox.next_message(backstop(limits))
                 if channel == "relay":
-                    sandbox.send(_relay_reply(target, variant, message), timeout=limits.timeout_s, channel="relay")
+                    sandbox.send(_relay_reply(target, variant, self.seq, message), timeout=limits.timeout_s, channel="relay")
                     continue
                 if message.get("seq") == self.seq:
                     break

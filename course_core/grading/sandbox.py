@@ -401,11 +401,16 @@ class Sandbox:
         """Kill every process of the sandbox, reap them, remove the scratch dir, release the uid."""
         proc = self.proc
         if proc is not None:
-            for pid in _children(proc.pid) if self.mode == "bwrap" else []:
-                try:  # the pid namespace's init: the kernel ends every process in it before bwrap can exit
+            inits = _children(proc.pid) if self.mode == "bwrap" else []
+            for pid in inits:
+                try:  # the pid namespace's init: the kernel ends every process in it, then bwrap exits
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
+            try:
+                proc.wait(timeout=10 if inits else 0)
+            except subprocess.TimeoutExpired:
+                pass
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except OSError:

@@ -4,19 +4,21 @@ Started by :mod:`course_core.grading.sandbox` as ``python -I -S -B worker.py CTL
 [RELAY_IN RELAY_OUT]``. Before anything of the student's runs it applies the limits, drops to
 the sandbox's unprivileged uid (when it starts as the namespace's root), installs the import
 guard, and imports what every check needs (the kit modules the exercise uses; pytest and the
-harness for a suite run) — once. Then every call, and every run of a test suite, is a
-``fork()``: the child does the work and writes one reply into a pipe of its own; the zygote
+harness for a suite run) — once. Then every test's calls, and every run of a test suite, get a
+``fork()``: the child does the work and writes its replies into a pipe of its own; the zygote
 keeps the wall clock and the sandbox's memory total, forwards the reply, and afterwards ends
 every other process of the sandbox. Under bubblewrap the zygote is pid 1 of the sandbox's pid
 namespace, so ``kill(-1)`` reaches every process but itself and no student process can
 signal it.
 
-Protocol (one JSON object per line; stdout is /dev/null and ``print`` goes to a size-capped
-buffer, so nothing a student prints can look like a reply):
+Each test's calls share one forked child (the module imported once per test); the next
+test, or a call after a crash or timeout, gets a fresh one. Protocol (one JSON object per
+line; stdout is /dev/null and ``print`` goes to a size-capped buffer, so nothing a student
+prints can look like a reply):
 
     trusted → zygote   config {"mode": "serve"|"suite", "limits", "sys_path", "scratch", ...}
     zygote → trusted   {"ready": true}
-    serve:   trusted → {"seq", "fn", "args", "kwargs"[, "variant"]}
+    serve:   trusted → {"seq", "session", "fn", "args", "kwargs"[, "variant"]}
              zygote  → {"seq", "ok": value} | {"seq", "error": {...}} | {"seq", "ended": {...}}
     suite:   trusted → {"seq", "run": true}; the child's calls arrive on the relay channel
              zygote  → {"seq", "suite": {"exit", "tests"}} | {"seq", "ended": {...}}
@@ -275,6 +277,7 @@ class Zygote:
         self.limits = config["limits"]
         self.is_init = os.getpid() == 1
         self.memory_cap = int(self.limits["memory_mb"]) << 20
+        self.server: dict | None = None
 
     def child_setup(self, relay: Channel | None) -> None:
         """In the child, right after fork: no trusted channel, default signals, own session, prints captured."""
@@ -327,6 +330,47 @@ class Zygote:
             ended = {"status": status}
         return (data if ended is None else None), ended
 
+    def start_server(self, key: tuple, work) -> None:
+        """A child that serves every call of one test (``key``): it imports the module once, then answers line by line."""
+        self.stop_server()
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        pid = self._fork()
+        if pid == 0:  # the child
+            try:
+                os.close(req_w)
+                os.close(rep_r)
+                self.child_setup(None)
+                work(Channel(req_r, rep_w))
+            finally:
+                os._exit(0)
+        os.close(req_r)
+        os.close(rep_w)
+        self.server = {"key": key, "pid": pid, "req_w": req_w, "rep_r": rep_r}
+
+    def stop_server(self) -> None:
+        server, self.server = self.server, None
+        if server is not None:
+            os.close(server["req_w"])
+            os.close(server["rep_r"])
+            self._end_the_rest(server["pid"])
+
+    def ask(self, line: bytes) -> tuple[bytes | None, dict | None]:
+        """One call to the serving child: (its reply line, None) or (None, why it gave none; the child is gone)."""
+        server = self.server
+        assert server is not None
+        try:
+            write_all(server["req_w"], line)
+        except BrokenPipeError:
+            pass
+        data, ended, status = self._collect(server["pid"], server["rep_r"], None, until_line=True)
+        if ended is None and b"\n" not in data:
+            ended = {"status": status}
+        if ended is not None:
+            self.stop_server()
+            return None, ended
+        return data.split(b"\n", 1)[0] + b"\n", None
+
     def _fork(self) -> int:
         """fork(), waiting out a full process table for a while: outside a user namespace of its
         own (the fallback) the process limit is shared with every sandbox of the same user."""
@@ -339,7 +383,7 @@ class Zygote:
                     raise
                 time.sleep(0.2)
 
-    def _collect(self, pid: int, fd: int, forward: Forwarder | None) -> tuple[bytes, dict | None, int | None]:
+    def _collect(self, pid: int, fd: int, forward: Forwarder | None, until_line: bool = False) -> tuple[bytes, dict | None, int | None]:
         """Read the child's reply until it has exited; stop it on its clock or the memory total.
 
         The clock is the wall clock, plus the time the machine kept the child waiting for a CPU
@@ -372,6 +416,8 @@ class Zygote:
                     chunks.append(chunk)
                     if not chunk:
                         watched.remove(fd)
+                    elif until_line and b"\n" in chunk:
+                        return b"".join(chunks), None, None
                     continue
                 done, status = os.waitpid(pid, os.WNOHANG)
                 if done:
@@ -454,39 +500,54 @@ class Zygote:
 # --- serve: calls into the module under test --------------------------------------------------
 
 
+def serve_one_test(channel: Channel, module: str, path: str | None) -> None:
+    """In the serving child: import the module once, then answer the calls of one test."""
+    mod, failure = None, None
+    try:
+        if path is None:
+            raise ImportError("no such variant")
+        mod = import_student(module, path)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt included: the student's doing
+        failure = describe(exc, path or "")
+    while True:
+        request = channel.read()
+        if request is None:
+            return
+        seq = request.get("seq", 0)
+        if failure is not None:
+            write_all(channel.fd_out, (json.dumps({"seq": seq, "import_error": failure}) + "\n").encode())
+            continue
+        name = request.get("fn", "")
+        fn = getattr(mod, name, None) if isinstance(name, str) and not name.startswith("__") else None
+        if fn is None or not callable(fn):
+            error = {"type": "NoSuchFunction", "message": name if isinstance(name, str) else "", "where": None}
+            write_all(channel.fd_out, (json.dumps({"seq": seq, "error": error}) + "\n").encode())
+            continue
+        try:
+            reply = encode_reply(seq, fn(*request.get("args", []), **request.get("kwargs", {})))
+        except BaseException as exc:
+            reply = (json.dumps({"seq": seq, "error": describe(exc, path or "")}) + "\n").encode()
+        write_all(channel.fd_out, reply)
+
+
 def serve(zygote: Zygote, config: dict) -> None:
+    """Calls into the module under test: each test (a session) gets a freshly forked child."""
     module = config["module"]
     variants = {k: os.path.join(config["scratch"], v) for k, v in config["variants"].items()}  # name → its <module>.py
     while True:
         request = zygote.control.read()
         if request is None:
+            zygote.stop_server()
             return
         seq = request.get("seq", 0)
-        path = variants.get(request.get("variant", "student"))
-
-        def work(fd: int, request: dict = request, seq: int = seq, path: str | None = path) -> None:
-            name = request.get("fn", "")
-            try:
-                if path is None:
-                    raise ImportError("no such variant")
-                mod = import_student(module, path)
-            except BaseException as exc:  # SystemExit and KeyboardInterrupt included: the student's doing
-                write_all(fd, (json.dumps({"seq": seq, "import_error": describe(exc, path or "")}) + "\n").encode())
-                return
-            fn = getattr(mod, name, None) if isinstance(name, str) and not name.startswith("__") else None
-            if fn is None or not callable(fn):
-                error = {"type": "NoSuchFunction", "message": name if isinstance(name, str) else "", "where": None}
-                write_all(fd, (json.dumps({"seq": seq, "error": error}) + "\n").encode())
-                return
-            try:
-                reply = encode_reply(seq, fn(*request.get("args", []), **request.get("kwargs", {})))
-            except BaseException as exc:
-                reply = (json.dumps({"seq": seq, "error": describe(exc, path)}) + "\n").encode()
-            write_all(fd, reply)
-
-        data, ended = zygote.run(work)
+        variant = request.get("variant", "student")
+        key = (variant, request.get("session", 0))
+        if zygote.server is None or zygote.server["key"] != key:
+            path = variants.get(variant)
+            zygote.start_server(key, lambda channel, path=path: serve_one_test(channel, module, path))
+        data, ended = zygote.ask((json.dumps(request) + "\n").encode())
         if data is not None:
-            write_all(zygote.control.fd_out, data.rstrip(b"\n").split(b"\n")[0] + b"\n")
+            write_all(zygote.control.fd_out, data)
         else:
             zygote.control.write({"seq": seq, "ended": ended})
 
