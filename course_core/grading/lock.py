@@ -30,6 +30,8 @@ from course_core.grading.sandbox import MessageTooLarge, Sandbox, SandboxError, 
 
 PYTEST_MEANING = {2: "pytest was interrupted", 3: "pytest hit an internal error", 4: "pytest was called wrongly", 5: "no tests were collected"}
 SUITE_DIR = "suite/tests"
+# only the exit status and outcomes count: pytest's reporting extras are not loaded in a suite run
+UNUSED_PLUGINS = [arg for name in ("junitxml", "pastebin", "doctest", "stepwise") for arg in ("-p", f"no:{name}")]
 
 
 @dataclass
@@ -82,7 +84,8 @@ class SuiteSandbox:
                 "module": self.exercise.module,
                 "pytest_args": [
                     f"../{SUITE_DIR}/{self.test_name}", "-c", "/dev/null", "--rootdir", "../suite", "-p", "no:cacheprovider",
-                    "-q", "--no-header", "--tb=no", "-o", "console_output_style=classic",
+                    "-q", "--no-header", "--tb=no", "-o", "console_output_style=classic", "--assert=plain",
+                    *UNUSED_PLUGINS,
                 ],
             },
             self.files,

@@ -141,7 +141,7 @@ def main(spec_path: str) -> int:
         *[g["path"] for g in spec["groups"]],
         "-c", os.devnull,
         "--rootdir", spec["rootdir"],
-        "-p", "no:cacheprovider",
+        "-p", "no:cacheprovider", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:doctest", "-p", "no:stepwise",
         "--import-mode=importlib",
         "--basetemp", spec["basetemp"],
         "-q",
