@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ KIT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(KIT))
 sys.path.insert(0, str(KIT / "benchmarks"))
 
-from grade_timing import build_full, grade  # noqa: E402
+from grade_timing import build_full, copies_of, grade  # noqa: E402
 
 from course_core.grading.exercise import discover  # noqa: E402
 
@@ -68,11 +67,7 @@ def main() -> None:
                 for _ in range(args.repeat)
             )
             print(f"  {exercise.id}: {cpu:.2f} s CPU = {cpu / pytest_start:.1f}× an `import pytest` start (goal ≤ 3)")
-        copies = []
-        for i in range(args.copies):
-            copies.append(root / f"student_{i:02d}")
-            shutil.copytree(full, copies[-1], symlinks=True)
-        many, _ = grade(copies, args.jobs, root / "rn")
+        many, _ = grade(copies_of(full, root, args.copies), args.jobs, root / "rn")
         print(f"one submission: {one:.1f} s wall; {args.copies} with --jobs {args.jobs}: {many:.1f} s = "
               f"{many / one:.1f}× one (goal ≤ {args.copies * 0.6:g}×)")
 

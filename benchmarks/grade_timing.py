@@ -88,6 +88,14 @@ def build_full(dest: Path) -> Path:
     return dest
 
 
+def copies_of(full: Path, root: Path, n: int) -> list[Path]:
+    """``n`` copies of one submission, as ``n`` students who all did the same."""
+    copies = [root / f"student_{i:02d}" for i in range(n)]
+    for copy in copies:
+        shutil.copytree(full, copy, symlinks=True)
+    return copies
+
+
 def grade(subs: list[Path], jobs: int, out: Path) -> tuple[float, dict]:
     started = time.monotonic()
     proc = subprocess.run(
@@ -117,11 +125,7 @@ def main() -> None:
                     for c in s["checks"]:
                         if c["status"] not in ("passed", "pending_key"):
                             print(f"  not full marks: {c['id']}: {c['feedback'].splitlines()[0] if c['feedback'] else c['status']}")
-        copies = []
-        for i in range(args.copies):
-            copies.append(root / f"student_{i:02d}")
-            shutil.copytree(full, copies[-1], symlinks=True)
-        many, report = grade(copies, args.jobs, root / "rn")
+        many, report = grade(copies_of(full, root, args.copies), args.jobs, root / "rn")
         percents = sorted({s["percent"] for s in report["submissions"]})
         print(f"{args.copies} submissions with --jobs {args.jobs}: {many:.1f} s ({many / args.copies:.2f} s each; percents {percents})")
 

@@ -28,6 +28,7 @@ ATTACKS = sorted(p.name for p in ADV.iterdir() if p.is_dir() and not p.name.star
 BASELINES = ("_honest", "_base", "_honest_code")
 # what an attacker would score with its honest code alone (default _base: clip still a stub)
 BASELINE = {"lock_exfiltrates": "_honest_code"}
+HONEST_CODE = {"_honest_code", "lock_exfiltrates"}  # built from _base with _honest's toy.py
 REFERENCE_MARKER = "ex_toy — reference solution"  # the reference's docstring: never in any feedback
 EXFIL_SHM_KEY = 0x5EED
 EXFIL_STASH = Path("/tmp/rlf-exfil-stash.txt")
@@ -92,6 +93,9 @@ def _build(name: str, dest: Path) -> Path:
     if attack.is_dir():
         shutil.copytree(attack, sub / "ex_toy", dirs_exist_ok=True)
     ex = sub / "ex_toy"
+    if name in HONEST_CODE:  # correct code written by the student (not byte-identical to the reference)
+        honest = (ADV / "_honest" / "ex_toy" / "toy.py").read_text(encoding="utf-8")
+        (ex / "toy.py").write_text(honest.replace(REFERENCE_MARKER, "ex_toy, written by the student"), encoding="utf-8")
     if name == "symlink_outside":
         (ex / "toy.py").unlink()
         (ex / "toy.py").symlink_to(FIXTURES / "solutions" / "ex_toy" / "toy.py")

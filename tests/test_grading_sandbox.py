@@ -87,6 +87,16 @@ MODULE = textwrap.dedent(
         time.sleep(30)
         return "held"
 
+    def leave_memory(children, mb):
+        for _ in range(children):
+            if os.fork() == 0:
+                block = bytearray(mb << 20)
+                for i in range(0, len(block), 4096):
+                    block[i] = 1
+                time.sleep(30)
+                os._exit(0)
+        return "left"
+
     def count_forks():
         n = 0
         try:
@@ -243,6 +253,13 @@ def test_memory_is_bounded_for_the_sandbox_as_a_whole(serve) -> None:
     assert ended["memory_mb"] > LIMITS.memory_mb
     assert "all its processes together" in describe_end(ended, LIMITS)
     assert _call(sb, "add", 1, 2)["ok"] == 3
+
+
+@needs_bwrap
+def test_memory_held_in_the_background_between_calls_counts_too(serve) -> None:
+    sb = serve()
+    assert _call(sb, "leave_memory", 3, 200, session=5)["ok"] == "left"  # returns at once; its children fill up
+    assert "memory_mb" in _call(sb, "sleep", 2.5, session=5)["ended"]
 
 
 @needs_bwrap

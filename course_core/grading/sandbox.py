@@ -42,7 +42,7 @@ from typing import Any
 
 from course_core.grading import bwrap, strict_json
 from course_core.grading.exercise import Limits
-from course_core.grading.worker import STARVED_MAX
+from course_core.grading.worker import STARVED_MAX, children_of
 from course_core.paths import KIT_ROOT
 
 WORKER_RELPATH = Path("course_core") / "grading" / "worker.py"
@@ -271,17 +271,6 @@ def _memfd(data: bytes) -> int:
     return fd
 
 
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
-                found += [int(c) for c in fh.read().split()]
-    except (OSError, ValueError):
-        pass
-    return found
-
-
 class Sandbox:
     """One sandbox: ``start`` its zygote, ``send``/``recv`` JSON lines, ``close`` it for good.
 
@@ -401,7 +390,7 @@ class Sandbox:
         """Kill every process of the sandbox, reap them, remove the scratch dir, release the uid."""
         proc = self.proc
         if proc is not None:
-            inits = _children(proc.pid) if self.mode == "bwrap" else []
+            inits = children_of(proc.pid) if self.mode == "bwrap" else []
             for pid in inits:
                 try:  # the pid namespace's init: the kernel ends every process in it, then bwrap exits
                     os.kill(pid, signal.SIGKILL)

@@ -42,6 +42,7 @@ import traceback
 MAX_REPLY = 16 << 20  # bytes of JSON per reply
 TEXT_LIMIT = 2000
 SAMPLE_S = 0.02  # how often the memory total is sampled while a child runs
+IDLE_SAMPLE_S = 0.1  # ... and between calls, while a test's child is alive
 STARVED_MAX = 3.0  # a child kept waiting for a CPU gets at most this many times its limit
 SANDBOX_UID = 1000  # the unprivileged uid inside a bubblewrap sandbox
 SCRATCH_KEEP = ("suite", "variants")  # entries of the scratch dir that survive between suite runs
@@ -86,6 +87,10 @@ class Channel:
             self.buf += chunk
         line, _, self.buf = self.buf.partition(b"\n")
         return json.loads(line.decode("utf-8"))
+
+    def ready(self, timeout: float) -> bool:
+        """A message is (or within ``timeout`` becomes) readable."""
+        return b"\n" in self.buf or bool(select.select([self.fd_in], [], [], timeout)[0])
 
     def write(self, message: dict) -> None:
         write_all(self.fd_out, (json.dumps(message, allow_nan=False) + "\n").encode("utf-8"))
@@ -203,6 +208,25 @@ def encode_reply(seq: int, value: object) -> bytes:
     if len(text) > MAX_REPLY:
         text = json.dumps({"seq": seq, "error": {"type": "ReplyTooLarge", "message": "", "where": None}})
     return (text + "\n").encode("utf-8")
+
+
+def children_of(pid: int) -> list[int]:
+    """The direct children of ``pid`` (/proc/<pid>/task/*/children)."""
+    found: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
+                found += [int(c) for c in fh.read().split()]
+    except (OSError, ValueError):
+        pass
+    return found
+
+
+def _take(fd: int, chunks: list[bytes]) -> bytes | None:
+    """Read what a child wrote into ``chunks``; None once a reply grows past MAX_REPLY."""
+    chunk = os.read(fd, 1 << 16)
+    chunks.append(chunk)
+    return chunk if sum(map(len, chunks)) <= MAX_REPLY + 1024 else None
 
 
 def run_delay(pid: int) -> float:
@@ -395,7 +419,6 @@ class Zygote:
         delay0 = run_delay(pid)
         pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else -1
         chunks: list[bytes] = []
-        size = 0
         watched = [fd] + ([pidfd] if pidfd >= 0 else []) + (forward.fds() if forward else [])
         try:
             while True:
@@ -409,11 +432,9 @@ class Zygote:
                 if forward is not None and forward.pump(readable, time.monotonic()) is False:
                     return b"", {"status": "relay"}, None
                 if fd in readable:
-                    chunk = os.read(fd, 1 << 16)
-                    size += len(chunk)
-                    if size > MAX_REPLY + 1024:
+                    chunk = _take(fd, chunks)
+                    if chunk is None:
                         return b"", {"too_large": True}, None
-                    chunks.append(chunk)
                     if not chunk:
                         watched.remove(fd)
                     elif until_line and b"\n" in chunk:
@@ -422,11 +443,9 @@ class Zygote:
                 done, status = os.waitpid(pid, os.WNOHANG)
                 if done:
                     while fd in watched and select.select([fd], [], [], 0)[0]:  # what it wrote before it ended
-                        chunk = os.read(fd, 1 << 16)
-                        size += len(chunk)
-                        if size > MAX_REPLY + 1024:
+                        chunk = _take(fd, chunks)
+                        if chunk is None:
                             return b"", {"too_large": True}, None
-                        chunks.append(chunk)
                         if not chunk:
                             break
                     return b"".join(chunks), None, os.waitstatus_to_exitcode(status)
@@ -466,12 +485,22 @@ class Zygote:
         while todo:  # outside a pid namespace: the child's descendants
             pid = todo.pop()
             found.append(pid)
-            try:
-                for tid in os.listdir(f"/proc/{pid}/task"):
-                    with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
-                        todo += [int(c) for c in fh.read().split()]
-            except (OSError, ValueError):
-                continue
+            todo += children_of(pid)
+        return found
+
+    def _tagged(self) -> list[int]:
+        token = os.environ.get("RLF_SANDBOX_TOKEN", "")
+        if not token:
+            return []
+        tag, me, found = f"RLF_SANDBOX_TOKEN={token}".encode(), os.getpid(), []
+        for name in os.listdir("/proc"):
+            if name.isdigit() and int(name) != me:
+                try:
+                    with open(f"/proc/{name}/environ", "rb") as fh:
+                        if tag in fh.read(1 << 20):
+                            found.append(int(name))
+                except OSError:
+                    continue
         return found
 
     def _end_the_rest(self, child: int) -> None:
@@ -481,11 +510,16 @@ class Zygote:
                 os.kill(-1, signal.SIGKILL)
             except OSError:
                 pass
-        else:
+        else:  # the fallback: the child's session, and whatever still carries this sandbox's token
             try:
                 os.killpg(child, signal.SIGKILL)
             except OSError:
                 pass
+            for pid in self._tagged():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
         while True:
             try:
                 pid, _ = os.waitpid(-1, 0)
@@ -534,12 +568,22 @@ def serve(zygote: Zygote, config: dict) -> None:
     """Calls into the module under test: each test (a session) gets a freshly forked child."""
     module = config["module"]
     variants = {k: os.path.join(config["scratch"], v) for k, v in config["variants"].items()}  # name → its <module>.py
+    over: dict | None = None
     while True:
+        while zygote.server is not None and not zygote.control.ready(IDLE_SAMPLE_S):
+            used = zygote.memory_in_use(zygote.server["pid"])  # between calls too: background processes count
+            if used > zygote.memory_cap:
+                zygote.stop_server()
+                over = {"memory_mb": used >> 20}
         request = zygote.control.read()
         if request is None:
             zygote.stop_server()
             return
         seq = request.get("seq", 0)
+        if over is not None:  # the test's processes were ended while it was between calls
+            zygote.control.write({"seq": seq, "ended": over})
+            over = None
+            continue
         variant = request.get("variant", "student")
         key = (variant, request.get("session", 0))
         if zygote.server is None or zygote.server["key"] != key:
@@ -649,13 +693,14 @@ def main(argv: list[str]) -> None:
         except BaseException:
             pass  # the child's own import then reports it
     install_guard(config.get("forbidden", []))
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: children cannot ptrace the zygote
-    except (OSError, AttributeError):
-        pass
     zygote = Zygote(control, config)
+    if zygote.is_init:  # PR_SET_DUMPABLE 0: children cannot ptrace the zygote (the fallback finds them by /proc)
+        try:
+            import ctypes
+
+            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
     control.write({"ready": True})
     if config["mode"] == "serve":
         serve(zygote, config)

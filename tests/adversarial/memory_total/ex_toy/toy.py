@@ -11,14 +11,18 @@ def add(a, b):
 def mean(xs):
     if not xs:
         raise ValueError("mean of an empty list")
+    ready_r, ready_w = os.pipe()
     for _ in range(3):
         if os.fork() == 0:
             block = bytearray(250 << 20)
             for i in range(0, len(block), 4096):
                 block[i] = 1
-            time.sleep(2)
+            os.write(ready_w, b"x")
+            time.sleep(5)
             os._exit(0)
-    time.sleep(1.5)
+    for _ in range(3):  # every child holds its block: 750 MB in all
+        os.read(ready_r, 1)
+    time.sleep(1)
     return sum(xs) / len(xs)
 
 
