@@ -130,12 +130,20 @@ def _sandbox_processes(kitlib: Path) -> list[str]:
     return found
 
 
+def _shm_keys() -> list[int]:
+    try:
+        return [int(line.split()[0]) for line in Path("/proc/sysvipc/shm").read_text().splitlines()[1:] if line.strip()]
+    except OSError:
+        return []
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("adversarial")
     attacks = [a for a in ATTACKS if a not in NEEDS_UID or _isolated()]
     subs = [_build(name, root) for name in (*BASELINES, *attacks)]
     before = _tree_digest(FIXTURES, ADV)
+    shm_before = set(_shm_keys())
     out = root / "report"
     kitlib = kit_library()  # handed to the grader, so its workers can be recognised afterwards
     started = time.monotonic()
@@ -146,11 +154,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
     elapsed = time.monotonic() - started
     time.sleep(0.2)
-    shm_keys = []
-    try:
-        shm_keys = [int(line.split()[0]) for line in Path("/proc/sysvipc/shm").read_text().splitlines()[1:] if line.strip()]
-    except OSError:
-        pass
+    shm_keys = sorted(set(_shm_keys()) - shm_before)
     return {
         "shm_keys": shm_keys, "stash_left": EXFIL_STASH.exists(),
         "proc": proc, "report": json.loads(proc.stdout) if proc.returncode == 0 else None, "out": out,
