@@ -138,6 +138,14 @@ def build_full(dest: Path, exercise_ids: list[str] | None = None) -> Path:
     return dest
 
 
+def copies_of(full: Path, root: Path, n: int) -> list[Path]:
+    """``n`` copies of one submission, as ``n`` students who all did the same."""
+    copies = [root / f"student_{i:02d}" for i in range(n)]
+    for copy in copies:
+        shutil.copytree(full, copy, symlinks=True)
+    return copies
+
+
 def grade(subs: list[Path], jobs: int, out: Path, exercise_ids: list[str] | None = None) -> tuple[float, dict]:
     started = time.monotonic()
     only = [arg for ex_id in exercise_ids or [] for arg in ("--exercise", ex_id)]
@@ -169,11 +177,7 @@ def main() -> None:
                     for c in s["checks"]:
                         if c["status"] not in ("passed", "pending_key"):
                             print(f"  not full marks: {c['id']}: {c['feedback'].splitlines()[0] if c['feedback'] else c['status']}")
-        copies = []
-        for i in range(args.copies):
-            copies.append(root / f"student_{i:02d}")
-            shutil.copytree(full, copies[-1], symlinks=True)
-        many, report = grade(copies, args.jobs, root / "rn", args.exercise)
+        many, report = grade(copies_of(full, root, args.copies), args.jobs, root / "rn", args.exercise)
         percents = sorted({s["percent"] for s in report["submissions"]})
         print(f"{args.copies} submissions with --jobs {args.jobs}: {many:.1f} s ({many / args.copies:.2f} s each; percents {percents})")
 

@@ -62,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         jobs=args.jobs,
     )
     err = console(stderr=True)
-    err.print(f"[dim]isolation: {isolation().note}[/dim]")
+    if args.submission and not isolation().contained:  # staff, on a machine without user namespaces: said once
+        err.print(Text("isolation: " + isolation().note))
     with progress(err, len(args.submission or [None])) as on_done:
         outcome = grade(args.submission, opts, on_done)
     report = outcome.report
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         raise UserError(f"could not write the reports: {exc.strerror}", path=exc.filename or out) from None
     if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print(json.dumps(report, indent=2, ensure_ascii=True))
     else:
         render_table(console(), report)
         console().print(f"wrote {args.out}/")

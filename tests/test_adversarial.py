@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, run_cli, settled
+from course_core.grading.bwrap import KIT_MOUNT
 from course_core.grading.sandbox import kit_library
 
 pytestmark = pytest.mark.slow  # grades 19 submissions in every isolation mode available
@@ -25,6 +26,13 @@ pytestmark = pytest.mark.slow  # grades 19 submissions in every isolation mode a
 ADV = REPO / "tests" / "adversarial"
 FIXTURES = REPO / "tests" / "fixtures"
 ATTACKS = sorted(p.name for p in ADV.iterdir() if p.is_dir() and not p.name.startswith("_"))
+BASELINES = ("_honest", "_base", "_honest_code")
+# what an attacker would score with its honest code alone (default _base: clip still a stub)
+BASELINE = {"lock_exfiltrates": "_honest_code"}
+HONEST_CODE = {"_honest_code", "lock_exfiltrates"}  # built from _base with _honest's toy.py
+REFERENCE_MARKER = "ex_toy — reference solution"  # the reference's docstring: never in any feedback
+EXFIL_SHM_KEY = 0x5EED
+EXFIL_STASH = Path("/tmp/rlf-exfil-stash.txt")
 # Attacks that write or read wherever the sandbox uid can reach: only run where the grader
 # really isolates (root → per-worker uid). With same-uid isolation they would vandalise files
 # of the user running the tests, which the grader does not claim to prevent.
@@ -49,13 +57,24 @@ FEEDBACK = {
     "symlink_outside": "symlinks are not followed",
     "non_utf8": "utf-8",
     "big_file": "over the 1 MB limit",
+    "surrogate_message": "your code raised ValueError: no clip \ufffd\ufffd\ufffd[2J",
+    "heading_redos": "is not an accepted answer",
+    "huge_numbers": "an integer of 400 digits",
+    "sleep_past_timeout": "did not return within 3 s",
+    "memory_total": "all its processes together",
+    "disk_total": "No space left on device",
+    "exception_leak": "your code raised an exception of a class of your own",
+    "imports_reference": "the kit's reference for what this exercise asks you to write",
+    "proc_snoop": "not implemented yet",
+    "docstring_oracle": "your tests fail on a correct solution",
+    "lock_exfiltrates": "your tests fail on a correct solution",
 }
 
 
 def _isolated() -> bool:
     from course_core.grading.sandbox import isolation
 
-    return isolation().drops_uid
+    return isolation().mode != "same-uid"
 
 
 def _tree_digest(*roots: Path) -> str:
@@ -75,6 +94,9 @@ def _build(name: str, dest: Path) -> Path:
     if attack.is_dir():
         shutil.copytree(attack, sub / "ex_toy", dirs_exist_ok=True)
     ex = sub / "ex_toy"
+    if name in HONEST_CODE:  # correct code written by the student (not byte-identical to the reference)
+        honest = (ADV / "_honest" / "ex_toy" / "toy.py").read_text(encoding="utf-8")
+        (ex / "toy.py").write_text(honest.replace(REFERENCE_MARKER, "ex_toy, written by the student"), encoding="utf-8")
     if name == "symlink_outside":
         (ex / "toy.py").unlink()
         (ex / "toy.py").symlink_to(FIXTURES / "solutions" / "ex_toy" / "toy.py")
@@ -103,17 +125,26 @@ def _sandbox_processes(kitlib: Path) -> list[str]:
             state = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
         except (OSError, StopIteration):
             continue
-        if str(kitlib) in cmdline and state.split()[1] != "Z":
+        mine = str(kitlib) in cmdline or f"{KIT_MOUNT}/course_core/grading/worker.py" in cmdline  # fallback or bubblewrap
+        if mine and state.split()[1] != "Z":
             found.append(f"{pid}: {cmdline[:200]}")
     return found
+
+
+def _shm_keys() -> list[int]:
+    try:
+        return [int(line.split()[0]) for line in Path("/proc/sysvipc/shm").read_text().splitlines()[1:] if line.strip()]
+    except OSError:
+        return []
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("adversarial")
     attacks = [a for a in ATTACKS if a not in NEEDS_UID or _isolated()]
-    subs = [_build(name, root) for name in ("_honest", "_base", *attacks)]
+    subs = [_build(name, root) for name in (*BASELINES, *attacks)]
     before = _tree_digest(FIXTURES, ADV)
+    shm_before = set(_shm_keys())
     out = root / "report"
     kitlib = kit_library()  # handed to the grader, so its workers can be recognised afterwards
     proc = run_cli(
@@ -121,7 +152,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "--submission", *map(str, subs), "--jobs", "2", "--out", str(out), "--json", timeout=300,
         env={"RLF_GRADER_KITLIB": str(kitlib)},
     )
+    shm_keys = sorted(set(_shm_keys()) - shm_before)
     return {
+        "shm_keys": shm_keys, "stash_left": EXFIL_STASH.exists(),
         "proc": proc, "report": json.loads(proc.stdout) if proc.returncode == 0 else None, "out": out,
         "before": before, "after": _tree_digest(FIXTURES, ADV), "attacks": attacks,
         "leftovers": settled(lambda: _sandbox_processes(kitlib)),
@@ -144,7 +177,7 @@ def test_the_grader_survives_every_attack(graded: dict[str, Any]) -> None:
     proc = graded["proc"]
     assert proc.returncode == 0, proc.stderr[-3000:]
     labels = [s["submission"] for s in graded["report"]["submissions"]]
-    assert labels == ["_honest", "_base", *graded["attacks"]]
+    assert labels == [*BASELINES, *graded["attacks"]]
 
 
 def test_the_honest_submission_keeps_full_marks(graded: dict[str, Any]) -> None:
@@ -156,7 +189,7 @@ def test_the_honest_submission_keeps_full_marks(graded: dict[str, Any]) -> None:
 def test_an_attacker_earns_no_more_than_its_honest_code(graded: dict[str, Any], attack: str) -> None:
     if attack not in graded["attacks"]:
         pytest.skip("needs per-worker uid isolation (run the grader as root, as in CI)")
-    assert _sub(graded, attack)["score"] <= _sub(graded, "_base")["score"] + 1e-9
+    assert _sub(graded, attack)["score"] <= _sub(graded, BASELINE.get(attack, "_base"))["score"] + 1e-9
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
@@ -171,6 +204,25 @@ def test_the_feedback_says_what_happened(graded: dict[str, Any], attack: str) ->
 def test_hidden_test_source_never_reaches_feedback(graded: dict[str, Any]) -> None:
     for sub in graded["report"]["submissions"]:
         assert "1234567" not in _feedback(sub)
+
+
+def test_reference_source_never_reaches_feedback(graded: dict[str, Any]) -> None:
+    """The lock stage: the student's tests never see the reference, so nothing of it can come back."""
+    for sub in graded["report"]["submissions"]:
+        text = _feedback(sub) + "\n".join(c["name"] for c in _checks(sub))
+        assert REFERENCE_MARKER not in text, sub["submission"]
+
+
+def test_no_ipc_object_or_temp_file_outlives_its_sandbox(graded: dict[str, Any]) -> None:
+    """SysV shared memory and world-readable /tmp files were channels between runs and submissions."""
+    assert EXFIL_SHM_KEY not in graded["shm_keys"]
+    assert not graded["stash_left"]
+
+
+def test_a_report_crashing_submission_costs_only_itself(graded: dict[str, Any]) -> None:
+    text = _feedback(_sub(graded, "surrogate_message"))
+    assert "\ud800" not in text and "\x00" not in text and len(text) < 100_000
+    assert (graded["out"] / "report.md").read_text(encoding="utf-8").count("## ") >= len(graded["attacks"])
 
 
 def test_no_sandboxed_process_survives(graded: dict[str, Any]) -> None:
@@ -199,7 +251,8 @@ def test_without_root_the_limits_still_hold() -> None:
 
     from course_core.grading.exercise import Limits
     from course_core.grading.reaper import UidLease, pids_of_uid
-    from course_core.grading.sandbox import _Preexec, isolation
+    from course_core.grading.sandbox import isolation
+    from course_core.grading.uid_isolation import Preexec as _Preexec
 
     base = Path(tempfile.mkdtemp(prefix="rlf-as-a-user-"))  # under the shared temp dir: reachable by that user
     try:
@@ -216,16 +269,61 @@ def test_without_root_the_limits_still_hold() -> None:
                 [sys.executable, "-m", "course.grade", "--exercises-root", str(kit / "exercises"), "--solutions", str(kit / "solutions"),
                  "--submission", *map(str, subs), "--jobs", "2", "--out", str(base / "report"), "--json"],
                 cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
-                preexec_fn=_Preexec(grader_limits, lease.uid, isolation().mode == "uid+read", 0),
+                preexec_fn=_Preexec(grader_limits, lease.uid, True, 0),  # it may read the interpreter under /root
             )
             leftovers = settled(lambda: pids_of_uid(lease.uid))
     finally:
         shutil.rmtree(base, ignore_errors=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "runs as your own user" in proc.stderr
     report = json.loads(proc.stdout)
+    assert report["isolation"]["mode"] in ("bwrap", "same-uid")
+    if report["isolation"]["mode"] == "same-uid":  # staff told once, in words, what the fallback means
+        assert " ".join(proc.stderr.split()).count("runs as your own user") == 1
     scores = {s["submission"]: s["score"] for s in report["submissions"]}
     honest = next(s for s in report["submissions"] if s["submission"] == "_honest")
     assert scores["_honest"] == 100, [c for c in _checks(honest) if c["status"] != "passed"]
     assert all(scores[a] <= scores["_base"] for a in SAME_UID_ATTACKS)
     assert leftovers == []
+
+
+def test_a_folder_swapped_for_a_symlink_mid_staging_never_stages_its_target(tmp_path: Path) -> None:
+    """The race: a submission's folders flip between real ones and symlinks to solutions/ while the grader stages it."""
+    import threading
+
+    from course_core.grading.exercise import load_exercise
+    from course_core.grading.staging import stage_submission
+
+    toy = load_exercise(FIXTURES / "ex_toy")
+    secret = tmp_path / "solutions" / "ex_toy"
+    (secret / "evidence").mkdir(parents=True)
+    (secret / "toy.py").write_text("SECRET = 'reference'\n", encoding="utf-8")
+    (secret / "evidence" / "note.json").write_text('{"secret": "reference"}\n', encoding="utf-8")
+    sub = tmp_path / "sub"
+    shutil.copytree(ADV / "_base", sub)
+    ex = sub / "ex_toy"
+    stop = threading.Event()
+
+    def flip(name: str, target: Path) -> None:
+        real, parked = ex / name if name else ex, (ex.parent / "parked") if not name else ex / f"{name}.parked"
+        while not stop.is_set():
+            try:
+                os.rename(real, parked)
+                os.symlink(target, real)
+                os.unlink(real)
+                os.rename(parked, real)
+            except OSError:
+                pass
+
+    threads = [threading.Thread(target=flip, args=("evidence", secret / "evidence")), threading.Thread(target=flip, args=("", secret))]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(150):
+            staged = stage_submission(sub, toy, tmp_path / "staged" / str(i))
+            for path in staged.root.rglob("*"):
+                if path.is_file():
+                    assert b"reference" not in path.read_bytes(), path
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()

@@ -284,3 +284,20 @@ def test_artifacts_identical_and_the_module_that_ran(tmp_path: Path) -> None:
     ok, detail = _check(st, **ran, runs=["evidence/mine"], of="toy.py")  # toy.py is not the module that ran
     assert not ok and "made with a different toy.py" in detail
     assert _check(st, **ran, runs=["evidence/mine"], of="evidence/update.py") == (True, "")
+
+
+def test_numbers_the_kit_cannot_compute_with_fail_the_check_naming_file_and_line(runs: Path, tmp_path: Path) -> None:
+    """1e400 parses as inf and 10**400 overflows float(): either is a clear failure, never a grader error."""
+    summary = runs / "evidence" / "clean" / "summary.json"
+    summary.write_text(summary.read_text().replace('"pass_rate": ', '"pass_rate": 1e400, "was": ', 1))
+    results = runs / "evidence" / "modified" / "results.jsonl"
+    lines = results.read_text().splitlines()
+    lines[1] = lines[1].replace('"reward": ', '"reward": ' + "9" * 400 + ', "was": ', 1)
+    results.write_text("\n".join(lines) + "\n")
+    st = _staged(runs, tmp_path)
+    ok, detail = _check(st, check="run_valid", run="evidence/clean")
+    assert not ok and detail == "evidence/clean/summary.json cannot be checked: the number 1e400 is too large to be a finite number"
+    ok, detail = _check(st, check="gate_rejects", baseline="evidence/clean", candidate="evidence/modified")
+    assert not ok and "summary.json cannot be checked" in detail
+    ok, detail = _check(st, check="run_valid", run="evidence/modified")
+    assert not ok and detail.startswith("evidence/modified/results.jsonl line 2 cannot be checked: an integer of 400 digits")

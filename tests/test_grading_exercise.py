@@ -17,7 +17,8 @@ TOY = REPO / "tests" / "fixtures" / "ex_toy"
 def test_the_toy_exercise_loads_with_its_limits_and_stages() -> None:
     ex = load_exercise(TOY)
     assert (ex.id, ex.module, ex.module_file, ex.loop) == ("ex_toy", "toy", "toy.py", "A")
-    assert ex.limits == Limits(timeout_s=3, cpu_s=5, memory_mb=512, max_processes=32, max_file_mb=1)
+    assert ex.limits == Limits(timeout_s=3, cpu_s=5, memory_mb=512, max_processes=32, max_file_mb=1, max_disk_mb=8)
+    assert ex.forbidden_imports == ["course_core.measurement.stats"] and ex.preload == []
     assert list(ex.stages) == ["build", "sabotage", "reflect", "repair"]
     assert ex.stages["repair"].lock_points == 10
     assert [f["kind"] for f in ex.stages["reflect"].fields] == ["equals_json", "one_of", "answer_key"]
@@ -90,3 +91,18 @@ def test_only_the_selected_exercises_are_loaded(tmp_path: Path) -> None:
     assert [e.id for e in discover(tmp_path, ["ex_toy"])] == ["ex_toy"]
     with pytest.raises(UserError):
         discover(tmp_path)
+
+
+def test_forbidden_imports_are_dotted_module_names(tmp_path: Path) -> None:
+    folder = _toy_copy(tmp_path, 'forbidden_imports = ["course_core.measurement.stats"]', 'forbidden_imports = ["course_core/stats.py"]')
+    with pytest.raises(UserError) as caught:
+        load_exercise(folder)
+    assert caught.value.field == "forbidden_imports[0]" and "dotted module name" in str(caught.value)
+
+
+@pytest.mark.skipif(not (REPO / "exercises").is_dir(), reason="no exercises yet")
+def test_the_pilot_exercises_forbid_the_kit_reference_of_what_they_ask_for() -> None:
+    found = {ex.id: ex for ex in discover(REPO / "exercises")}
+    assert found["a1_locked_room"].forbidden_imports == ["course_core.measurement.gate"]
+    assert found["b1_selection"].forbidden_imports == ["course_core.selection"]
+    assert found["a1_locked_room"].preload == ["course_core.measurement.scoring"]

@@ -1,4 +1,4 @@
-"""Lock: the student's regression tests, run in the sandbox against wheats and chaffs."""
+"""Lock: the student's regression tests in a sandbox of their own, the module under test in another."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 from conftest import REPO
 from course_core.grading.exercise import load_exercise
-from course_core.grading.lock import judge, run_suite, variants
+from course_core.grading.lock import Variant, judge, run_all, variants
+from course_core.grading.sandbox import isolation
 
 TOY = load_exercise(REPO / "tests" / "fixtures" / "ex_toy")
 SOLUTIONS = REPO / "tests" / "fixtures" / "solutions" / "ex_toy"
@@ -16,10 +17,19 @@ CONFTEST = TOY.folder / "tests" / "conftest.py"
 HONEST_TESTS = REPO / "tests" / "adversarial" / "_honest" / "ex_toy" / "tests" / "test_regression.py"
 
 
-def _tests(tmp_path: Path, source: str) -> Path:
-    path = tmp_path / "test_regression.py"
+def _tests(tmp_path: Path, source: str, name: str = "test_regression.py") -> Path:
+    path = tmp_path / name
     path.write_text(source, encoding="utf-8")
     return path
+
+
+def _runs(tests: Path, *found: Variant) -> list:
+    runs = run_all(TOY, tests, CONFTEST, list(found))
+    return [runs[i] for i in range(len(found))]
+
+
+WHEAT = Variant("wheat", "reference", SOLUTIONS / "toy.py", "hidden")
+FLOORS = Variant("chaff", "mean_floors", SOLUTIONS / "chaffs" / "mean_floors.py", "hidden")
 
 
 def test_variants_are_wheats_then_public_then_hidden_chaffs() -> None:
@@ -35,31 +45,58 @@ def test_variants_are_wheats_then_public_then_hidden_chaffs() -> None:
 
 @pytest.mark.slow
 def test_exit_codes_map_to_passed_failed_error(tmp_path: Path) -> None:
-    wheat = SOLUTIONS / "toy.py"
-    assert run_suite(TOY, HONEST_TESTS, wheat, CONFTEST).status == "passed"
-    failed = run_suite(TOY, HONEST_TESTS, SOLUTIONS / "chaffs" / "mean_floors.py", CONFTEST)
+    passed, failed = _runs(HONEST_TESTS, WHEAT, FLOORS)
+    assert passed.status == "passed"
     assert failed.status == "failed" and failed.failing == ["tests/test_regression.py::test_mean_is_exact"]
-    empty = run_suite(TOY, _tests(tmp_path, "x = 1\n"), wheat, CONFTEST)
+    empty, quits = _runs(_tests(tmp_path, "x = 1\n"), WHEAT, WHEAT)
     assert (empty.status, empty.detail) == ("error", "your test run ended with an error: no tests were collected")
-    quits = run_suite(TOY, _tests(tmp_path, "import os\nos._exit(0)\n"), wheat, CONFTEST)
+    (quits,) = _runs(_tests(tmp_path, "import os\nos._exit(0)\n"), WHEAT)
     assert quits.status == "error"
+
+
+@pytest.mark.skipif(not isolation().contained, reason="needs user namespaces (the bubblewrap sandbox)")
+def test_values_reach_the_suite_as_json_and_the_module_is_out_of_reach(tmp_path: Path) -> None:
+    tests = _tests(tmp_path, (
+        "import os, glob, sys\n"
+        "def test_a_pair_is_a_list(student):\n"
+        "    assert student.clip(5, 0, 3) == 3 and isinstance(student.mean([1, 2]), float)\n"
+        "def test_no_source_in_reach(student):\n"
+        "    assert 'toy' not in sys.modules\n"
+        "    roots = [r for r in os.listdir('/') if r not in ('usr', 'proc', 'dev', 'lib', 'lib64', 'bin', 'sbin')]\n"
+        "    found = [p for r in roots for p in glob.glob(f'/{r}/**/*.py', recursive=True) if 'toy' in os.path.basename(p) or 'chaff' in p]\n"
+        "    assert found == []\n"
+        "def test_the_module_is_a_proxy(student):\n"
+        "    assert not hasattr(student, '__file__') and 'sandbox' in repr(student)\n"
+    ))
+    (run,) = _runs(tests, WHEAT)
+    assert run.status == "passed", run
 
 
 @pytest.mark.slow
 def test_honest_tests_catch_every_chaff() -> None:
     checks = judge(TOY, HONEST_TESTS, CONFTEST, variants(TOY, None, SOLUTIONS))
-    assert [c["status"] for c in checks] == ["passed"] * 5
+    assert [c["status"] for c in checks] == ["passed"] * 3
     assert sum(c["raw"] for c in checks) == 4
+    assert checks[-1]["name"] == "your tests catch the 3 hidden wrong versions"
 
 
 @pytest.mark.slow
-def test_failing_on_a_wheat_voids_the_caught_chaffs(tmp_path: Path) -> None:
-    tests = _tests(tmp_path, "def test_add(student):\n    assert student.add(2, 2) == 5\n\ndef test_sum(student):\n    assert student.add(1, 1) == 2\n")
+def test_failing_on_the_reference_voids_the_chaffs_and_names_no_test(tmp_path: Path) -> None:
+    tests = _tests(tmp_path, "def test_add_is_five(student):\n    assert student.add(2, 2) == 5\n\ndef test_sum(student):\n    assert student.add(1, 1) == 2\n")
     checks = {c["id"].rsplit(".", 1)[1]: c for c in judge(TOY, tests, CONFTEST, variants(TOY, None, SOLUTIONS))}
     assert checks["reference"]["status"] == "failed"
-    assert "test_add" in checks["reference"]["feedback"] and "test_sum" not in checks["reference"]["feedback"]
-    assert checks["add_subtracts"]["status"] == "failed"
-    assert "not counted" in checks["add_subtracts"]["feedback"]
+    assert "1 of your tests fail" in checks["reference"]["feedback"]
+    assert "test_add_is_five" not in checks["reference"]["feedback"]  # names are the student's choice: aggregate only
+    assert checks["hidden_chaffs"]["status"] == "failed" and checks["hidden_chaffs"]["fraction"] == 0
+    assert "not counted" in checks["hidden_chaffs"]["feedback"]
+
+
+def test_hidden_chaffs_are_reported_as_a_count(tmp_path: Path) -> None:
+    tests = _tests(tmp_path, "def test_add(student):\n    assert student.add(2, 3) == 5\n")
+    checks = {c["id"].rsplit(".", 1)[1]: c for c in judge(TOY, tests, CONFTEST, variants(TOY, None, SOLUTIONS))}
+    hidden = checks["hidden_chaffs"]
+    assert (hidden["status"], hidden["fraction"], hidden["raw"]) == ("failed", pytest.approx(1 / 3), 3.0)
+    assert hidden["feedback"] == "your tests catch 1 of 3 hidden wrong versions"
 
 
 def test_without_a_wheat_the_lock_is_not_run() -> None:

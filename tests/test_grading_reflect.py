@@ -142,3 +142,16 @@ def test_a_list_is_answered_as_json(tmp_path: Path) -> None:
                          (b'["Final", ": ", "323"]', "failed"), (b"Final : 323", "failed"), (b"['Final', ':', ' ', '323']", "failed")):
         st_ = _staged(tmp_path / status / str(len(text)), b"```answers\nanswer: " + text + b"\n```\n", {"answer": tokens})
         assert check_field(st_, load(st_), spec, None).status == status, text
+
+
+def test_headings_and_fences_are_read_without_backtracking() -> None:
+    """The old heading regex took minutes of CPU on one 3 KB line; these parsers are a single pass."""
+    from course_core.grading.reflect import fence, heading
+
+    assert heading("## why ##") == (2, "why") and heading("# a#b") == (1, "a#b") and heading("#x") is None
+    assert heading("####### seven") is None and heading("##") is None
+    assert fence("```answers") == ("```", "answers") and fence("~~~~") == ("~~~~", "") and fence("``` a b") is None
+    line = "# a" + " " * 1_000_000 + "x#"
+    assert heading(line) == (1, "a" + " " * 1_000_000 + "x#")
+    reflection = parse("```answers\nanswer: 42\n```\n" + line + "\n## why\n" + "word " * 10)
+    assert reflection.answers == {"answer": "42"} and reflection.prose["why"].split() == ["word"] * 10

@@ -1,4 +1,4 @@
-"""The sandbox and its worker: JSON calls over a private pipe, limits, and nothing left behind."""
+"""The sandbox and its zygote: JSON calls over a private pipe, a fork per call, bounds for the whole sandbox."""
 
 from __future__ import annotations
 
@@ -9,25 +9,17 @@ from typing import Any
 
 import pytest
 
-from conftest import settled
+from course_core.grading import bwrap
 from course_core.grading.exercise import Limits
-from course_core.grading.reaper import pids_of_uid
-from course_core.grading.sandbox import (
-    Sandbox,
-    WorkerDied,
-    WorkerTimeout,
-    describe_exit,
-    isolation,
-    kit_library,
-    parse_message,
-    python_paths,
-)
+from course_core.grading.sandbox import Sandbox, describe_end, describe_exit, isolation, parse_message
 
-LIMITS = Limits(timeout_s=3, cpu_s=5, memory_mb=512, max_processes=16, max_file_mb=1)
+LIMITS = Limits(timeout_s=3, cpu_s=5, memory_mb=400, max_processes=16, max_file_mb=1, max_disk_mb=8)
+CONTAINED = isolation().contained
+needs_bwrap = pytest.mark.skipif(not CONTAINED, reason="needs user namespaces (the bubblewrap sandbox)")
 
 MODULE = textwrap.dedent(
     """
-    import os, sys
+    import os, sys, time
 
     def add(a, b):
         return a + b
@@ -56,9 +48,6 @@ MODULE = textwrap.dedent(
         sys.stderr.write("noise\\n")
         return "real"
 
-    def identity():
-        return [os.getuid(), os.getcwd(), sorted(os.environ), sys.path]
-
     def not_json():
         return {1, 2}
 
@@ -70,136 +59,261 @@ MODULE = textwrap.dedent(
             fh.write(b"x" * (3 << 20))
         return "wrote"
 
-    def lock_up():
-        os.mkdir("locked")
-        open("locked/f", "w").close()
-        os.chmod("locked", 0)
-        os.symlink("/etc", "etc_link")
-        os.symlink("..", "parent_link")
-        return "locked"
-
     def from_kit():
         from course_core.measurement.scoring import DEFAULT_SCORER
         return DEFAULT_SCORER
+
+    def world():
+        return {"cwd": os.getcwd(), "uid": os.getuid(), "root": sorted(os.listdir("/")), "env": sorted(os.environ),
+                "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()), "tmp": os.path.realpath("/tmp")}
+
+    def can_read(path):
+        try:
+            with open(path, "rb") as fh:
+                fh.read(1)
+            return True
+        except OSError:
+            return False
+
+    def hold_memory(children, mb):
+        for _ in range(children):
+            if os.fork() == 0:
+                block = bytearray(mb << 20)
+                for i in range(0, len(block), 4096):
+                    block[i] = 1
+                time.sleep(30)
+                os._exit(0)
+        time.sleep(30)
+        return "held"
+
+    def leave_memory(children, mb):
+        for _ in range(children):
+            if os.fork() == 0:
+                block = bytearray(mb << 20)
+                for i in range(0, len(block), 4096):
+                    block[i] = 1
+                time.sleep(30)
+                os._exit(0)
+        return "left"
+
+    def count_forks():
+        n = 0
+        try:
+            for _ in range(200):
+                if os.fork() == 0:
+                    time.sleep(30)
+                    os._exit(0)
+                n += 1
+        except OSError:
+            pass
+        return n
+
+    def fill_disk():
+        written = 0
+        try:
+            for i in range(64):
+                with open(f"/tmp/f{i}", "wb") as fh:
+                    fh.write(b"x" * (900 << 10))
+                written += 900 << 10
+        except OSError:
+            pass
+        return written >> 20
+
+    def make_shm(key):
+        import ctypes
+        return ctypes.CDLL(None).shmget(key, 1 << 20, 0o1666)
+
+    def find_shm(key):
+        import ctypes
+        return ctypes.CDLL(None).shmget(key, 0, 0o666)
+
+    def leave_file():
+        with open("/tmp/left-by-a-call", "w") as fh:
+            fh.write("x")
+        return os.listdir("/tmp")
+
+    CALLS = []
+
+    def counter():
+        CALLS.append(1)
+        return len(CALLS)
+
+    def sleep(s):
+        time.sleep(s)
+        return "woke"
+
+    def pick():
+        from course_core.measurement.gate import locked_room_violations
+        return "imported"
     """
 )
 
 
 @pytest.fixture
-def module(tmp_path: Path) -> Path:
-    path = tmp_path / "mod.py"
-    path.write_text(MODULE, encoding="utf-8")
-    return path
+def serve():
+    opened: list[Sandbox] = []
+
+    def start(limits: Limits = LIMITS, forbidden: tuple[str, ...] = ()) -> Sandbox:
+        sb = Sandbox(limits, forbidden=forbidden)
+        sb.start({"mode": "serve", "module": "mod", "variants": {"student": "variants/student/mod.py"}}, {"variants/student/mod.py": MODULE.encode()})
+        opened.append(sb)
+        return sb
+
+    yield start
+    for sb in opened:
+        sb.close()
 
 
-def _serve(module: Path, limits: Limits = LIMITS) -> Sandbox:
-    sb = Sandbox(limits)
-    sb.start(
-        {"mode": "serve", "module": "mod", "module_file": "mod.py", "sys_path": [str(kit_library()), *python_paths()]},
-        {"mod.py": module},
-    )
-    assert sb.recv(5) == {"ready": True}
-    return sb
+SESSIONS = iter(range(1, 1 << 30))
 
 
-def _call(sb: Sandbox, fn: str, *args: Any, timeout: float = 3) -> dict[str, Any]:
-    sb.send({"seq": 1, "fn": fn, "args": list(args), "kwargs": {}}, timeout)
-    return sb.recv(timeout)
+def _call(sb: Sandbox, fn: str, *args: Any, session: int | None = None) -> dict[str, Any]:
+    """One call, by default as a test of its own (a fresh child)."""
+    sb.send({"seq": 1, "session": next(SESSIONS) if session is None else session, "fn": fn, "args": list(args), "kwargs": {}}, 5)
+    return sb.recv(60)
 
 
-def _survivors(sb_uid: int | None, token: str) -> list[int]:
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                if token.encode() in Path(f"/proc/{pid}/environ").read_bytes():
-                    found.append(int(pid))
-            except OSError:
-                pass
-    return found + (pids_of_uid(sb_uid) if sb_uid else [])
+def test_calls_of_one_test_share_a_child_and_the_next_test_starts_fresh(serve) -> None:
+    sb = serve()
+    first = [_call(sb, "counter", session=7)["ok"] for _ in range(3)]
+    assert first == [1, 2, 3] and _call(sb, "counter", session=8)["ok"] == 1
 
 
-def test_a_call_returns_json_and_exceptions_come_back_by_name(module: Path) -> None:
-    with _serve(module) as sb:
-        assert _call(sb, "add", 2, 3) == {"seq": 1, "ok": 5}
-        reply = _call(sb, "boom")
-        assert reply["error"]["type"] == "ValueError"
-        assert reply["error"]["message"] == "bad input"
-        assert reply["error"]["where"].startswith("mod.py:")
+def test_a_call_returns_json_and_exceptions_come_back_by_name(serve) -> None:
+    sb = serve()
+    assert _call(sb, "add", 2, 3) == {"seq": 1, "ok": 5}
+    reply = _call(sb, "boom")
+    assert (reply["error"]["type"], reply["error"]["message"]) == ("ValueError", "bad input")
+    assert reply["error"]["where"].startswith("mod.py:")
 
 
-def test_prints_cannot_forge_a_reply(module: Path) -> None:
-    with _serve(module) as sb:
-        assert _call(sb, "chatty") == {"seq": 1, "ok": "real"}
+def test_prints_cannot_forge_a_reply_and_values_must_be_json(serve) -> None:
+    sb = serve()
+    assert _call(sb, "chatty") == {"seq": 1, "ok": "real"}
+    assert _call(sb, "not_json")["error"]["type"] == "NotJSON"
+    assert _call(sb, "nan")["error"]["type"] == "NotJSON"
 
 
-def test_values_that_are_not_json_are_refused(module: Path) -> None:
-    with _serve(module) as sb:
-        assert _call(sb, "not_json")["error"]["type"] == "NotJSON"
-        assert _call(sb, "nan")["error"]["type"] == "NotJSON"
+def test_the_student_module_can_use_the_kit_library(serve) -> None:
+    assert _call(serve(), "from_kit")["ok"] == "strict_final_int"
 
 
-def test_the_student_module_can_use_the_kit_library(module: Path) -> None:
-    with _serve(module) as sb:
-        assert _call(sb, "from_kit")["ok"] == "strict_final_int"
+def test_a_forbidden_kit_module_is_neither_importable_nor_there(serve) -> None:
+    reply = _call(serve(forbidden=("course_core.measurement.gate",)), "pick")
+    assert reply["error"] == {"type": "ForbiddenImport", "message": "course_core.measurement.gate", "where": None}
+    if CONTAINED:
+        assert _call(serve(forbidden=("course_core.measurement.gate",)), "can_read", f"{bwrap.KIT_MOUNT}/course_core/measurement/gate.py")["ok"] is False
 
 
-def test_the_environment_is_scrubbed_and_the_cwd_is_a_fresh_scratch_dir(module: Path) -> None:
-    with _serve(module) as sb:
-        uid, cwd, env, path = _call(sb, "identity")["ok"]
-        assert cwd == str(sb.scratch)
-        assert set(env) <= {
-            "PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "PYTHONNOUSERSITE",
-            "PYTHONPATH", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "NO_COLOR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-            "MKL_NUM_THREADS", "RLF_SANDBOX_TOKEN",
-        }
-        assert not any(p.startswith(str(Path(__file__).resolve().parents[1])) and ".nox" not in p for p in path)
-        if isolation().drops_uid:
-            assert uid >= 61000
-        else:
-            assert uid == os.getuid()
+def test_a_call_that_hangs_ends_on_the_wall_clock_and_the_next_call_works(serve) -> None:
+    sb = serve()
+    assert _call(sb, "fork_and_hang") == {"seq": 1, "ended": {"timeout": True}}
+    assert _call(sb, "sleep", 5)["ended"] == {"timeout": True}  # sleeping is wall clock too, not "starved"
+    assert _call(sb, "add", 1, 1)["ok"] == 2
+    assert describe_end({"timeout": True}, LIMITS) == "your code did not return within 3 s"
 
 
-def test_a_timeout_kills_the_whole_tree_even_setsid_children(module: Path) -> None:
-    sb = _serve(module)
-    uid = sb._lease.uid if sb._lease else None
-    token = sb.token
-    with pytest.raises(WorkerTimeout):
-        _call(sb, "fork_and_hang", timeout=1)
-    sb.close()
-    assert settled(lambda: _survivors(uid, token)) == []
-    assert sb.scratch is None
-
-
-def test_an_exit_without_reply_is_reported_with_its_status(module: Path) -> None:
-    with _serve(module) as sb:
-        with pytest.raises(WorkerDied) as died:
-            _call(sb, "leave")
-    assert died.value.returncode == 7
+def test_an_exit_without_reply_is_reported_with_its_status(serve) -> None:
+    assert _call(serve(), "leave") == {"seq": 1, "ended": {"status": 7}}
     assert "os._exit(7)" in describe_exit(7, LIMITS)
 
 
-def test_the_file_size_limit_holds(module: Path) -> None:
-    with _serve(module) as sb:
-        error = _call(sb, "write_big")["error"]
+def test_the_file_size_limit_holds(serve) -> None:
+    error = _call(serve(), "write_big")["error"]
     assert (error["type"], error["message"]) == ("OSError", "[Errno 27] File too large")
 
 
 def test_strict_parsing_of_replies() -> None:
     assert parse_message(b'{"ok": 1}') == {"ok": 1}
-    for bad in (b'{"ok": NaN}', b"[1]", b"\xff", b'{"ok": Infinity}'):
+    deep = b'{"ok": ' + b"[" * 300 + b"]" * 300 + b"}"
+    for bad in (b'{"ok": NaN}', b"[1]", b"\xff", b'{"ok": Infinity}', b'{"ok": 1e400}', b'{"ok": -1e400}',
+                b'{"ok": ' + b"9" * 401 + b"}", deep):
         with pytest.raises(ValueError):
             parse_message(bad)
 
 
-def test_cleanup_never_touches_anything_outside_the_scratch_dir(module: Path) -> None:
-    import tempfile
+@needs_bwrap
+def test_the_sandbox_sees_only_itself(serve) -> None:
+    sb = serve()
+    world = _call(sb, "world")["ok"]
+    assert world["cwd"] == f"{bwrap.SCRATCH}/work" and world["uid"] == 1000
+    assert "work" not in world["root"] and "home" not in world["root"] and "etc" not in world["root"]
+    assert len(world["pids"]) == 2 and world["pids"][0] == 1  # the zygote and this test's child: not one process of the grader
+    assert world["tmp"] == f"{bwrap.SCRATCH}/work/tmp"
+    here = Path(__file__).resolve()
+    for path in (str(here), str(here.parents[1] / "solutions" / "a1_locked_room" / "locked_room.py"), "/etc/passwd", "/proc/1/environ"):
+        assert _call(sb, "can_read", path)["ok"] is False, path
 
-    watched = [Path(tempfile.gettempdir()), Path("/etc")]
-    before = [p.stat().st_mode for p in watched]
-    sb = _serve(module)
-    scratch = sb.scratch
-    assert _call(sb, "lock_up")["ok"] == "locked"
+
+@needs_bwrap
+def test_memory_is_bounded_for_the_sandbox_as_a_whole(serve) -> None:
+    sb = serve()
+    ended = _call(sb, "hold_memory", 3, 200)["ended"]  # three processes of 200 MB each: each under 400 MB, not together
+    assert ended["memory_mb"] > LIMITS.memory_mb
+    assert "all its processes together" in describe_end(ended, LIMITS)
+    assert _call(sb, "add", 1, 2)["ok"] == 3
+
+
+@needs_bwrap
+def test_memory_held_in_the_background_between_calls_counts_too(serve) -> None:
+    sb = serve()
+    assert _call(sb, "leave_memory", 3, 200, session=5)["ok"] == "left"  # returns at once; its children fill up
+    assert "memory_mb" in _call(sb, "sleep", 2.5, session=5)["ended"]
+
+
+@needs_bwrap
+def test_processes_are_bounded_per_sandbox_not_per_user(serve) -> None:
+    first, second = serve(), serve()
+    assert _call(first, "count_forks")["ok"] < LIMITS.max_processes
+    assert _call(second, "count_forks")["ok"] == _call(first, "count_forks")["ok"]  # one sandbox's forks cost another nothing
+
+
+@needs_bwrap
+def test_disk_is_bounded_for_the_sandbox_as_a_whole(serve) -> None:
+    assert _call(serve(), "fill_disk")["ok"] <= LIMITS.max_disk_mb  # every file under max_file_mb, the total under max_disk_mb
+
+
+@needs_bwrap
+def test_ipc_and_tmp_are_private_to_each_sandbox(serve) -> None:
+    first, second = serve(), serve()
+    assert _call(first, "make_shm", 4242)["ok"] >= 0
+    assert _call(second, "find_shm", 4242)["ok"] == -1
+    assert _call(first, "leave_file")["ok"] == ["left-by-a-call"]
+    assert _call(second, "world")["ok"]["tmp"] == f"{bwrap.SCRATCH}/work/tmp"
+    assert _call(second, "can_read", "/tmp/left-by-a-call")["ok"] is False
+
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for tid in os.listdir(f"/proc/{current}/task") if os.path.isdir(f"/proc/{current}/task") else []:
+            try:
+                todo += [int(c) for c in Path(f"/proc/{current}/task/{tid}/children").read_text().split()]
+            except OSError:
+                pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
+    except (OSError, StopIteration):
+        return False
+    return state.split()[1] not in ("Z", "X")
+
+
+def test_nothing_survives_the_sandbox(serve) -> None:
+    sb = serve()
+    assert _call(sb, "fork_and_hang")["ended"] == {"timeout": True}
+    sb.send({"seq": 2, "session": 99, "fn": "sleep", "args": [30], "kwargs": {}}, 5)  # a test still running
+    tree = _tree(sb.proc.pid)
+    for _ in range(100):  # until the test's child is forked
+        if len(tree) >= 3:  # bwrap, the zygote, the test's child
+            break
+        time.sleep(0.05)
+        tree = _tree(sb.proc.pid)
     sb.close()
-    assert not scratch.exists()
-    assert [p.stat().st_mode for p in watched] == before
+    assert [pid for pid in tree if _alive(pid)] == []
+    assert not sb.alive

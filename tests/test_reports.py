@@ -122,6 +122,7 @@ def make_report(n: int = 1) -> dict:
         "prose": [
             {"submission": "alice", "exercise": "a1_locked_room", "key": "why_invalid", "words": 7, "text": "The dataset changed so ``` nothing compares."}
         ],
+        "isolation": {"mode": "bwrap", "note": "each check runs in its own bubblewrap sandbox"},
     }
 
 

@@ -32,7 +32,8 @@ from course_core import __version__
 from course_core.errors import UserError
 from course_core.grading import evidence, lock, reflect
 from course_core.grading.exercise import Exercise, discover
-from course_core.grading.staging import Staged, locate, stage
+from course_core.grading.safetext import clean, clean_tree
+from course_core.grading.staging import Staged, stage, stage_submission
 from course_core.grading.testsets import checks_from_results, prepare_groups, run_groups
 
 PROSE_CHARS = 20_000
@@ -159,9 +160,8 @@ def _scale(stage_name: str, points_by_pool: dict[str, float], raw: list[dict[str
     return {"stage": stage_name, "score": round(min(score, max_score), 6), "max_score": round(max_score, 6), "checks": checks}
 
 
-def grade_exercise(exercise: Exercise, source: Path | None, opts: Options, work: Path, label: str, problems: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The report entry for one exercise of one submission, and its prose."""
-    staged = stage(source, exercise, work / "stage" / exercise.id)
+def grade_exercise(exercise: Exercise, staged: Staged, opts: Options, work: Path, label: str, problems: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The report entry for one exercise of one (already staged) submission, and its prose."""
     solutions = _solutions_for(opts.solutions_root, exercise.id)
     hidden = _solutions_for(opts.hidden_root or opts.solutions_root, exercise.id)
     run_dir = work / "run" / exercise.id
@@ -217,10 +217,11 @@ def grade_submission(label: str, path: str | None, opts: Options) -> tuple[dict[
     entries = []
     work = Path(tempfile.mkdtemp(prefix="rlf-grade-"))
     try:
+        # every exercise's student files are copied before anything reads any of them
+        staged = {e.id: stage_all(path, e, work / e.id / "stage" / e.id) for e in exercises}
         for exercise in exercises:
-            source = exercise.folder if path is None else locate(Path(path), exercise)
             try:
-                entry, more = grade_exercise(exercise, source, opts, work / exercise.id, label, problems)
+                entry, more = grade_exercise(exercise, staged[exercise.id], opts, work / exercise.id, label, problems)
             except Exception as exc:  # a grader fault: contained to this exercise of this submission
                 problems.append(f"{label} / {exercise.id}: grader error: {type(exc).__name__}: {exc}")
                 entry, more = _errored_exercise(exercise, str(exc)), []
@@ -238,7 +239,14 @@ def grade_submission(label: str, path: str | None, opts: Options) -> tuple[dict[
         "percent": round(100.0 * score / max_score, 4) if max_score else 0.0,
         "exercises": entries,
     }
-    return submission, prose, [f"{label}: {p}" if not p.startswith(label) else p for p in problems]
+    return clean_tree(submission), clean_tree(prose), [clean(f"{label}: {p}" if not p.startswith(label) else p) for p in problems]
+
+
+def stage_all(path: str | None, exercise: Exercise, dest: Path) -> Staged:
+    """The working copy's exercise folder, or the submission's, staged into ``dest``."""
+    if path is None:
+        return stage(exercise.folder, exercise, dest)
+    return stage_submission(Path(path), exercise, dest)
 
 
 def _grade_in_child(label: str, path: str | None, opts_dict: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
@@ -333,7 +341,7 @@ def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str],
                 results[i] = _failed_submission((label, path), exercises, f"grader error: {type(exc).__name__}: {exc}")
             if on_done:
                 on_done(label)
-    ordered = [results[i] for i in range(len(jobs_in))]
+    ordered = [_writable(results[i], jobs_in[i], exercises) for i in range(len(jobs_in))]
     hidden = any(
         c["visibility"] == "hidden" and ".lock." not in c["id"]
         for sub, _, _ in ordered for e in sub["exercises"] for s in e["stages"] for c in s["checks"]
@@ -346,6 +354,7 @@ def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str],
         "hidden_tests": hidden,
         "submissions": [sub for sub, _, _ in ordered],
         "prose": [p for _, prose, _ in ordered for p in prose],
+        "isolation": {"mode": isolation().mode, "note": isolation().note},
     }
     return Outcome(report=report, problems=[p for _, _, probs in ordered for p in probs])
 
@@ -356,3 +365,20 @@ def _failed_submission(job: tuple[str, str | None], exercises: list[Exercise], m
     max_score = sum(e["max_score"] for e in entries)
     sub = {"submission": label, "path": "." if path is None else str(path), "score": 0.0, "max_score": max_score, "percent": 0.0, "exercises": entries}
     return sub, [], [f"{label}: {message}"]
+
+
+def _writable(result: tuple[dict[str, Any], list[dict[str, Any]], list[str]], job: tuple[str, str | None], exercises: list[Exercise]) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """One submission's result as the report writers need it; one that would stop them becomes an error entry.
+
+    So a submission whose report cannot be written costs only its own report, never the class's.
+    """
+    from course_core.errors import ArtifactBug
+    from course_core.grading.reports import validate_submission
+
+    sub, prose, problems = result
+    try:
+        validate_submission(sub, prose)
+    except (ArtifactBug, ValueError, TypeError, RecursionError) as exc:
+        failed = _failed_submission(job, exercises, f"its report could not be written ({type(exc).__name__})")
+        return failed[0], [], problems + failed[2]
+    return result

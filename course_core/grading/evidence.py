@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from course_core.errors import UserError
+from course_core.grading import strict_json
 from course_core.grading.staging import Refused, Staged, decode_utf8, read_capped
 
 
@@ -47,16 +48,33 @@ def read_text(staged: Staged, rel: str) -> str:
         raise EvidenceError(f"{rel} {exc}" if not str(exc).startswith(rel) else str(exc)) from None
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def read_json_file(staged: Staged, rel: str) -> Any:
+    """A JSON file of the submission, strictly parsed (finite numbers, bounded size and nesting)."""
     text = read_text(staged, rel)
     try:
-        return json.loads(text, parse_constant=_no_constants)
-    except (ValueError, RecursionError) as exc:
-        raise EvidenceError(f"{rel} is not valid JSON: {exc}") from None
+        return strict_json.loads(text)
+    except ValueError as exc:
+        raise EvidenceError(f"{rel} is not valid JSON here: {exc}") from None
+
+
+def _screen_run(staged: Staged, rel: str) -> None:
+    """Every JSON document of a run parsed strictly before the kit reads it: a value the kit's
+    instruments could not compute with (1e400, a 400-digit integer, 300 levels of nesting) is a
+    clear failure naming the file and line, never an error in the grader."""
+    for name in ("manifest.json", "summary.json", "results.jsonl"):
+        path = staged.root / rel / name
+        if not path.is_file():
+            continue
+        text = read_text(staged, f"{rel}/{name}")
+        lines = text.splitlines() if name.endswith(".jsonl") else [text]
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                strict_json.loads(line)
+            except ValueError as exc:
+                where = f"{rel}/{name}" + (f" line {n}" if name.endswith(".jsonl") else "")
+                raise EvidenceError(f"{where} cannot be checked: {exc}") from None
 
 
 def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
@@ -71,6 +89,7 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
     for name in ("manifest.json", "summary.json", "results.jsonl", "log.jsonl"):
         if f"{rel}/{name}" in staged.refused:
             raise EvidenceError(f"{rel}/{name} was not taken: {staged.refused[f'{rel}/{name}']}")
+    _screen_run(staged, rel)
     try:
         run = kit_load_run(path, rel)
         if rows and run.kind in RESULT_ROW_SCHEMA:
@@ -235,6 +254,8 @@ def gate_rejects(staged: Staged, check: dict[str, Any]) -> Verdict:
         report = compare(staged.root / check["baseline"], staged.root / check["candidate"], float(check.get("min_delta", 0.0)))
     except UserError as exc:
         raise EvidenceError(_display(staged, str(exc))) from None
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise EvidenceError(f"the kit's gate cannot compare these runs ({type(exc).__name__}): check their results rows") from None
     if report["decision"] != "REJECT":
         return Verdict(False, "the kit's gate ACCEPTS this pair: " + "; ".join(report["reasons"]))
     wanted = check.get("violation")
@@ -505,8 +526,8 @@ def evaluate(staged: Staged, check: dict[str, Any]) -> Verdict:
         return CHECKS[check["check"]](staged, check)
     except EvidenceError as exc:
         return Verdict(False, str(exc))
-    except (OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
-        return Verdict(False, _display(staged, f"your evidence could not be read: {type(exc).__name__}: {exc}"))
+    except (OSError, ValueError, TypeError, KeyError, RecursionError, ArithmeticError) as exc:
+        return Verdict(False, _display(staged, f"your evidence could not be read: {type(exc).__name__}: {str(exc)[:300]}"))
 
 
 def manifest_differences(staged: Staged, runs: list[str], leaves: bool = False) -> set[str]:

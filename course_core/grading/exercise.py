@@ -55,6 +55,7 @@ class Limits:
     memory_mb: int = 1024
     max_processes: int = 64
     max_file_mb: float = 10.0
+    max_disk_mb: int = 64  # the sandbox's writable scratch, all files together
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +64,7 @@ class Limits:
             "memory_mb": self.memory_mb,
             "max_processes": self.max_processes,
             "max_file_mb": self.max_file_mb,
+            "max_disk_mb": self.max_disk_mb,
         }
 
     @classmethod
@@ -94,10 +96,29 @@ class Exercise:
     limits: Limits
     stages: dict[str, Stage]
     folder: Path  # exercises/<id>/ in the kit
+    forbidden_imports: list[str] = field(default_factory=list)  # kit modules the student's code may not import
 
     @property
     def module_file(self) -> str:
         return f"{self.module}.py"
+
+    @property
+    def preload(self) -> list[str]:
+        """Kit modules the exercise's own copy of the module imports: a sandbox imports them once, up front."""
+        import ast
+
+        try:
+            tree = ast.parse((self.folder / self.module_file).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            return []
+        names = []
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+            elif isinstance(node, ast.Import):
+                names += [a.name for a in node.names]
+        banned = tuple(self.forbidden_imports)
+        return [n for n in dict.fromkeys(names) if n.split(".")[0] == "course_core" and not any(n == b or n.startswith(b + ".") for b in banned)]
 
 
 def _err(path: Path, field_name: str, message: str, hint: str | None = None) -> UserError:
@@ -304,13 +325,17 @@ def load_exercise(folder: str | Path) -> Exercise:
         if value <= 0:
             raise _err(path, f"limits.{key}", "limits are positive")
     limits = Limits.from_dict(
-        {k: (int(v) if k in ("cpu_s", "memory_mb", "max_processes") else float(v)) for k, v in limits_raw.items()}
+        {k: (int(v) if k in ("cpu_s", "memory_mb", "max_processes", "max_disk_mb") else float(v)) for k, v in limits_raw.items()}
     )
     stages_raw = _typed(path, "stages", raw.get("stages", {}), dict, "a table of stages")
     _unknown_keys(path, "stages", stages_raw, set(STAGES))
     stages = {name: _stage(path, name, stages_raw[name]) for name in STAGES if name in stages_raw}
     order = raw.get("order", 0)
     _typed(path, "order", order, int, "an integer")
+    forbidden = _typed(path, "forbidden_imports", raw.get("forbidden_imports", []), list, "a list of module names")
+    for i, name in enumerate(forbidden):
+        if not (isinstance(name, str) and all(MODULE_RE.match(part) for part in name.split("."))):
+            raise _err(path, f"forbidden_imports[{i}]", f"{name!r} is not a dotted module name")
     return Exercise(
         id=ex_id,
         title=_typed(path, "title", raw["title"], str, "a string"),
@@ -321,6 +346,7 @@ def load_exercise(folder: str | Path) -> Exercise:
         limits=limits,
         stages=stages,
         folder=folder,
+        forbidden_imports=list(forbidden),
     )
 
 

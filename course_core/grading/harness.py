@@ -2,12 +2,17 @@
 
 ``student = student_fixture("locked_room")`` in an exercise's ``tests/conftest.py`` gives:
 
-* under plain pytest (a student at home, or the lock stage inside the sandbox): the real
-  module, imported from ``<exercise>/<module>.py`` beside the tests folder;
+* under plain pytest (a student at home): the real module, imported from
+  ``<exercise>/<module>.py`` beside the tests folder;
 * under the grader ($RLF_GRADER_CONFIG set by the trusted test runner): a proxy. Each
-  ``student.fn(*args, **kwargs)`` is sent as JSON to a sandboxed worker that imported the
-  submission's module; the JSON reply is parsed strictly and returned, so the assertion runs
-  here, in the trusted process, on plain JSON values.
+  ``student.fn(*args, **kwargs)`` is sent as JSON to a sandbox whose zygote forks a child
+  that imports the submission's module and makes the call; the JSON reply is parsed strictly
+  and returned, so the assertion runs here, in the trusted process, on plain JSON values.
+  Hidden tests get a sandbox of their own;
+* inside a lock-stage sandbox (the student's own tests): a relay proxy. The call goes as JSON
+  to the trusted side, which makes it in the sandbox of the module under test (a wheat or a
+  chaff) and sends the JSON reply back — the same values as in every other stage, and no
+  source of the module anywhere in reach.
 
 Student exceptions arrive as :class:`StudentError` (also an instance of the builtin exception
 of the same name, so ``pytest.raises(ValueError)`` works in both modes). Anything that is
@@ -44,13 +49,15 @@ class StudentError(Exception):
 class WorkerFailure(BaseException):
     """The student's code did not return normally (timeout, crash, exit, memory, non-JSON value).
 
-    ``call`` names the call with its arguments; feedback on hidden tests leaves it out.
+    ``call`` names the call with its arguments; ``hidden`` is the message in the kit's words
+    alone (what a hidden test may show: nothing the student's code said, no arguments).
     """
 
-    def __init__(self, message: str, call: str | None = None) -> None:
+    def __init__(self, message: str, call: str | None = None, hidden: str | None = None) -> None:
         super().__init__(message + (f" (call {call})" if call else ""))
         self.message = message
         self.call = call
+        self.hidden = hidden if hidden is not None else message
 
 
 _ERROR_TYPES: dict[str, type[StudentError]] = {}
@@ -101,7 +108,11 @@ def _short_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
 
 
 class Worker:
-    """The sandboxed worker for one module in one test session, restarted after any failure."""
+    """The sandbox serving one module (or a set of variants of it): a zygote forks a child per call.
+
+    A call that fails (timeout, crash, memory) costs only that call; the sandbox is started
+    again only when the zygote itself is gone.
+    """
 
     def __init__(self, config: dict[str, Any]) -> None:
         from course_core.grading.exercise import Limits
@@ -110,48 +121,37 @@ class Worker:
         self.limits = Limits.from_dict(config["limits"])
         self.module = config["module"]
         self.sandbox: Any = None
-        self.import_failure: str | None = None
+        self.import_failure: dict[str, WorkerFailure] = {}  # variant → why it cannot be imported
         self.seq = 0
+        self.sessions = 0
+
+    def new_session(self) -> int:
+        """A number for one test's calls: they share a forked child, the next test gets a fresh one."""
+        self.sessions += 1
+        return self.sessions
+
+    def _variants(self) -> dict[str, Path]:
+        if "variants" in self.config:
+            return {k: Path(v) for k, v in self.config["variants"].items()}
+        return {"student": Path(self.config["module_path"])}
 
     def _start(self) -> None:
-        from course_core.grading.sandbox import MessageTooLarge, Sandbox, WorkerDied, WorkerTimeout, describe_exit, kit_library, python_paths
+        from course_core.grading.sandbox import Sandbox, SandboxError
 
         if self.config.get("missing"):
-            self.import_failure = f"your {self.module}.py could not be graded: {self.config['missing']}"
-            raise WorkerFailure(self.import_failure)
-        sandbox = Sandbox(self.limits, label=f"worker for {self.module}.py")
-        files = {f"{self.module}.py": Path(self.config["module_path"])}
-        config = {
-            "mode": "serve",
-            "module": self.module,
-            "module_file": f"{self.module}.py",
-            "sys_path": [str(kit_library()), *python_paths()],
-        }
+            self.import_failure["student"] = WorkerFailure(f"your {self.module}.py could not be graded: {self.config['missing']}")
+            raise self.import_failure["student"]
+        variants = self._variants()
+        sandbox = Sandbox(self.limits, label=f"worker for {self.module}.py", forbidden=tuple(self.config.get("forbidden", ())))
+        files: dict[str, Path | bytes] = {f"variants/{name}/{self.module}.py": path for name, path in variants.items()}
         try:
-            sandbox.start(config, files)
-            hello = sandbox.recv(self.limits.timeout_s)
-        except WorkerTimeout:
-            sandbox.close()
-            self.import_failure = f"importing your {self.module}.py did not finish within {self.limits.timeout_s:g} s"
-            raise WorkerFailure(self.import_failure) from None
-        except WorkerDied as died:
-            sandbox.close()
-            self.import_failure = f"importing your {self.module}.py failed: " + describe_exit(died.returncode, self.limits)
-            raise WorkerFailure(self.import_failure) from None
-        except (MessageTooLarge, ValueError):
-            sandbox.close()
-            self.import_failure = f"importing your {self.module}.py garbled the worker's replies"
-            raise WorkerFailure(self.import_failure) from None
-        if not hello.get("ready"):
-            sandbox.close()
-            err = hello.get("error") or {}
-            kind, message, where = str(err.get("type")), str(err.get("message")), err.get("where")
-            if kind == "SystemExit":
-                text = f"your {self.module}.py called sys.exit({message}) while being imported"
-            else:
-                text = f"your {self.module}.py could not be imported: {kind}: {message}" + (f" (at {where})" if where else "")
-            self.import_failure = text
-            raise WorkerFailure(text)
+            sandbox.start(
+                {"mode": "serve", "module": self.module, "preload": self.config.get("preload", []),
+                 "variants": {name: f"variants/{name}/{self.module}.py" for name in variants}},
+                files,
+            )
+        except SandboxError as exc:
+            raise WorkerFailure(f"the grader could not start a sandbox ({exc}); tell your instructor") from None
         self.sandbox = sandbox
 
     def stop(self) -> None:
@@ -159,13 +159,13 @@ class Worker:
             self.sandbox.close()
             self.sandbox = None
 
-    def call(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        from course_core.grading.sandbox import MessageTooLarge, WorkerDied, WorkerTimeout, describe_exit
+    def call(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any], variant: str = "student", session: int = 0) -> Any:
+        from course_core.grading.sandbox import MessageTooLarge, WorkerDied, WorkerTimeout, backstop, describe_end
 
-        if self.import_failure is not None:
-            raise WorkerFailure(self.import_failure)
+        if variant in self.import_failure:
+            raise self.import_failure[variant]
         try:
-            request = {"seq": self.seq + 1, "fn": fn, "args": list(args), "kwargs": dict(kwargs)}
+            request = {"seq": self.seq + 1, "session": session, "fn": fn, "args": list(args), "kwargs": dict(kwargs), "variant": variant}
             json.dumps(request, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"test bug: arguments to student.{fn}() must be JSON values ({exc})") from None
@@ -174,42 +174,121 @@ class Worker:
             self._start()
         self.seq += 1
         call_text = f"{self.module}.{fn}({_short_args(args, kwargs)})"
+        timeout = self.limits.timeout_s
         try:
-            self.sandbox.send(request, timeout=self.limits.timeout_s)
-            reply = self.sandbox.recv(timeout=self.limits.timeout_s)
+            self.sandbox.send(request, timeout=timeout)
+            reply = self.sandbox.recv(timeout=backstop(self.limits))
         except WorkerTimeout:
             self.stop()
-            raise WorkerFailure(f"your code did not return within {self.limits.timeout_s:g} s", call_text) from None
-        except WorkerDied as died:
+            raise WorkerFailure(f"your code did not return within {timeout:g} s", call_text) from None
+        except WorkerDied:
             self.stop()
-            raise WorkerFailure(describe_exit(died.returncode, self.limits), call_text) from None
+            raise WorkerFailure("your code's sandbox ended unexpectedly", call_text) from None
         except MessageTooLarge:
             self.stop()
             raise WorkerFailure("your code returned a value too large to grade", call_text) from None
-        except ValueError as exc:
+        except ValueError:
             self.stop()
-            raise WorkerFailure(f"your code's process sent something that is not a reply ({exc})", call_text) from None
-        if reply.get("seq") != self.seq or ("ok" in reply) == ("error" in reply):
-            self.stop()
+            raise WorkerFailure("your code's process sent something that is not a reply", call_text) from None
+        if reply.get("seq") != self.seq or sum(k in reply for k in ("ok", "error", "ended", "import_error")) != 1:
             raise WorkerFailure("your code's process sent something that is not a reply", call_text)
         if "ok" in reply:
             return reply["ok"]
-        err = reply["error"] if isinstance(reply["error"], dict) else {}
-        kind, message, where = str(err.get("type")), str(err.get("message")), err.get("where")
+        if "ended" in reply:
+            raise WorkerFailure(describe_end(reply["ended"], self.limits), call_text)
+        if "import_error" in reply:
+            self.import_failure[variant] = self._import_message(reply["import_error"])
+            raise self.import_failure[variant]
+        return self._raise(reply["error"], fn, call_text)
+
+    def _import_message(self, err: Any) -> WorkerFailure:
+        kind, message, where = _error_fields(err)
+        if kind == "ForbiddenImport":
+            return WorkerFailure(forbidden_message(self.module, message))
         if kind == "SystemExit":
-            self.stop()
-            raise WorkerFailure(f"your code called sys.exit({message})", call_text)
+            return WorkerFailure(f"your {self.module}.py called sys.exit({message}) while being imported", hidden=f"your {self.module}.py called sys.exit() while being imported")
+        text = f"your {self.module}.py could not be imported: {kind}: {message}" + (f" (at {where})" if where else "")
+        return WorkerFailure(text, hidden=f"your {self.module}.py could not be imported")
+
+    def _raise(self, err: Any, fn: str, call_text: str) -> Any:
+        kind, message, where = _error_fields(err)
+        if kind == "ForbiddenImport":
+            raise WorkerFailure(forbidden_message(self.module, message))
+        if kind == "SystemExit":
+            raise WorkerFailure(f"your code called sys.exit({message})", call_text, hidden="your code called sys.exit()")
         if kind == "MemoryError":
-            self.stop()
             raise WorkerFailure(f"your code exceeded the memory limit of {self.limits.memory_mb} MB", call_text)
-        if kind in ("NotJSON", "ReplyTooLarge"):
-            raise WorkerFailure(f"{self.module}.{fn}() {message}; return JSON values only (numbers, strings, lists, dicts, None)", call_text)
-        if kind == "AttributeError" and message.startswith("your module has no function"):
-            raise WorkerFailure(message)
+        if kind == "NotJSON":
+            raise WorkerFailure(f"{self.module}.{fn}() returned something that is not a JSON value; return JSON values only (numbers, strings, lists, dicts, None)", call_text)
+        if kind == "ReplyTooLarge":
+            raise WorkerFailure(f"{self.module}.{fn}() returned a value too large to grade", call_text)
+        if kind == "NoSuchFunction":
+            raise WorkerFailure(f"your module has no function {fn}()")
         if kind in ("KeyboardInterrupt", "GeneratorExit") or not kind:
-            self.stop()
             raise WorkerFailure(f"your code raised {kind or 'something unexpected'}", call_text)
         raise student_error(kind, message, where)
+
+
+def _error_fields(err: Any) -> tuple[str, str, str | None]:
+    err = err if isinstance(err, dict) else {}
+    where = err.get("where")
+    return str(err.get("type") or ""), str(err.get("message") or ""), (str(where) if where else None)
+
+
+def forbidden_message(module: str, imported: str) -> str:
+    """Kit words: the student's module reached for the kit's own version of what it must implement."""
+    return (
+        f"your {module}.py imports {imported[:80]}, the kit's reference for what this exercise asks you to write: "
+        "checks that reach it earn nothing. Write the function yourself (exercise.toml lists forbidden_imports)"
+    )
+
+
+class RelayProxy:
+    """Inside a test-suite sandbox: ``student.fn(...)`` goes to the trusted side over the relay channel."""
+
+    def __init__(self, channel: Any, module: str) -> None:
+        object.__setattr__(self, "_channel", channel)
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_n", [0])
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            counter = object.__getattribute__(self, "_n")
+            counter[0] += 1
+            channel = object.__getattribute__(self, "_channel")
+            try:
+                channel.write({"call": counter[0], "fn": name, "args": list(args), "kwargs": dict(kwargs)})
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"arguments to student.{name}() must be JSON values ({exc})") from None
+            reply = channel.read()
+            if not isinstance(reply, dict) or reply.get("call") != counter[0]:
+                raise WorkerFailure("the grader's relay was interrupted")
+            if "ok" in reply:
+                return reply["ok"]
+            if "failure" in reply:
+                raise WorkerFailure(str(reply["failure"])[:500])
+            kind, message, where = _error_fields(reply.get("error"))
+            raise student_error(kind, message, where)
+
+        call.__name__ = name
+        return call
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("the module under test cannot be modified from a test under the grader")
+
+    def __repr__(self) -> str:
+        return f"<student module {object.__getattribute__(self, '_module')} (another sandbox)>"
+
+
+_RELAY: list[Any] = []
+
+
+def use_relay(channel: Any) -> None:
+    """Inside a suite sandbox: every ``student`` fixture reaches the module through ``channel``."""
+    _RELAY[:] = [channel]
 
 
 class StudentProxy:
@@ -217,14 +296,16 @@ class StudentProxy:
 
     def __init__(self, worker: Worker) -> None:
         object.__setattr__(self, "_worker", worker)
+        object.__setattr__(self, "_session", worker.new_session())
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         worker = object.__getattribute__(self, "_worker")
+        session = object.__getattribute__(self, "_session")
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return worker.call(name, args, kwargs)
+            return worker.call(name, args, kwargs, session=session)
 
         call.__name__ = name
         return call
@@ -236,7 +317,7 @@ class StudentProxy:
         return f"<student module {object.__getattribute__(self, '_worker').module} (sandboxed)>"
 
 
-_WORKERS: dict[str, Worker] = {}
+_WORKERS: dict[tuple[str, str], Worker] = {}
 
 
 _CONFIG: dict[str, Any] = {}
@@ -316,15 +397,21 @@ def student_fixture(module: str) -> Any:
     exercise_dir = Path(caller).resolve().parent.parent if caller else Path.cwd()
 
     @pytest.fixture
-    def student() -> Any:
+    def student(request: Any) -> Any:
+        if _RELAY:
+            return RelayProxy(_RELAY[0], module)
         config = grader_config()
         if config is None:
             return load_module(module, exercise_dir / f"{module}.py")
         if config["module"] != module:
             raise RuntimeError(f"grader configured for {config['module']!r}, tests ask for {module!r}")
-        worker = _WORKERS.get(module)
+        # hidden tests get a sandbox of their own: nothing they send can reach a visible test's feedback
+        test_path = str(request.path)
+        hidden = any(test_path.startswith(root.rstrip("/") + "/") for root in config.get("hidden_dirs", []))
+        key = (module, "hidden" if hidden else "visible")
+        worker = _WORKERS.get(key)
         if worker is None:
-            worker = _WORKERS[module] = Worker(config)
+            worker = _WORKERS[key] = Worker(config)
         return StudentProxy(worker)
 
     return student

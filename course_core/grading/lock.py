@@ -1,26 +1,37 @@
 """Lock: judge the student's regression tests the way a test suite should be judged.
 
-The student's ``tests/test_regression.py`` is student code, so it runs with pytest INSIDE the
-sandbox, once per variant: each wheat (a correct module) and each chaff (a plausible wrong
-one) installed as ``<module>.py`` in the scratch dir, the kit's conftest beside the tests
-(there the ``student`` fixture is the real imported module, as in plain pytest). Only the
-exit status counts: 0 = the suite passed, 1 = it failed; anything else (timeout, crash, usage
-error, no tests collected) is an error and earns nothing.
+The student's ``tests/test_regression.py`` is student code, so it runs with pytest in a
+sandbox of its own (the suite sandbox), next to the kit's conftest and nothing else. The
+module under test is never in that sandbox: each wheat (a correct module) and each chaff (a
+plausible wrong one) is served from another sandbox, and the suite reaches it only through
+the same JSON ``student`` fixture the Build tests use — each call is relayed by this trusted
+process (:func:`run_suite`). So the suite can observe behaviour only; nothing of the
+reference's source is in reach. The suite sandbox's zygote forks a fresh child per run (and the
+module's sandbox one per run, which imports the variant once); the runs go in a random order,
+and nothing a run writes is there for the next.
 
-Points: 0 if any wheat fails; otherwise lock_points × (chaffs caught / chaffs).
+Only the exit status counts: 0 = the suite passed, 1 = it failed; anything else (timeout,
+crash, usage error, no tests collected) is an error and earns nothing. Points: 0 if any wheat
+fails; otherwise lock_points × (chaffs caught / chaffs). Feedback on the reference and on the
+hidden chaffs is an aggregate (how many caught), never a test name or output of the suite:
+those are chosen by student code that has seen the reference's behaviour.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from course_core.grading.exercise import Exercise
-from course_core.grading.sandbox import MessageTooLarge, Sandbox, SandboxError, WorkerDied, WorkerTimeout, describe_exit, kit_library, python_paths
+from course_core.grading.harness import StudentError, Worker, WorkerFailure
+from course_core.grading.sandbox import MessageTooLarge, Sandbox, SandboxError, WorkerDied, WorkerTimeout, backstop, describe_end
 
-SUMMARY_RE = re.compile(r"^(FAILED|ERROR) (\S+)")
 PYTEST_MEANING = {2: "pytest was interrupted", 3: "pytest hit an internal error", 4: "pytest was called wrongly", 5: "no tests were collected"}
+SUITE_DIR = "suite/tests"
+# only the exit status and outcomes count: pytest's reporting extras are not loaded in a suite run
+UNUSED_PLUGINS = [arg for name in ("junitxml", "pastebin", "doctest", "stepwise") for arg in ("-p", f"no:{name}")]
 
 
 @dataclass
@@ -35,79 +46,132 @@ class Variant:
 class SuiteRun:
     status: str  # "passed" (exit 0) | "failed" (exit 1) | "error"
     detail: str
-    failing: list[str]  # test ids the student's suite reported as failing or erroring
+    failing: list[str] = field(default_factory=list)  # test ids the suite reported failing (student-controlled text)
+    outcomes: dict[str, str] = field(default_factory=dict)  # test id → outcome, as the suite reported it
 
 
-def _failing_tests(output: str) -> list[str]:
-    found = []
-    for line in output.splitlines():
-        m = SUMMARY_RE.match(line.strip())
-        if m and m.group(2) not in found:
-            found.append(m.group(2).split(" - ")[0])
-    return found[:10]
-
-
-def run_suite(exercise: Exercise, student_tests: Path, variant: Path, conftest: Path) -> SuiteRun:
-    """pytest on the student's tests against ``variant``, inside the sandbox."""
-    module_file = exercise.module_file
-    test_name = Path(exercise.stages["repair"].student_tests or "tests/test_regression.py").name
-    files: dict[str, Path | bytes] = {
-        module_file: variant,
-        f"tests/{test_name}": student_tests,
-        "tests/conftest.py": conftest,
-    }
-    sandbox = Sandbox(exercise.limits, label="lock run")
+def _relay_reply(target: Worker, variant: str, session: int, message: dict[str, Any]) -> dict[str, Any]:
+    """One call of the suite, made in the module's sandbox; the reply the suite gets back."""
+    n = message.get("call")
+    fn, args, kwargs = message.get("fn"), message.get("args"), message.get("kwargs")
+    if not (isinstance(fn, str) and isinstance(args, list) and isinstance(kwargs, dict)):
+        return {"call": n, "failure": "malformed call"}
     try:
+        return {"call": n, "ok": target.call(fn, tuple(args), kwargs, variant=variant, session=session)}
+    except StudentError as exc:
+        return {"call": n, "error": {"type": exc.type_name, "message": exc.message, "where": exc.where}}
+    except WorkerFailure as exc:
+        return {"call": n, "failure": exc.message}
+    except TypeError as exc:
+        return {"call": n, "failure": str(exc)}
+
+
+class SuiteSandbox:
+    """The student's tests in a sandbox of their own; one forked pytest run per variant."""
+
+    def __init__(self, exercise: Exercise, student_tests: Path, conftest: Path) -> None:
+        self.exercise = exercise
+        self.test_name = Path(exercise.stages["repair"].student_tests or "tests/test_regression.py").name
+        self.files: dict[str, Path | bytes] = {f"{SUITE_DIR}/{self.test_name}": student_tests, f"{SUITE_DIR}/conftest.py": conftest}
+        self.sandbox: Sandbox | None = None
+        self.seq = 0
+
+    def _start(self) -> Sandbox:
+        sandbox = Sandbox(self.exercise.limits, label="lock run", relay=True, forbidden=tuple(self.exercise.forbidden_imports))
         sandbox.start(
             {
-                "mode": "pytest",
-                "sys_path": ["__SCRATCH__", str(kit_library()), *python_paths()],
-                "module_file": module_file,
+                "mode": "suite",
+                "module": self.exercise.module,
                 "pytest_args": [
-                    f"tests/{test_name}", "-c", "/dev/null", "--rootdir", ".", "-p", "no:cacheprovider",
-                    "-q", "--no-header", "--tb=no", "-rfE", "-o", "console_output_style=classic",
+                    f"../{SUITE_DIR}/{self.test_name}", "-c", "/dev/null", "--rootdir", "../suite", "-p", "no:cacheprovider",
+                    "-q", "--no-header", "--tb=no", "-o", "console_output_style=classic", "--assert=plain",
+                    *UNUSED_PLUGINS,
                 ],
             },
-            files,
+            self.files,
         )
-        reply = sandbox.recv(exercise.limits.timeout_s)
-    except WorkerTimeout:
-        return SuiteRun("error", f"your tests did not finish within {exercise.limits.timeout_s:g} s", [])
-    except WorkerDied as died:
-        return SuiteRun("error", "your tests " + describe_exit(died.returncode, exercise.limits).removeprefix("your code "), [])
-    except (MessageTooLarge, ValueError):
-        return SuiteRun("error", "your tests garbled the sandbox's replies", [])
-    except SandboxError as exc:
-        return SuiteRun("error", f"grader problem: {exc}", [])
-    finally:
-        sandbox.close()
-    code = reply.get("exit")
-    output = str(reply.get("output", ""))
-    if code == 0:
-        return SuiteRun("passed", "", [])
-    if code == 1:
-        return SuiteRun("failed", "", _failing_tests(output))
-    meaning = PYTEST_MEANING.get(code, f"exit status {code}") if isinstance(code, int) else "no exit status"
-    return SuiteRun("error", f"your test run ended with an error: {meaning}", [])
+        return sandbox
+
+    def run(self, target: Worker, variant: str) -> SuiteRun:
+        """pytest on the student's tests, their calls answered by ``variant`` of ``target``."""
+        limits = self.exercise.limits
+        try:
+            if self.sandbox is None or not self.sandbox.alive:
+                self.close()
+                self.sandbox = self._start()
+            sandbox = self.sandbox
+            self.seq += 1
+            sandbox.send({"seq": self.seq, "run": True}, timeout=10)
+            while True:
+                channel, message = sandbox.next_message(backstop(limits))
+                if channel == "relay":
+                    sandbox.send(_relay_reply(target, variant, self.seq, message), timeout=limits.timeout_s, channel="relay")
+                    continue
+                if message.get("seq") == self.seq:
+                    break
+        except WorkerTimeout:
+            self.close()
+            return SuiteRun("error", f"your tests did not finish within {limits.timeout_s:g} s")
+        except (WorkerDied, MessageTooLarge, ValueError):
+            self.close()
+            return SuiteRun("error", "your tests ended their sandbox")
+        except SandboxError as exc:
+            self.close()
+            return SuiteRun("error", f"grader problem: {exc}")
+        sandbox.discard_relay()
+        if "suite" not in message:
+            return SuiteRun("error", "your tests: " + describe_end(message.get("ended"), limits).removeprefix("your code "))
+        result = message["suite"] if isinstance(message["suite"], dict) else {}
+        outcomes = {}
+        for t in result.get("tests", []) if isinstance(result.get("tests"), list) else []:
+            if isinstance(t, dict) and isinstance(t.get("nodeid"), str):
+                outcomes[t["nodeid"]] = str(t.get("outcome"))
+        code = result.get("exit")
+        failing = [n for n, o in outcomes.items() if o in ("failed", "error")][:10]
+        if code == 0:
+            return SuiteRun("passed", "", [], outcomes)
+        if code == 1:
+            return SuiteRun("failed", "", failing, outcomes)
+        meaning = PYTEST_MEANING.get(code, f"exit status {code}") if isinstance(code, int) else "no exit status"
+        return SuiteRun("error", f"your test run ended with an error: {meaning}", [], outcomes)
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.sandbox = None
 
 
-def _static_names(failing: list[str], tests_file: Path) -> list[str]:
-    """Failing test names that are literally defined in the student's file, parameters dropped.
+def _servers(exercise: Exercise, found: list[Variant]) -> dict[str, tuple[Worker, str]]:
+    """Variant key → (the sandbox serving it, its name there). The student's module never shares one with the kit's."""
+    kit = {f"v{i}": v.path for i, v in enumerate(found) if v.name != "your_module"}
+    base = {"module": exercise.module, "limits": exercise.limits.as_dict()}
+    kit_worker = Worker({**base, "variants": kit})
+    out = {}
+    for i, v in enumerate(found):
+        if v.name == "your_module":
+            own = Worker({**base, "variants": {"student": v.path}, "forbidden": list(exercise.forbidden_imports)})
+            out[f"v{i}"] = (own, "student")
+        else:
+            out[f"v{i}"] = (kit_worker, f"v{i}")
+    return out
 
-    Names reported while running against the reference are student-controlled text (dynamic
-    parametrize ids could carry the reference's outputs); only static ``def`` names are shown.
-    """
+
+def run_all(exercise: Exercise, student_tests: Path, conftest: Path, found: list[Variant]) -> dict[int, SuiteRun]:
+    """Every variant's run, in a random order (a suite cannot tell which run faces which variant)."""
+    servers = _servers(exercise, found)
+    suite = SuiteSandbox(exercise, student_tests, conftest)
+    order = list(range(len(found)))
+    secrets.SystemRandom().shuffle(order)
+    runs: dict[int, SuiteRun] = {}
     try:
-        source = tests_file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    defined = set(re.findall(r"^\s*(?:async\s+)?def\s+(test\w*)", source, re.MULTILINE))
-    shown = []
-    for nodeid in failing:
-        name = nodeid.split("::")[-1].split("[")[0]
-        if name in defined and name not in shown:
-            shown.append(name)
-    return shown
+        for i in order:
+            worker, name = servers[f"v{i}"]
+            runs[i] = suite.run(worker, name)
+    finally:
+        suite.close()
+        for worker in {id(w): w for w, _ in servers.values()}.values():
+            worker.stop()
+    return runs
 
 
 def variants(exercise: Exercise, staged_module: Path | None, solutions_dir: Path | None) -> list[Variant]:
@@ -124,69 +188,87 @@ def variants(exercise: Exercise, staged_module: Path | None, solutions_dir: Path
     return found
 
 
+def _names(failing: list[str]) -> str:
+    names = [n.split("::")[-1][:80] for n in failing]
+    return ", ".join(dict.fromkeys(names)) if names else "some of your tests"
+
+
 def judge(exercise: Exercise, student_tests: Path | None, conftest: Path, found: list[Variant], refused_note: str = "") -> list[dict]:
-    """One raw check per variant: chaffs carry 1 raw point each, wheats 0 (but a failing wheat voids the chaffs)."""
+    """The lock's raw checks: one per wheat (no weight, but a failing wheat voids the chaffs), one per
+    public chaff, and one for all hidden chaffs together (weight = their number; partial credit)."""
     ex = exercise.id
     test_rel = exercise.stages["repair"].student_tests or "tests/test_regression.py"
     own_command = f"python -m pytest exercises/{ex}/{test_rel} -q"
-    checks: list[dict] = []
     wheats = [v for v in found if v.role == "wheat"]
-    chaffs = [v for v in found if v.role == "chaff"]
+    public = [v for v in found if v.role == "chaff" and v.visibility == "visible"]
+    hidden = [v for v in found if v.role == "chaff" and v.visibility == "hidden"]
 
-    def check(v: Variant, status: str, fraction: float, feedback: str) -> dict:
-        if v.role == "wheat":
-            name = "your tests pass on the reference solution" if v.name == "reference" else "your tests pass on your own module"
-        else:
-            name = f"your tests catch chaff '{v.name}'"
+    def check(key: str, name: str, raw: float, status: str, fraction: float, feedback: str, visibility: str, command: str | None = None) -> dict:
         return {
-            "id": f"{ex}.repair.lock.{v.role}.{v.name}",
-            "name": name,
-            "raw": 0.0 if v.role == "wheat" else 1.0,
-            "fraction": fraction,
-            "status": status,
-            "visibility": v.visibility,
-            "feedback": feedback,
-            "command": own_command if v.role == "wheat" else None,
-            "pool": "lock",
+            "id": f"{ex}.repair.lock.{key}", "name": name, "raw": raw, "fraction": fraction, "status": status,
+            "visibility": visibility, "feedback": feedback, "command": command, "pool": "lock",
         }
 
+    def chaff_checks(status: str, feedback: str) -> list[dict]:
+        out = [check(f"chaff.{v.name}", f"your tests catch chaff '{v.name}'", 1.0, status, 0.0, feedback, "visible") for v in public]
+        if hidden:
+            out.append(check("hidden_chaffs", f"your tests catch the {len(hidden)} hidden wrong versions", float(len(hidden)), status, 0.0, feedback, "hidden"))
+        return out
+
     if student_tests is None:
-        why = refused_note or f"{test_rel} is not in your submission"
-        return [check(v, "failed", 0.0, why) for v in chaffs] or []
+        return chaff_checks("failed", refused_note or f"{test_rel} is not in your submission")
     if not wheats:
-        note = (
+        return chaff_checks("not_run", (
             "not run: make the visible tests pass first. Without the reference solution here, your own "
             f"{exercise.module_file} is the correct version your regression tests are checked against"
-        )
-        return [check(v, "not_run", 0.0, note) for v in chaffs]
-    runs = {id(v): run_suite(exercise, student_tests, v.path, conftest) for v in found}
+        ))
+    runs = run_all(exercise, student_tests, conftest, found)
+    by = {id(v): runs[i] for i, v in enumerate(found)}
+    checks: list[dict] = []
     wheat_ok = True
     for v in wheats:
-        run = runs[id(v)]
+        run = by[id(v)]
+        reference = v.name == "reference"
+        name = "your tests pass on the reference solution" if reference else "your tests pass on your own module"
+        key = f"wheat.{v.name}"
         if run.status == "passed":
-            checks.append(check(v, "passed", 1.0, ""))
+            checks.append(check(key, name, 0.0, "passed", 1.0, "", v.visibility, own_command))
             continue
         wheat_ok = False
         if run.status == "error":
-            checks.append(check(v, "error", 0.0, run.detail))
-            continue
-        failing = run.failing if v.name != "reference" else _static_names(run.failing, student_tests)
-        which = ", ".join(failing) if failing else f"{len(run.failing) or 'some'} of your tests"
-        whose = "a correct solution (the reference)" if v.name == "reference" else f"your own {exercise.module_file}, which passes the visible tests"
-        checks.append(check(
-            v, "failed", 0.0,
-            f"your tests fail on {whose}: {which}. A regression test must pass on every correct "
-            "implementation: test what the contract promises, not details of one version.",
-        ))
-    for v in chaffs:
-        run = runs[id(v)]
-        where = f" (study exercises/{ex}/chaffs/{v.name}.py)" if v.visibility == "visible" else ""
-        if run.status == "error":
-            checks.append(check(v, "error", 0.0, run.detail))
-        elif run.status == "passed":
-            checks.append(check(v, "failed", 0.0, f"your tests pass on this wrong version{where}: add a test that fails on it"))
-        elif not wheat_ok:
-            checks.append(check(v, "failed", 0.0, "caught, but not counted: your tests also fail on a correct solution (see above)"))
+            checks.append(check(key, name, 0.0, "error", 0.0, run.detail, v.visibility, own_command))
+        elif reference:
+            count = len(run.failing) or "some"
+            checks.append(check(key, name, 0.0, "failed", 0.0, (
+                f"your tests fail on a correct solution (the reference): {count} of your tests fail there. A regression "
+                "test must pass on every correct implementation: test what the contract promises, not details of one version."
+            ), v.visibility, own_command))
         else:
-            checks.append(check(v, "passed", 1.0, ""))
+            checks.append(check(key, name, 0.0, "failed", 0.0, (
+                f"your tests fail on your own {exercise.module_file}, which passes the visible tests: {_names(run.failing)}. "
+                "A regression test must pass on every correct implementation."
+            ), v.visibility, own_command))
+    for v in public:
+        run = by[id(v)]
+        key, name = f"chaff.{v.name}", f"your tests catch chaff '{v.name}'"
+        if run.status == "error":
+            checks.append(check(key, name, 1.0, "error", 0.0, run.detail, "visible"))
+        elif run.status == "passed":
+            checks.append(check(key, name, 1.0, "failed", 0.0, f"your tests pass on this wrong version (study exercises/{ex}/chaffs/{v.name}.py): add a test that fails on it", "visible"))
+        elif not wheat_ok:
+            checks.append(check(key, name, 1.0, "failed", 0.0, "caught, but not counted: your tests also fail on a correct solution (see above)", "visible"))
+        else:
+            checks.append(check(key, name, 1.0, "passed", 1.0, f"caught by {_names(run.failing)}", "visible"))
+    if hidden:
+        caught = sum(1 for v in hidden if by[id(v)].status == "failed")
+        errors = sum(1 for v in hidden if by[id(v)].status == "error")
+        name = f"your tests catch the {len(hidden)} hidden wrong versions"
+        fraction = caught / len(hidden) if wheat_ok else 0.0
+        status = "passed" if wheat_ok and caught == len(hidden) else "failed"
+        feedback = "" if status == "passed" else f"your tests catch {caught} of {len(hidden)} hidden wrong versions"
+        if errors:
+            feedback += f"; on {errors} of them your test run ended with an error"
+        if not wheat_ok and caught:
+            feedback += " (not counted: your tests also fail on a correct solution)"
+        checks.append(check("hidden_chaffs", name, float(len(hidden)), status, fraction, feedback, "hidden"))
     return checks

@@ -18,8 +18,6 @@ from course_core.grading.evidence import EvidenceError, file_sha256, json_pointe
 from course_core.grading.staging import Refused, Staged, decode_utf8, read_capped
 
 REFLECT = "REFLECT.md"
-FENCE_RE = re.compile(r"^\s*(```+|~~~+)\s*(\S*)\s*$")
-HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 WORD_RE = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
@@ -28,6 +26,31 @@ class Reflection:
     answers: dict[str, str] = field(default_factory=dict)
     prose: dict[str, str] = field(default_factory=dict)
     problem: str | None = None  # why nothing could be read
+
+
+def fence(line: str) -> tuple[str, str] | None:
+    """(the fence run, its info word) when ``line`` opens or closes a code fence; linear in the line."""
+    body = line.strip()
+    if not body.startswith(("```", "~~~")):
+        return None
+    mark = body[0]
+    run = len(body) - len(body.lstrip(mark))
+    info = body[run:].strip()
+    if any(ch.isspace() for ch in info):
+        return None
+    return body[:run], info
+
+
+def heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading ``## text ##``; linear in the line (no backtracking regex)."""
+    level = len(line) - len(line.lstrip("#"))
+    if not 1 <= level <= 6 or len(line) == level or not line[level].isspace():
+        return None
+    text = line[level:].strip()
+    closing = text.rstrip("#")
+    if closing != text and (not closing or closing[-1].isspace()):
+        text = closing.rstrip()
+    return level, text
 
 
 def _clean(value: str) -> str:
@@ -43,7 +66,7 @@ def parse(text: str) -> Reflection:
     out = Reflection()
     lines = text.splitlines()
     in_answers = False
-    fence: str | None = None
+    open_fence: str | None = None
     section: str | None = None
     body: list[str] = []
 
@@ -53,18 +76,18 @@ def parse(text: str) -> Reflection:
 
     seen_answers = False
     for line in lines:
-        m = FENCE_RE.match(line)
-        if fence is None and m:
-            fence = m.group(1)[:3]
-            in_answers = m.group(2).lower() == "answers" and not seen_answers
+        m = fence(line)
+        if open_fence is None and m:
+            open_fence = m[0][:3]
+            in_answers = m[1].lower() == "answers" and not seen_answers
             seen_answers = seen_answers or in_answers
             if not in_answers and section is not None:
                 body.append(line)
             continue
-        if fence is not None and m and m.group(1).startswith(fence) and not m.group(2):
+        if open_fence is not None and m and m[0].startswith(open_fence) and not m[1]:
             if not in_answers and section is not None:
                 body.append(line)
-            fence, in_answers = None, False
+            open_fence, in_answers = None, False
             continue
         if in_answers:
             key, sep, value = line.partition(":")
@@ -72,11 +95,11 @@ def parse(text: str) -> Reflection:
             if sep and key and not key.startswith("#") and key not in out.answers:
                 out.answers[key] = _clean(value)
             continue
-        if fence is None:
-            h = HEADING_RE.match(line)
-            if h and len(h.group(1)) <= 2:
+        if open_fence is None:
+            h = heading(line)
+            if h and h[0] <= 2:
                 close_section()
-                section, body = _clean(h.group(2)), []
+                section, body = _clean(h[1]), []
                 continue
         if section is not None:
             body.append(line)
@@ -252,6 +275,8 @@ def check_field(staged: Staged, reflection: Reflection, spec: dict[str, Any], ke
             return FieldVerdict("failed", f"'{key}' is not the sha256 of {rel}")
     except EvidenceError as exc:
         return FieldVerdict("failed", f"'{key}' cannot be checked: {exc}")
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        return FieldVerdict("failed", f"'{key}' cannot be checked against the evidence ({type(exc).__name__})")
     except Refused as exc:
         return FieldVerdict("failed", f"'{key}' cannot be checked: {exc}")
     return FieldVerdict("failed", f"unknown field check {kind}")

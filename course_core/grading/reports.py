@@ -45,6 +45,18 @@ def validate_report(report: dict[str, Any]) -> None:
     check_arithmetic(report)
 
 
+def validate_submission(submission: dict[str, Any], prose: list[dict[str, Any]]) -> None:
+    """Raise unless a report holding this one submission validates and every writer can render it."""
+    from course_core import __version__
+
+    report = {
+        "kind": "grade_report", "kit_version": __version__, "created_utc": "2000-01-01T00:00:00Z", "mode": "staff",
+        "hidden_tests": False, "submissions": [submission], "prose": prose, "isolation": {"mode": "bwrap", "note": ""},
+    }
+    validate_report(report)
+    _contents(report)
+
+
 def _write_text_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -66,7 +78,7 @@ def _contents(report: dict[str, Any]) -> dict[str, str]:
     """Every file to write, rendered in memory first: a rendering failure writes nothing."""
 
     def as_json(value: Any) -> str:
-        return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False) + "\n"  # any string can be written
 
     files = {"report.json": as_json(report), "report.md": render_markdown(report), "junit.xml": junit_xml(report)}
     subs = report["submissions"]

@@ -1,33 +1,22 @@
-"""The sandbox: start untrusted code in a separate, limited process, and end it completely.
+"""The sandbox: untrusted code in a separate, bounded world, reached only through pipes.
 
-A sandboxed process is ``python -I -S -B worker.py`` (see :mod:`course_core.grading.worker`)
-started with ``start_new_session=True`` in a fresh scratch directory, with a scrubbed
-environment and, before ``exec``, resource limits: RLIMIT_AS (memory), RLIMIT_CPU,
-RLIMIT_NPROC, RLIMIT_FSIZE, RLIMIT_CORE=0. Messages travel over two dedicated pipes (never
-stdout), one JSON object per line, with a wall-clock deadline kept by the trusted side.
+A sandbox is one zygote (:mod:`course_core.grading.worker`) started in a fresh scratch
+directory with a scrubbed environment; the trusted side talks to it over a dedicated pipe pair
+(and, for a test suite, a second "relay" pair that carries the suite's calls to the module
+under test). Messages are one JSON object per line, parsed strictly here.
 
-Isolation depends on who runs the grader (``isolation()`` probes once and says which):
+Isolation depends on what the machine allows (``isolation()`` probes once and says which):
 
-``uid``
-    The grader runs as root (CI, Gradescope): every sandboxed process runs as its own unused
-    uid/gid (61000 and up, leased with a lock file), with no supplementary groups. It can write
-    only its scratch directory and world-writable temp dirs, cannot signal the grader, and
-    RLIMIT_NPROC bounds its processes. When it ends, every process of that uid is killed
-    (``kill(-1)`` from that uid, then a /proc scan), so no fork or setsid'ed child survives.
-``uid+read``
-    Root, but the Python interpreter is not reachable by an unprivileged user (for example it
-    lives under ``/root``): as ``uid``, except the process keeps CAP_DAC_READ_SEARCH so it can
-    load the interpreter and its libraries. It can then *read* any file, hidden tests
-    included; install Python outside ``/root`` for full isolation.
-``same-uid``
-    Not root (a student grading their own work): same uid as the grader, the same limits
-    (RLIMIT_NPROC counted on top of the user's current processes), a process-group kill and a
-    /proc scan for a per-process random token. Student code could read files the user can
-    read; hidden tests are never copied into its scratch directory, and the grader never
-    tells it where they are. Full isolation needs root (CI).
-
-Root without any working privilege drop is refused: RLIMIT_NPROC does not bind root, so a
-fork bomb could not be contained.
+``bwrap``
+    User namespaces work: every sandbox is a bubblewrap container (:mod:`course_core.grading.bwrap`)
+    with its own mount, pid, ipc, network and uts namespaces and uid. It sees the interpreter
+    and its own copy of the kit library read-only, its check's files read-only, one
+    size-limited writable tmpfs, and nothing else of the host. Processes and memory are bounded
+    for the sandbox as a whole (RLIMIT_NPROC per user namespace; the zygote sums the memory of
+    every process and kills them all over the limit), the disk by the tmpfs size.
+``uid`` / ``uid+read`` / ``same-uid``
+    The fallback of :mod:`course_core.grading.uid_isolation` where user namespaces are
+    unavailable: a uid of its own per sandbox when root, per-process limits.
 """
 
 from __future__ import annotations
@@ -51,32 +40,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from course_core.grading import bwrap, strict_json
 from course_core.grading.exercise import Limits
-from course_core.grading.reaper import (
-    LeaseError,
-    UidLease,
-    cpu_of,
-    current_task_count,
-    environ_has,
-    kill_tagged,
-    kill_uid,
-    pids_of_uid,
-    proc_pids,
-    session_of,
-)
+from course_core.grading.worker import STARVED_MAX, children_of
 from course_core.paths import KIT_ROOT
 
 WORKER_RELPATH = Path("course_core") / "grading" / "worker.py"
 MAX_MESSAGE = 32 << 20  # largest JSON reply accepted, bytes
-STARVED_GRACE = 3.0  # a worker starved of CPU may wait up to this many timeouts
+BACKSTOP_S = 10.0  # the zygote keeps each call's clock; this much after its longest the trusted side ends the sandbox
 ISOLATION_ENV = "RLF_SANDBOX_ISOLATION"
 KITLIB_ENV = "RLF_GRADER_KITLIB"
-
-# Linux constants (linux/prctl.h, linux/capability.h)
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_KEEPCAPS = 1, 4, 8
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE = 24, 38, 47, 2
-CAP_DAC_READ_SEARCH, CAP_LAST = 2, 63
-_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+PR_SET_DUMPABLE = 4
 
 
 class SandboxError(RuntimeError):
@@ -88,7 +62,7 @@ class WorkerTimeout(Exception):
 
 
 class WorkerDied(Exception):
-    """The sandboxed process ended (or closed its pipe) before replying."""
+    """The sandbox's zygote ended (or closed its pipe) before replying."""
 
     def __init__(self, returncode: int | None, stderr_tail: str = "") -> None:
         super().__init__(f"worker ended with status {returncode}")
@@ -100,7 +74,17 @@ class MessageTooLarge(Exception):
     """The reply exceeded MAX_MESSAGE bytes."""
 
 
+def backstop(limits: Limits) -> float:
+    """How long the trusted side waits for the zygote's answer before it ends the sandbox itself."""
+    return STARVED_MAX * limits.timeout_s + BACKSTOP_S
+
+
 # --- environment of the trusted side ----------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _libc() -> Any:
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def make_undumpable() -> None:
@@ -109,11 +93,6 @@ def make_undumpable() -> None:
         _libc().prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
-
-
-@lru_cache(maxsize=None)
-def _libc() -> Any:
-    return ctypes.CDLL(None, use_errno=True)
 
 
 def python_paths() -> list[str]:
@@ -137,31 +116,45 @@ def python_paths() -> list[str]:
     return out
 
 
-def _copy_tree(src: Path, dst: Path) -> None:
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), symlinks=False)
+_KITLIBS: dict[tuple[str, ...], Path] = {}
 
 
-_KITLIB: list[Path] = []
+def _module_path(root: Path, dotted: str) -> Path | None:
+    base = root.joinpath(*dotted.split("."))
+    if base.is_dir():
+        return base
+    if base.with_suffix(".py").is_file():
+        return base.with_suffix(".py")
+    return None
 
 
-def kit_library() -> Path:
-    """A world-readable copy of the kit's library (course_core/ and schemas/), nothing else.
+def kit_library(forbidden: tuple[str, ...] = ()) -> Path:
+    """A world-readable copy of the kit's library (course_core/ and schemas/) minus ``forbidden`` modules.
 
     Sandboxed code may import course_core (exercise modules use the scorer) without learning
-    where the kit, and its solutions/, live. One copy per grader process tree: a copy made
-    by a parent is passed down in $RLF_GRADER_KITLIB.
+    where the kit, and its solutions/, live; a module the exercise asks the student to write
+    is not in the copy at all. One copy per set of forbidden modules and grader process tree:
+    the plain copy made by a parent is passed down in $RLF_GRADER_KITLIB.
     """
+    key = tuple(sorted(forbidden))
     inherited = os.environ.get(KITLIB_ENV)
-    if inherited and (Path(inherited) / WORKER_RELPATH).is_file():
+    if not key and inherited and (Path(inherited) / WORKER_RELPATH).is_file():
         return Path(inherited)
-    if _KITLIB:
-        return _KITLIB[0]
+    if key in _KITLIBS:
+        return _KITLIBS[key]
     root = Path(tempfile.mkdtemp(prefix="rlf-kitlib-"))
-    _copy_tree(KIT_ROOT / "course_core", root / "course_core")
-    _copy_tree(KIT_ROOT / "schemas", root / "schemas")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(KIT_ROOT / "course_core", root / "course_core", ignore=ignore, symlinks=False)
+    shutil.copytree(KIT_ROOT / "schemas", root / "schemas", ignore=ignore, symlinks=False)
+    for dotted in key:
+        found = _module_path(root, dotted)
+        if found is not None and found.is_dir():
+            shutil.rmtree(found)
+        elif found is not None:
+            found.unlink()
     for path in [root, *root.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    _KITLIB.append(root)
+    _KITLIBS[key] = root
     atexit.register(shutil.rmtree, root, True)
     return root
 
@@ -171,24 +164,33 @@ def kit_library() -> Path:
 
 @dataclass(frozen=True)
 class Isolation:
-    mode: str  # "uid" | "uid+read" | "same-uid"
+    mode: str  # "bwrap" | "uid" | "uid+read" | "same-uid"
     note: str
 
     @property
     def drops_uid(self) -> bool:
-        return self.mode != "same-uid"
+        return self.mode in ("uid", "uid+read")
+
+    @property
+    def contained(self) -> bool:
+        """Each sandbox sees nothing of the host but what its check needs."""
+        return self.mode == "bwrap"
 
 
 NOTES = {
-    "uid": "sandboxed code runs as its own unprivileged uid (full isolation)",
+    "bwrap": "each check runs in its own bubblewrap sandbox (own namespaces, nothing of the host but the interpreter)",
+    "uid": (
+        "user namespaces are not available here, so sandboxes cannot hide the filesystem: student code runs as "
+        "its own unprivileged uid and can read what every user may read (hidden tests and solutions are made private)"
+    ),
     "uid+read": (
-        "sandboxed code runs as its own unprivileged uid but keeps read access to every file, because the "
-        "Python interpreter is not reachable by unprivileged users (e.g. installed under /root); "
-        "install Python elsewhere for full isolation"
+        "user namespaces are not available here and the Python interpreter is not reachable by unprivileged users "
+        "(e.g. installed under /root), so student code runs as its own uid but can read every file, hidden tests "
+        "included; install Python elsewhere or allow user namespaces for full isolation"
     ),
     "same-uid": (
-        "sandboxed code runs as your own user with resource limits; full isolation (hidden tests out of "
-        "reach) needs the grader to run as root, as in CI"
+        "user namespaces are not available here, so student code runs as your own user with resource limits "
+        "and could read your files"
     ),
 }
 
@@ -199,218 +201,205 @@ def isolation() -> Isolation:
     forced = os.environ.get(ISOLATION_ENV)
     if forced in NOTES and (forced != "same-uid" or os.geteuid() != 0):
         return Isolation(forced, NOTES[forced])
+    if _probe_bwrap():
+        return Isolation("bwrap", NOTES["bwrap"])
     if os.geteuid() != 0:
         return Isolation("same-uid", NOTES["same-uid"])
+    from course_core.grading.uid_isolation import probe
+
     for mode in ("uid", "uid+read"):
-        if _probe(mode):
+        if probe(mode, python_paths()):
             return Isolation(mode, NOTES[mode])
     raise SandboxError(
-        "the grader runs as root but cannot start Python as an unprivileged user, so student code "
-        "could not be contained (RLIMIT_NPROC does not bind root); run the grader as a normal user"
+        "the grader runs as root but can neither create user namespaces nor start Python as an unprivileged "
+        "user, so student code could not be contained (RLIMIT_NPROC does not bind root); run the grader as a normal user"
     )
 
 
-def _probe(mode: str) -> bool:
-    code = "import sys; sys.path[:] = %r; import json, pytest" % (python_paths(),)
+def _probe_bwrap() -> bool:
+    if bwrap.bwrap_path() is None or os.environ.get("RLF_SANDBOX_NO_BWRAP"):
+        return False
     try:
-        with UidLease() as lease:
-            done = subprocess.run(
-                [sys.executable, "-I", "-S", "-B", "-c", code],
-                env={"PATH": os.defpath, "LANG": "C.UTF-8"},
-                cwd="/",
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                preexec_fn=_Preexec(Limits(timeout_s=20, cpu_s=20, memory_mb=1024), lease.uid, mode == "uid+read", 0),
-                timeout=30,
-            )
-            return done.returncode == 0
-    except (OSError, subprocess.SubprocessError, LeaseError):
+        with Sandbox(Limits(timeout_s=20, cpu_s=20, memory_mb=1024, max_processes=16), "probe", mode="bwrap") as sb:
+            sb.start({"mode": "serve", "module": "probe", "variants": {}}, {})
+            return True
+    except (SandboxError, WorkerDied, WorkerTimeout, ValueError, OSError):
         return False
 
 
-# --- the child side of fork: limits and privileges before exec ---------------------------------
+# --- strict messages --------------------------------------------------------------------------
 
 
-class _CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+def parse_message(line: bytes) -> dict[str, Any]:
+    """Strict JSON (:mod:`course_core.grading.strict_json`): UTF-8, finite numbers, bounded nesting, one object."""
+    try:
+        value = strict_json.loads(line)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"malformed message from the worker: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValueError("malformed message from the worker: not an object")
+    return value
 
 
-class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+# --- one sandbox ------------------------------------------------------------------------------
 
 
-class _Preexec:
-    """Runs in the child between fork and exec. Everything it needs is prepared beforehand."""
-
-    def __init__(self, limits: Limits, uid: int, keep_read: bool, nproc_base: int) -> None:
-        mem = int(limits.memory_mb) << 20
-        cpu = max(1, int(limits.cpu_s))
-        fsize = int(limits.max_file_mb * (1 << 20))
-        self.rlimits = [
-            (resource.RLIMIT_AS, (mem, mem)),
-            (resource.RLIMIT_CPU, (cpu, cpu + 1)),
-            (resource.RLIMIT_NPROC, (nproc_base + limits.max_processes, nproc_base + limits.max_processes)),
-            (resource.RLIMIT_FSIZE, (fsize, fsize)),
-            (resource.RLIMIT_CORE, (0, 0)),
-        ]
-        self.uid = uid
-        self.keep_read = keep_read
-        self.libc = _libc() if sys.platform.startswith("linux") else None
-        if keep_read:
-            self.header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
-            bit = 1 << CAP_DAC_READ_SEARCH
-            self.caps = (_CapData * 2)(_CapData(bit, bit, bit), _CapData(0, 0, 0))
-
-    def __call__(self) -> None:
-        libc = self.libc
-        for which, value in self.rlimits:
-            try:
-                resource.setrlimit(which, value)
-            except (ValueError, OSError):
-                if which == resource.RLIMIT_NPROC and self.uid == 0:
-                    continue  # same-uid, non-root: the count is checked on fork anyway
-                raise
-        if self.uid:
-            if self.keep_read:
-                for cap in range(CAP_LAST + 1):
-                    if cap != CAP_DAC_READ_SEARCH:
-                        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
-                if libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0:
-                    raise OSError(ctypes.get_errno(), "prctl(PR_SET_KEEPCAPS)")
-            os.setgroups([])
-            os.setgid(self.uid)
-            os.setuid(self.uid)
-            if self.keep_read:
-                if libc.capset(ctypes.byref(self.header), self.caps) != 0:
-                    raise OSError(ctypes.get_errno(), "capset")
-                if libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_DAC_READ_SEARCH, 0, 0) != 0:
-                    raise OSError(ctypes.get_errno(), "prctl(PR_CAP_AMBIENT_RAISE)")
-        if libc is not None:
-            libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+def _sandbox_env(home: str) -> dict[str, str]:
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "HOME": home,
+        "TMPDIR": f"{home}/tmp",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "NO_COLOR": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
 
 
-# --- one sandboxed process --------------------------------------------------------------------
-
-
-def _chown_tree(root: Path, uid: int) -> None:
-    for path in [root, *root.rglob("*")]:
-        os.lchown(path, uid, uid)
-
-
-def _rmtree_hard(root: Path) -> None:
-    """Remove a scratch tree even where its owner made parts read-only.
-
-    Permissions are only ever changed on real directories strictly inside ``root``: never on
-    ``root``'s parent (the shared temp dir), never through a symlink.
-    """
-    top = str(root)
-
-    def onerror(func: Any, p: str, exc_info: Any) -> None:
-        if isinstance(exc_info[1], FileNotFoundError):
-            return
-        parent = os.path.dirname(p)
-        inside = parent == top or parent.startswith(top + os.sep)
-        try:
-            if inside and not os.path.islink(parent) and os.path.isdir(parent):
-                os.chmod(parent, 0o700)
-                func(p)
-        except OSError:
-            pass
-
-    if os.path.lexists(root):
-        shutil.rmtree(root, onerror=onerror)
+def _memfd(data: bytes) -> int:
+    fd = os.memfd_create("rlf-file", 0)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 class Sandbox:
-    """One sandboxed worker process: ``start`` it, ``send``/``recv`` JSON lines, ``close`` it for good."""
+    """One sandbox: ``start`` its zygote, ``send``/``recv`` JSON lines, ``close`` it for good.
 
-    def __init__(self, limits: Limits, label: str = "worker") -> None:
+    ``files`` maps a path under the scratch dir (``variants/...``, ``suite/...``) to a source
+    path or bytes; under bubblewrap those folders are read-only inside. With ``relay=True``
+    a second channel carries a test suite's calls (``relay_recv``/``relay_send``).
+    """
+
+    def __init__(self, limits: Limits, label: str = "worker", *, relay: bool = False, forbidden: tuple[str, ...] = (), mode: str | None = None) -> None:
         self.limits = limits
         self.label = label
-        self.iso = isolation()
+        self.relay = relay
+        self.forbidden = tuple(forbidden)
+        self.mode = mode or isolation().mode
         self.proc: subprocess.Popen[bytes] | None = None
-        self.scratch: Path | None = None
-        self._lease: UidLease | None = None
-        self._rfd = self._wfd = -1
-        self._buf = b""
+        self.scratch: Path | None = None  # host path (fallback modes only)
+        self._lease: Any = None
+        self._fds: dict[str, int] = {}
+        self._bufs: dict[str, bytes] = {"control": b"", "relay": b""}
         self._stderr: Any = None
         self.token = secrets.token_hex(16)
 
     # -- life cycle
 
     def start(self, config: dict[str, Any], files: dict[str, Path | bytes]) -> None:
-        """Create the scratch dir holding ``files`` (name → source path or bytes), start the worker, send ``config``."""
-        self.scratch = Path(tempfile.mkdtemp(prefix="rlf-sbx-"))
-        (self.scratch / "tmp").mkdir()
-        for name, src in files.items():
-            dest = self.scratch / name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(src, bytes):
-                dest.write_bytes(src)
+        """Start the zygote with ``files`` in its scratch dir, send it ``config``, wait until it is ready."""
+        contents = {rel: (src if isinstance(src, bytes) else Path(src).read_bytes()) for rel, src in files.items()}
+        pipes = {"ctl_in": os.pipe(), "ctl_out": os.pipe()}
+        if self.relay:
+            pipes.update({"rel_in": os.pipe(), "rel_out": os.pipe()})
+        # the zygote reads the *_in pipes and writes the *_out pipes
+        child_fds = [pipes["ctl_in"][0], pipes["ctl_out"][1]] + ([pipes["rel_in"][0], pipes["rel_out"][1]] if self.relay else [])
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            if self.mode == "bwrap":
+                scratch, lib = self._start_bwrap(contents, child_fds)
             else:
-                shutil.copyfile(src, dest)
+                scratch, lib = self._start_fallback(contents, child_fds)
+        except (OSError, subprocess.SubprocessError) as exc:
+            for r, w in pipes.values():
+                os.close(r)
+                os.close(w)
+            self.close()
+            raise SandboxError(f"could not start the sandboxed {self.label}: {exc}") from exc
+        for fd in child_fds:
+            os.close(fd)
+        self._fds = {"control_w": pipes["ctl_in"][1], "control": pipes["ctl_out"][0]}
+        if self.relay:
+            self._fds.update({"relay_w": pipes["rel_in"][1], "relay": pipes["rel_out"][0]})
+        for name in ("control_w", "relay_w"):
+            if name in self._fds:
+                os.set_blocking(self._fds[name], False)
+        full = {
+            **config,
+            "scratch": scratch,
+            "sys_path": [lib, *python_paths()],
+            "limits": self.limits.as_dict(),
+            "set_nproc": self.mode == "bwrap",
+            "forbidden": list(self.forbidden),
+        }
+        self.send(full, timeout=10)
+        hello = self.recv(timeout=60)
+        if not hello.get("ready"):
+            self.close()
+            raise SandboxError(f"the sandboxed {self.label} did not start")
+
+    def _start_bwrap(self, contents: dict[str, bytes], child_fds: list[int]) -> tuple[str, str]:
+        userns = bwrap.make_userns() if os.geteuid() == 0 else None
+        data = {rel: _memfd(blob) for rel, blob in contents.items()}
+        try:
+            payload = [sys.executable, "-I", "-S", "-B", f"{bwrap.KIT_MOUNT}/{WORKER_RELPATH.as_posix()}", *map(str, child_fds)]
+            argv = bwrap.command(
+                kit_library=kit_library(self.forbidden), scratch_mb=self.limits.max_disk_mb, data_files=data,
+                payload=payload, env=_sandbox_env(f"{bwrap.SCRATCH}/work"), userns_fd=userns,
+            )
+            self.proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
+                pass_fds=(*child_fds, *data.values(), *([userns] if userns is not None else [])),
+                start_new_session=True,
+            )
+        finally:
+            for fd in [*data.values(), *([userns] if userns is not None else [])]:
+                os.close(fd)
+        return bwrap.SCRATCH, bwrap.KIT_MOUNT
+
+    def _start_fallback(self, contents: dict[str, bytes], child_fds: list[int]) -> tuple[str, str]:
+        from course_core.grading.reaper import LeaseError, UidLease, current_task_count
+        from course_core.grading.uid_isolation import Preexec, chown_tree
+
+        self.scratch = Path(tempfile.mkdtemp(prefix="rlf-sbx-"))
+        for rel, blob in contents.items():
+            dest = self.scratch / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(blob)
+        (self.scratch / "work" / "tmp").mkdir(parents=True)
         uid = 0
-        if self.iso.drops_uid:
+        if self.mode in ("uid", "uid+read"):
             try:
                 self._lease = UidLease().__enter__()
             except LeaseError as exc:
-                self.close()
-                raise SandboxError(str(exc)) from exc
+                raise OSError(str(exc)) from exc
             uid = self._lease.uid
-            _chown_tree(self.scratch, uid)
-        lib = kit_library()
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "HOME": str(self.scratch),
-            "TMPDIR": str(self.scratch / "tmp"),
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONNOUSERSITE": "1",
-            "PYTHONPATH": os.pathsep.join([str(lib), str(self.scratch)]),
-            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-            "NO_COLOR": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "RLF_SANDBOX_TOKEN": self.token,
-        }
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
-        self._stderr = tempfile.TemporaryFile()
+            os.chmod(self.scratch, 0o755)
+            chown_tree(self.scratch / "work", uid)
+        lib = kit_library(self.forbidden)
+        env = {**_sandbox_env(str(self.scratch / "work")), "RLF_SANDBOX_TOKEN": self.token}
         nproc_base = 0 if uid else current_task_count()
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-B", str(lib / WORKER_RELPATH), str(req_r), str(rep_w)],
-                cwd=self.scratch,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self._stderr,
-                pass_fds=(req_r, rep_w),
-                start_new_session=True,
-                preexec_fn=_Preexec(self.limits, uid, self.iso.mode == "uid+read", nproc_base),
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            for fd in (req_r, req_w, rep_r, rep_w):
-                os.close(fd)
-            self.close()
-            raise SandboxError(f"could not start the sandboxed {self.label}: {exc}") from exc
-        finally:
-            if self.proc is not None:
-                os.close(req_r)
-                os.close(rep_w)
-        self._wfd, self._rfd = req_w, rep_r
-        os.set_blocking(self._wfd, False)
-        self.send({**config, "scratch": str(self.scratch)}, timeout=10)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-B", str(lib / WORKER_RELPATH), *map(str, child_fds)],
+            cwd=self.scratch, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
+            pass_fds=tuple(child_fds), start_new_session=True,
+            preexec_fn=Preexec(self.limits, uid, self.mode == "uid+read", nproc_base),
+        )
+        return str(self.scratch), str(lib)
 
     def close(self) -> None:
-        """Kill the whole process tree, reap it, remove the scratch dir, release the uid."""
+        """Kill every process of the sandbox, reap them, remove the scratch dir, release the uid."""
         proc = self.proc
         if proc is not None:
+            inits = children_of(proc.pid) if self.mode == "bwrap" else []
+            for pid in inits:
+                try:  # the pid namespace's init: the kernel ends every process in it, then bwrap exits
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                proc.wait(timeout=10 if inits else 0)
+            except subprocess.TimeoutExpired:
+                pass
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except OSError:
@@ -419,19 +408,23 @@ class Sandbox:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
-            if self._lease is not None:
-                kill_uid(self._lease.uid)
-            else:
-                kill_tagged(self.token, proc.pid)
-        for fd in (self._rfd, self._wfd):
-            if fd >= 0:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        self._rfd = self._wfd = -1
+            if self.mode != "bwrap":
+                from course_core.grading.reaper import kill_tagged, kill_uid
+
+                if self._lease is not None:
+                    kill_uid(self._lease.uid)
+                else:
+                    kill_tagged(self.token, proc.pid)
+        for fd in self._fds.values():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._fds = {}
         if self.scratch is not None:
-            _rmtree_hard(self.scratch)
+            from course_core.grading.uid_isolation import rmtree_hard
+
+            rmtree_hard(self.scratch)
             self.scratch = None
         if self._lease is not None:
             self._lease.release()
@@ -448,26 +441,27 @@ class Sandbox:
 
     @property
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None and self._rfd >= 0
+        return self.proc is not None and self.proc.poll() is None and "control" in self._fds
 
     # -- messages
 
-    def send(self, message: dict[str, Any], timeout: float) -> None:
-        data = (json.dumps(message, allow_nan=False) + "\n").encode("utf-8")
+    def send(self, message: dict[str, Any], timeout: float, channel: str = "control") -> None:
+        data = (json.dumps(message, allow_nan=False, ensure_ascii=True) + "\n").encode("ascii")
+        fd = self._fds.get(f"{channel}_w", -1)
         deadline = time.monotonic() + timeout
         while data:
-            if self.proc is None or self._wfd < 0:
+            if self.proc is None or fd < 0:
                 raise WorkerDied(None)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WorkerTimeout()
-            _, writable, _ = select.select([], [self._wfd], [], min(remaining, 0.2))
+            _, writable, _ = select.select([], [fd], [], min(remaining, 0.2))
             if not writable:
                 if self.proc.poll() is not None:
                     raise WorkerDied(self.proc.returncode, self.stderr_tail())
                 continue
             try:
-                n = os.write(self._wfd, data)
+                n = os.write(fd, data)
             except BrokenPipeError:
                 raise WorkerDied(self._wait_status(), self.stderr_tail()) from None
             except BlockingIOError:
@@ -475,67 +469,43 @@ class Sandbox:
             data = data[n:]
 
     def recv(self, timeout: float) -> dict[str, Any]:
-        """The next message, strictly parsed (no NaN/Infinity, an object); raises on timeout, death or excess.
+        """The zygote's next message, strictly parsed; raises on timeout, death or excess."""
+        channel, message = self.next_message(timeout, channels=("control",))
+        return message
 
-        A worker that got less than half a CPU while waiting (the machine is busy, e.g. with
-        another submission's fork bomb) is given extra wall time, up to STARVED_GRACE × timeout,
-        so one submission's load does not cost another its points.
-        """
-        start = time.monotonic()
-        deadline = start + timeout
-        cpu_start = self.tree_cpu_seconds()
-        while b"\n" not in self._buf:
-            if self.proc is None or self._rfd < 0:
-                raise WorkerDied(None)
-            now = time.monotonic()
-            remaining = deadline - now
-            if remaining <= 0:
-                used = self.tree_cpu_seconds() - cpu_start
-                limit = start + STARVED_GRACE * timeout
-                if used < 0.5 * (now - start) and now < limit:
-                    deadline = min(limit, now + (now - start) - used)
-                    continue
-                raise WorkerTimeout()
-            readable, _, _ = select.select([self._rfd], [], [], min(remaining, 0.2))
-            if readable:
-                chunk = os.read(self._rfd, 1 << 16)
-                if not chunk:
-                    raise WorkerDied(self._wait_status(), self.stderr_tail())
-                self._buf += chunk
-                if len(self._buf) > MAX_MESSAGE:
-                    raise MessageTooLarge()
-            elif self.proc.poll() is not None:
-                self._drain()
-                if b"\n" not in self._buf:
-                    raise WorkerDied(self.proc.returncode, self.stderr_tail())
-        line, _, self._buf = self._buf.partition(b"\n")
-        return parse_message(line)
-
-    def tree_cpu_seconds(self) -> float:
-        """CPU time (user + system, reaped children included) used so far by every process of this sandbox.
-
-        A busy tree (a fork bomb) is not "starved", however little its main process got.
-        """
-        if self.proc is None:
-            return 0.0
-        if self._lease is not None:
-            pids = set(pids_of_uid(self._lease.uid))
-        else:
-            tag = f"RLF_SANDBOX_TOKEN={self.token}".encode()
-            pids = {p for p in proc_pids() if session_of(p) == self.proc.pid or environ_has(p, tag)}
-        return sum(cpu_of(pid) for pid in pids | {self.proc.pid})
-
-    def _drain(self) -> None:
+    def next_message(self, timeout: float, channels: tuple[str, ...] = ("control", "relay")) -> tuple[str, dict[str, Any]]:
+        """(channel, message) of whichever of ``channels`` speaks first; the wall clock is ``timeout``."""
+        deadline = time.monotonic() + timeout
+        wanted = [c for c in channels if c in self._fds]
         while True:
-            readable, _, _ = select.select([self._rfd], [], [], 0)
-            if not readable:
+            for c in wanted:
+                if b"\n" in self._bufs[c]:
+                    line, _, self._bufs[c] = self._bufs[c].partition(b"\n")
+                    return c, parse_message(line)
+            if self.proc is None or not wanted:
+                raise WorkerDied(None)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerTimeout()
+            readable, _, _ = select.select([self._fds[c] for c in wanted], [], [], min(remaining, 0.5))
+            for c in wanted:
+                if self._fds[c] in readable:
+                    chunk = os.read(self._fds[c], 1 << 16)
+                    if not chunk:
+                        raise WorkerDied(self._wait_status(), self.stderr_tail())
+                    self._bufs[c] += chunk
+                    if len(self._bufs[c]) > MAX_MESSAGE:
+                        raise MessageTooLarge()
+            if not readable and self.proc.poll() is not None:
+                raise WorkerDied(self.proc.returncode, self.stderr_tail())
+
+    def discard_relay(self) -> None:
+        """Drop whatever a finished suite run left unread on the relay channel."""
+        self._bufs["relay"] = b""
+        fd = self._fds.get("relay", -1)
+        while fd >= 0 and select.select([fd], [], [], 0)[0]:
+            if not os.read(fd, 1 << 16):
                 return
-            chunk = os.read(self._rfd, 1 << 16)
-            if not chunk:
-                return
-            self._buf += chunk
-            if len(self._buf) > MAX_MESSAGE:
-                raise MessageTooLarge()
 
     def _wait_status(self) -> int | None:
         if self.proc is None:
@@ -556,23 +526,8 @@ class Sandbox:
             return ""
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_message(line: bytes) -> dict[str, Any]:
-    """Strict JSON: UTF-8, no NaN/Infinity, one object."""
-    try:
-        value = json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"malformed message from the worker: {exc}") from None
-    if not isinstance(value, dict):
-        raise ValueError("malformed message from the worker: not an object")
-    return value
-
-
 def describe_exit(returncode: int | None, limits: Limits) -> str:
-    """What an unexpected end of the worker most likely means, for a student."""
+    """What an unexpected end of a call's process most likely means, for a student."""
     if returncode is None:
         return "your code's process stopped answering"
     if returncode >= 0:
@@ -593,6 +548,19 @@ def describe_exit(returncode: int | None, limits: Limits) -> str:
     return f"your code's process was killed by {name}"
 
 
+def describe_end(ended: Any, limits: Limits) -> str:
+    """The zygote's account of a call or run that gave no reply, for a student (kit words only)."""
+    ended = ended if isinstance(ended, dict) else {}
+    if ended.get("timeout"):
+        return f"your code did not return within {limits.timeout_s:g} s"
+    if "memory_mb" in ended:
+        return f"your code used more than the memory limit of {limits.memory_mb} MB (all its processes together)"
+    if ended.get("too_large"):
+        return "your code returned a value too large to grade"
+    status = ended.get("status")
+    return describe_exit(status if isinstance(status, int) and not isinstance(status, bool) else None, limits)
+
+
 __all__ = [
     "Isolation",
     "MessageTooLarge",
@@ -600,6 +568,8 @@ __all__ = [
     "SandboxError",
     "WorkerDied",
     "WorkerTimeout",
+    "backstop",
+    "describe_end",
     "describe_exit",
     "isolation",
     "kit_library",

@@ -1,14 +1,17 @@
 """Staging: copy the files a submission may contribute into a private directory, and nothing else.
 
-Only the paths an exercise.toml lists in ``student_files`` are taken. Symlinks are never
-followed (anywhere under the submission), only regular files are read, each at most
-``max_file_mb``; whatever is refused is recorded with a reason the student can act on. The
-grader then works on the private copy, so a submission can neither alter the kit nor other
-submissions, nor change between the checks that read it.
+Only the paths an exercise.toml lists in ``student_files`` are taken. The submission is
+walked with one open directory descriptor per path component (``O_NOFOLLOW | O_DIRECTORY``),
+so no symlink is followed at any component, even one swapped in while grading runs; only
+regular files are read, each at most ``max_file_mb``; whatever is refused is recorded with a
+reason the student can act on. Every exercise of a submission is staged before anything reads
+any of it, and the grader then works on the private copy only, so a submission can neither
+alter the kit nor other submissions, nor change between the checks that read it.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -16,7 +19,8 @@ from pathlib import Path
 
 from course_core.grading.exercise import Exercise
 
-MAX_FILES = 2000  # per exercise folder
+MAX_FILES = 2000  # files and folders per exercise folder
+MAX_DEPTH = 16  # folders below a listed student folder
 TOTAL_FACTOR = 20  # total bytes per exercise: TOTAL_FACTOR × max_file_mb
 
 
@@ -81,57 +85,144 @@ class Staged:
         return out
 
 
-def symlink_reason(link: Path, root: Path) -> str:
-    """Why a symlink is refused, saying where it points (and whether that is outside the submission)."""
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
+
+
+def _link_reason(dir_fd: int, name: str) -> str:
     try:
-        target = os.readlink(link)
+        target = os.readlink(name, dir_fd=dir_fd)
     except OSError:
         return "is a symlink; symlinks are not followed, commit the file itself"
-    resolved = os.path.normpath(os.path.join(os.path.dirname(link), target))
-    inside = resolved == str(root) or resolved.startswith(str(root) + os.sep)
-    where = "" if inside else ", outside your submission"
+    where = ", outside your submission" if target.startswith("/") or ".." in Path(target).parts else ""
     return f"is a symlink (→ {target}{where}); symlinks are not followed, commit the file itself"
 
 
-def _symlink_component(base: Path, rel: str) -> Path | None:
-    current = base
-    for part in Path(rel).parts:
-        current = current / part
-        if current.is_symlink():
-            return current
-    return None
+def _open_child(dir_fd: int, name: str) -> tuple[int | None, str | None, str]:
+    """(fd, None, kind) for a real directory or regular file named ``name`` in ``dir_fd``; (None, why, kind) else.
+
+    Every open is relative to an already open directory and refuses a symlink, so nothing can
+    be swapped in between looking and reading.
+    """
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None, None, "missing"
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror})", "other"
+    if stat.S_ISLNK(st.st_mode):
+        return None, _link_reason(dir_fd, name), "link"
+    kind = "dir" if stat.S_ISDIR(st.st_mode) else "file" if stat.S_ISREG(st.st_mode) else "other"
+    if kind == "other":
+        return None, "is not a regular file", kind
+    try:
+        fd = os.open(name, _DIR_FLAGS if kind == "dir" else _FILE_FLAGS, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+            return None, "was replaced by a symlink while being read; symlinks are not followed", "link"
+        return None, f"cannot be opened ({exc.strerror})", kind
+    opened = os.fstat(fd)
+    if (stat.S_ISDIR(opened.st_mode) != (kind == "dir")) or (kind == "file" and not stat.S_ISREG(opened.st_mode)):
+        os.close(fd)
+        return None, "changed while being read", kind
+    return fd, None, kind
 
 
-def locate(submission: Path, exercise: Exercise) -> Path | None:
+def _read_fd(fd: int, cap_bytes: int) -> bytes:
+    with os.fdopen(fd, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > cap_bytes:
+            raise Refused(f"is {size / 1e6:.1f} MB, over the {cap_bytes / (1 << 20):g} MB limit; it was not read")
+        data = fh.read(cap_bytes + 1)
+    if len(data) > cap_bytes:
+        raise Refused(f"grew over the {cap_bytes / (1 << 20):g} MB limit while being read")
+    return data
+
+
+def _walk_to(root_fd: int, parts: tuple[str, ...]) -> tuple[int | None, str | None, str]:
+    """Open ``parts`` below ``root_fd`` one component at a time, never through a symlink."""
+    fd = os.dup(root_fd)
+    for i, part in enumerate(parts):
+        child, why, kind = _open_child(fd, part)
+        os.close(fd)
+        if child is None:
+            if why and kind == "link" and i < len(parts) - 1:
+                why = f"goes through {'/'.join(parts[: i + 1])}, which {why}"
+            return None, why, kind
+        if kind != "dir" and i < len(parts) - 1:
+            os.close(child)
+            return None, None, "missing"
+        fd = child
+    return fd, None, "dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+
+
+def _locate_fd(root_fd: int, root_name: str, exercise: Exercise) -> int | None:
     """The exercise folder inside a submission: ``<sub>/exercises/<id>``, ``<sub>/<id>``, or the submission itself."""
-    for candidate in (submission / "exercises" / exercise.id, submission / exercise.id):
-        if candidate.is_symlink() or (candidate.parent != submission and candidate.parent.is_symlink()):
-            continue
-        if candidate.is_dir():
-            return candidate
-    if (submission / exercise.module_file).exists() and submission.name == exercise.id:
-        return submission
+    for parts in (("exercises", exercise.id), (exercise.id,)):
+        fd, _, kind = _walk_to(root_fd, parts)
+        if fd is not None and kind == "dir":
+            return fd
+        if fd is not None:
+            os.close(fd)
+    if root_name == exercise.id:
+        try:
+            st = os.stat(exercise.module_file, dir_fd=root_fd, follow_symlinks=False)
+        except OSError:
+            return None
+        if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
+            return os.dup(root_fd)
     return None
+
+
+def stage_submission(submission: Path, exercise: Exercise, dest: Path) -> Staged:
+    """Find the exercise in a submission (never through a symlink) and stage it into ``dest``."""
+    try:
+        root_fd = os.open(submission, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return stage_fd(None, exercise, dest)
+    try:
+        folder_fd = _locate_fd(root_fd, submission.resolve().name, exercise)
+    finally:
+        os.close(root_fd)
+    try:
+        return stage_fd(folder_fd, exercise, dest)
+    finally:
+        if folder_fd is not None:
+            os.close(folder_fd)
 
 
 def stage(source: Path | None, exercise: Exercise, dest: Path) -> Staged:
-    """Copy ``student_files`` from ``source`` (a submission's exercise folder) into ``dest``."""
-    dest.mkdir(parents=True, exist_ok=True)
-    staged = Staged(exercise=exercise, root=dest, found=source is not None)
+    """Copy ``student_files`` from ``source`` (an exercise folder) into ``dest``."""
     if source is None:
+        return stage_fd(None, exercise, dest)
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return stage_fd(None, exercise, dest)
+    try:
+        return stage_fd(fd, exercise, dest)
+    finally:
+        os.close(fd)
+
+
+def stage_fd(folder_fd: int | None, exercise: Exercise, dest: Path) -> Staged:
+    """Copy ``student_files`` from an open exercise folder into the private ``dest``: an fd walk, no symlink anywhere."""
+    dest.mkdir(parents=True, exist_ok=True)
+    staged = Staged(exercise=exercise, root=dest, found=folder_fd is not None)
+    if folder_fd is None:
         return staged
     cap = int(exercise.limits.max_file_mb * (1 << 20))
     budget = [TOTAL_FACTOR * cap, MAX_FILES]
 
-    def take(rel: str) -> None:
+    def take(fd: int, rel: str) -> None:
         if budget[1] <= 0:
+            os.close(fd)
             staged.refused[rel] = f"over the limit of {MAX_FILES} files per exercise"
             return
         try:
-            data = read_capped(source / rel, min(cap, budget[0]))
+            data = _read_fd(fd, min(cap, budget[0]))
         except Refused as exc:
-            if str(exc) != "not found":
-                staged.refused[rel] = str(exc)
+            staged.refused[rel] = str(exc)
             return
         budget[0] -= len(data)
         budget[1] -= 1
@@ -139,31 +230,45 @@ def stage(source: Path | None, exercise: Exercise, dest: Path) -> Staged:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
-    def walk(rel_dir: str) -> None:
+    def walk(dir_fd: int, rel_dir: str, depth: int = 1) -> None:
+        if depth > MAX_DEPTH:
+            staged.refused[rel_dir] = f"is nested more than {MAX_DEPTH} folders deep; it was not read"
+            return
         try:
-            entries = sorted(os.scandir(source / rel_dir), key=lambda e: e.name)
+            names = sorted(os.listdir(dir_fd))
         except OSError:
             return
-        for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            if entry.is_symlink():
-                staged.refused[rel] = symlink_reason(Path(entry.path), source)
-            elif entry.is_dir(follow_symlinks=False):
-                walk(rel)
+        for name in names:
+            if budget[1] <= 0:
+                staged.refused[f"{rel_dir}/{name}"] = f"over the limit of {MAX_FILES} files and folders per exercise"
+                return
+            rel = f"{rel_dir}/{name}"
+            fd, why, kind = _open_child(dir_fd, name)
+            if fd is None:
+                if why:
+                    staged.refused[rel] = why
+            elif kind == "dir":
+                budget[1] -= 1
+                try:
+                    walk(fd, rel, depth + 1)
+                finally:
+                    os.close(fd)
             else:
-                take(rel)
+                take(fd, rel)
 
     for listed in exercise.student_files:
         rel = listed.rstrip("/")
-        link = _symlink_component(source, rel)
-        if link is not None:
-            reason = symlink_reason(link, source)
-            if link != source / rel:
-                reason = f"goes through {link.relative_to(source)}, which {reason}"
-            staged.refused[rel] = reason
-            continue
-        if (source / rel).is_dir():
-            walk(rel)
-        elif not listed.endswith("/"):
-            take(rel)
+        fd, why, kind = _walk_to(folder_fd, tuple(Path(rel).parts))
+        if fd is None:
+            if why:
+                staged.refused[rel] = why
+        elif kind == "dir":
+            try:
+                walk(fd, rel)
+            finally:
+                os.close(fd)
+        elif listed.endswith("/"):
+            os.close(fd)
+        else:
+            take(fd, rel)
     return staged

@@ -105,9 +105,13 @@ def run_groups(exercise: Exercise, staged: Staged, groups: list[dict[str, Any]],
     if not module.is_file():
         notes = staged.notes_for(exercise.module_file)
         missing = notes[0] if notes else f"{exercise.module_file} is not in your submission"
-    config = {"module": exercise.module, "module_path": str(module), "limits": exercise.limits.as_dict(), "missing": missing}
+    config = {
+        "module": exercise.module, "module_path": str(module), "limits": exercise.limits.as_dict(), "missing": missing,
+        "forbidden": exercise.forbidden_imports, "preload": exercise.preload,
+        "hidden_dirs": [g["path"] for g in groups if g["visibility"] == "hidden"],
+    }
     config_path = run_dir / "config.json"
-    config_path.write_text(json.dumps(config), encoding="utf-8")
+    config_path.write_text(json.dumps(config, ensure_ascii=True), encoding="utf-8")
     spec = {"groups": groups, "rootdir": str(run_dir / "tests"), "basetemp": str(run_dir / "basetemp"), "results": str(run_dir / "results.json")}
     spec_path = run_dir / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
