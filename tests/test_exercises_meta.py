@@ -441,6 +441,7 @@ def test_chaff_fails_a_hidden_test_and_the_reference_regression_test(ex_id: str,
     assert suite.failed(reference_regression(ex_id)), f"reference_regression_test.py does not catch {chaff.name}"
 
 
+@pytest.mark.slow
 @needs_solutions
 @pytest.mark.parametrize(("ex_id", "chaff"), CHAFFS)
 def test_untouched_regression_template_catches_no_chaff(ex_id: str, chaff: Path) -> None:
