@@ -61,6 +61,7 @@ STUB_CALLS: dict[str, dict[str, tuple[Any, ...]]] = {
         "reinforce_step": ([0.0, 0.0], 0, 1.0, 0.5),
         "update_baseline": (0.0, 0, 1.0),
         "train_step": ({"logits": [0.0, 0.0], "baseline": 0.0, "count": 0}, 0, 1.0, 0.5, True),
+    },
     "c2_credit_tokens": {
         "softmax": ([0.0, 0.0],),
         "grad_log_softmax": ([0.0, 0.0], 0),
