@@ -117,7 +117,7 @@ def log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[d
         if not line.strip():
             continue
         try:
-            row = json.loads(line, parse_constant=_no_constants)
+            row = strict_json.loads(line)
             validate_input(row, schema, path=rel, line=i, what="log row")
         except (ValueError, RecursionError) as exc:
             raise EvidenceError(f"{rel}:{i} is not valid JSON: {exc}") from None

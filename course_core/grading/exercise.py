@@ -6,14 +6,13 @@ UserError naming the file and the field, so a typo in a check never grades silen
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from course_core.errors import UserError
+from course_core.errors import UserError, did_you_mean
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -152,8 +151,7 @@ def _rel_path(path: Path, where: str, value: Any) -> str:
 def _unknown_keys(path: Path, where: str, table: dict[str, Any], allowed: set[str]) -> None:
     for key in table:
         if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
+            hint = did_you_mean(key, sorted(allowed), f"allowed keys: {', '.join(sorted(allowed))}")
             raise _err(path, f"{where}.{key}" if where else key, f"unknown key '{key}'", hint)
 
 
@@ -162,8 +160,7 @@ def _check_evidence(path: Path, i: int, raw: Any) -> dict[str, Any]:
     _typed(path, where, raw, dict, "a table")
     kind = raw.get("check")
     if kind not in EVIDENCE_CHECKS:
-        close = difflib.get_close_matches(str(kind), sorted(EVIDENCE_CHECKS), n=1)
-        raise _err(path, f"{where}.check", f"unknown evidence check {kind!r}", f"did you mean '{close[0]}'?" if close else None)
+        raise _err(path, f"{where}.check", f"unknown evidence check {kind!r}", did_you_mean(str(kind), sorted(EVIDENCE_CHECKS)))
     required, optional = EVIDENCE_CHECKS[kind]
     _unknown_keys(path, where, raw, required | optional | {"id", "points", "check", "feedback", "name"})
     for key in ("id", *sorted(required)):
@@ -367,8 +364,7 @@ def discover(exercises_root: str | Path, wanted: list[str] | None = None) -> lis
     known = exercise_ids(exercises_root)
     for ex_id in wanted or []:
         if ex_id not in known:
-            close = difflib.get_close_matches(ex_id, known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known exercises: {', '.join(known) or '(none)'}"
+            hint = did_you_mean(ex_id, known, f"known exercises: {', '.join(known) or '(none)'}")
             raise UserError(f"unknown exercise id '{ex_id}'", field="--exercise", hint=hint)
     chosen = [i for i in known if not wanted or i in wanted]
     found = [load_exercise(Path(exercises_root) / ex_id) for ex_id in chosen]

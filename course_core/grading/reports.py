@@ -12,10 +12,10 @@ import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from course_core.artifacts.atomic import write_text_atomic
 from course_core.artifacts.schemas import check_artifact
 from course_core.grading.report_exports import gradebook_csv, gradescope_results, junit_xml
 from course_core.grading.report_markdown import render_markdown
@@ -55,18 +55,6 @@ def validate_submission(submission: dict[str, Any], prose: list[dict[str, Any]])
     }
     validate_report(report)
     _contents(report)
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _gradescope_name(index: int, label: str) -> str:
@@ -122,7 +110,7 @@ def write_reports(report: dict[str, Any], outdir: Path) -> list[Path]:
     for name, text in files.items():
         path = outdir / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_text_atomic(path, text)
+        write_text_atomic(path, text)
         written.append(path)
     _remove_stale(outdir, set(files))
     _append_step_summary(files["report.md"])
