@@ -244,7 +244,11 @@ SAME_UID_ATTACKS = ("fork_bomb", "os_exit_in_call", "exit_at_import", "memory_bo
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the run above already used same-uid isolation")
 def test_without_root_the_limits_still_hold() -> None:
-    """The grader run by an ordinary user (a student at home): same-uid workers, limits, token kill."""
+    """The grader run by an ordinary user (a student at home): same-uid workers, limits, token kill.
+
+    One submission at a time: in the fallback the process budget is the user's, shared by every
+    sandbox (ARCHITECTURE.md), so a fork bomb graded beside an honest submission may slow it.
+    """
     import subprocess
     import sys
     import tempfile
@@ -267,7 +271,7 @@ def test_without_root_the_limits_still_hold() -> None:
             env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "HOME": str(base), "NO_COLOR": "1"}
             proc = subprocess.run(
                 [sys.executable, "-m", "course.grade", "--exercises-root", str(kit / "exercises"), "--solutions", str(kit / "solutions"),
-                 "--submission", *map(str, subs), "--jobs", "2", "--out", str(base / "report"), "--json"],
+                 "--submission", *map(str, subs), "--jobs", "1", "--out", str(base / "report"), "--json"],
                 cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
                 preexec_fn=_Preexec(grader_limits, lease.uid, True, 0),  # it may read the interpreter under /root
             )

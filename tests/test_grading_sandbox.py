@@ -238,7 +238,8 @@ def test_the_sandbox_sees_only_itself(serve) -> None:
     sb = serve()
     world = _call(sb, "world")["ok"]
     assert world["cwd"] == f"{bwrap.SCRATCH}/work" and world["uid"] == 1000
-    assert "work" not in world["root"] and "home" not in world["root"] and "etc" not in world["root"]
+    assert "home" not in world["root"] and "etc" not in world["root"]  # a venv inside the kit brings only itself
+    assert _call(sb, "can_read", str(Path(__file__).resolve().parents[1] / "README.md"))["ok"] is False
     assert len(world["pids"]) == 2 and world["pids"][0] == 1  # the zygote and this test's child: not one process of the grader
     assert world["tmp"] == f"{bwrap.SCRATCH}/work/tmp"
     here = Path(__file__).resolve()
