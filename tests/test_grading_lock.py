@@ -54,6 +54,7 @@ def test_exit_codes_map_to_passed_failed_error(tmp_path: Path) -> None:
     assert quits.status == "error"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not isolation().contained, reason="needs user namespaces (the bubblewrap sandbox)")
 def test_values_reach_the_suite_as_json_and_the_module_is_out_of_reach(tmp_path: Path) -> None:
     tests = _tests(tmp_path, (
@@ -91,6 +92,7 @@ def test_failing_on_the_reference_voids_the_chaffs_and_names_no_test(tmp_path: P
     assert "not counted" in checks["hidden_chaffs"]["feedback"]
 
 
+@pytest.mark.slow
 def test_hidden_chaffs_are_reported_as_a_count(tmp_path: Path) -> None:
     tests = _tests(tmp_path, "def test_add(student):\n    assert student.add(2, 3) == 5\n")
     checks = {c["id"].rsplit(".", 1)[1]: c for c in judge(TOY, tests, CONFTEST, variants(TOY, None, SOLUTIONS))}
