@@ -77,13 +77,7 @@ MODULE = textwrap.dedent(
             return False
 
     def hold_memory(children, mb):
-        for _ in range(children):
-            if os.fork() == 0:
-                block = bytearray(mb << 20)
-                for i in range(0, len(block), 4096):
-                    block[i] = 1
-                time.sleep(30)
-                os._exit(0)
+        leave_memory(children, mb)
         time.sleep(30)
         return "held"
 
