@@ -158,6 +158,7 @@ SUMMARY_SCHEMA: dict[str, str] = {
     "bandit": "bandit_summary",
     "two_step": "two_step_summary",
     "kl_tradeoff": "kl_tradeoff_summary",
+    "lm_train": "lm_train_summary",
 }
 RESULT_ROW_SCHEMA: dict[str, str] = {"eval": "eval_result_row", "selection": "selection_result_row"}
 
