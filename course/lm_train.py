@@ -18,7 +18,8 @@ update (one step, P prompts x G samples each, A_i = r_i - mean of its group [/ s
 
 defaults depend on --model: tiny trains on data/datasets/sums_train.jsonl and evaluates on
 sums_holdout.jsonl (150 steps, 16 prompts x 8 samples, Adam lr 3e-4); smollm2-135m trains on
-math_dev.jsonl with one worked example in the prompt and evaluates on math_holdout.jsonl.
+digit_sums_train.jsonl with one worked example in the prompt (10 steps, 4 prompts x 4 samples)
+and evaluates on digit_sums_holdout.jsonl.
 
 writes manifest.json (model, weights fingerprint before and after, every hyperparameter),
 log.jsonl (per step: mean reward, strict format rate, accuracy, KL to the start, entropy, grad
@@ -48,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--scorer", help="reward scorer (default strict_final_int; weak_contains shows reward hacking)")
     p.add_argument("--save-weights", action="store_true", default=None, help="also save SmolLM2's trained weights (~540 MB)")
     p.add_argument("--seed", type=int, help="random seed (default 0); same seed, same log.jsonl bytes")
+    p.add_argument("--threads", type=int, help="torch threads (tiny 1, smollm2-135m 2); a fixed count keeps runs reproducible")
     p.add_argument("--outdir", help="run directory to write (default: runs/lm_train_<UTC timestamp>)")
     p.add_argument("--quiet", action="store_true", help="no per-step progress lines")
     args = p.parse_args(argv)
@@ -61,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     outdir = args.outdir or default_outdir("lm_train")
     given = {k: getattr(args, k) for k in ("dataset", "heldout", "weights", "steps", "group_size", "prompts_per_step", "lr", "beta",
                                           "normalize_std", "optimizer", "max_grad_norm", "max_new_tokens", "eval_every",
-                                          "heldout_limit", "shots", "scorer", "save_weights", "seed")}
+                                          "heldout_limit", "shots", "scorer", "save_weights", "seed", "threads")}
     cfg = config_for(args.model, without_heldout=args.no_heldout, **given)
     con = console()
     progress = None if args.quiet else render_lm.progress_printer(con, cfg.steps)

@@ -2,6 +2,8 @@
 
     sums_train.jsonl     2000 items: the tiny model's pretraining texts and its RL prompts
     sums_holdout.jsonl    200 items: never seen in pretraining or training, for evaluation
+    digit_sums_train.jsonl   51 items  one-digit sums with the kit's format instruction, for
+    digit_sums_holdout.jsonl 30 items  SmolLM2-135M (its two-digit sums are almost never right)
 
 Prompts are ``What is a + b?`` with 10 <= a, b <= 99 and no format instruction: the tiny model
 cannot read one, so only the reward can teach it to answer ``Final: <int>``. The split is made
@@ -17,6 +19,8 @@ from typing import Any
 LOW, HIGH = 10, 99
 N_TRAIN, N_HOLDOUT = 2000, 200
 SEED = "lm-sums-v1"
+DIGIT_HOLDOUT = 30
+FORMAT_LINE = "Output exactly one line: Final: <int>"  # as in every prompt of math_dev
 
 
 def prompt(a: int, b: int) -> str:
@@ -36,7 +40,16 @@ def sum_splits() -> dict[str, list[dict[str, Any]]]:
     ordered = [p for a, b in rest for p in (((a, b), (b, a)) if a != b else ((a, a),))]
     train = rng.sample(ordered, N_TRAIN)
     holdout = [(a, b) if rng.random() < 0.5 else (b, a) for a, b in held]
+    digits = [(a, b) for a in range(1, 10) for b in range(1, 10)]
+    rng.shuffle(digits)
+
+    def digit_row(split: str, i: int, a: int, b: int) -> dict[str, Any]:
+        return {"id": f"dsum-{split}-{i:02d}", "prompt": f"{prompt(a, b)}\n{FORMAT_LINE}", "expected_answer": a + b,
+                "category": "one_digit_sum"}
+
     return {
         "sums_train": [_row("train", i + 1, a, b) for i, (a, b) in enumerate(train)],
         "sums_holdout": [_row("hold", i + 1, a, b) for i, (a, b) in enumerate(holdout)],
+        "digit_sums_train": [digit_row("train", i + 1, a, b) for i, (a, b) in enumerate(digits[DIGIT_HOLDOUT:])],
+        "digit_sums_holdout": [digit_row("hold", i + 1, a, b) for i, (a, b) in enumerate(digits[:DIGIT_HOLDOUT])],
     }
