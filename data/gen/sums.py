@@ -1,4 +1,4 @@
-"""The tiny language model's task: two-digit sums, split into train and held-out items.
+"""The local language models' tasks: sums, split into train and held-out items.
 
     sums_train.jsonl     2000 items: the tiny model's pretraining texts and its RL prompts
     sums_holdout.jsonl    200 items: never seen in pretraining or training, for evaluation
