@@ -36,6 +36,7 @@ class Policy:
     pad: int
     encode_prompt: Callable[[str], list[int]]  # dataset prompt → model input ids (the template applied)
     decode: Callable[[list[int]], str]  # completion ids → text (the end token dropped)
+    encode_text: Callable[[str], list[int]]  # plain text → ids, no template (to score a given completion)
     run: Callable[[torch.nn.Module, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]  # see logits_at
     run_step: Callable[[torch.nn.Module, torch.Tensor, Any], tuple[torch.Tensor, Any]]  # see step
     answer_token: int  # first token of "Final:"
@@ -97,6 +98,7 @@ def tiny_policy(weights: str | Path | None = None) -> Policy:
         pad=chars.EOS,
         encode_prompt=encode_prompt,
         decode=chars.decode,
+        encode_text=chars.encode,
         run=lambda m, ids, mask, pos: gather_positions(m(ids), pos),  # right padding: causal attention never looks ahead
         run_step=_tiny_step,
         answer_token=chars.encode(ANSWER_PREFIX)[0],

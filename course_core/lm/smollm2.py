@@ -109,6 +109,7 @@ def smollm2_policy(weights: str | Path | None = None, shots: int = 1) -> Policy:
         pad=eos,
         encode_prompt=encode_prompt,
         decode=decode,
+        encode_text=lambda text: tok(text, add_special_tokens=False)["input_ids"],
         run=run,
         run_step=run_step,
         answer_token=tok(ANSWER_PREFIX, add_special_tokens=False)["input_ids"][0],
