@@ -19,6 +19,7 @@ from course_core.measurement.gate import compare  # noqa: E402
 from course_core.selection.best_of_n import run_selection  # noqa: E402
 
 HELD = str(REPO / "data/datasets/sums_holdout.jsonl")
+pytestmark = pytest.mark.slow  # trains for 20 steps and samples 2,200 completions (about a minute on 2 cores)
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,7 @@ def two_runs(tmp_path_factory) -> tuple[Path, Path, object]:
     return root / "a", root / "b", first
 
 
+@pytest.mark.slow  # the two seeded runs of the fixture: about 20 s
 def test_a_few_steps_raise_the_strict_format_rate(two_runs):
     run_dir, _, result = two_runs
     rows = [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines()]
@@ -44,12 +45,14 @@ def test_a_few_steps_raise_the_strict_format_rate(two_runs):
     assert all(r["kl"] >= 0 and r["entropy"] > 0 for r in rows)
 
 
+@pytest.mark.slow  # the two seeded runs of the fixture: about 20 s
 def test_the_same_seed_writes_the_same_bytes(two_runs):
     a, b, _ = two_runs
     for name in RUN_FILES:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+@pytest.mark.slow  # the two seeded runs of the fixture: about 20 s
 def test_the_manifest_names_the_policy_before_and_after(two_runs):
     run_dir, _, result = two_runs
     manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -62,6 +65,7 @@ def test_the_manifest_names_the_policy_before_and_after(two_runs):
     assert set(manifest["artifacts"]) >= set(RUN_FILES)
 
 
+@pytest.mark.slow  # the two seeded runs of the fixture: about 20 s
 def test_the_trained_weights_are_a_policy_the_kit_can_load(two_runs):
     from course_core.lm.policies import load_policy
 
@@ -69,6 +73,7 @@ def test_the_trained_weights_are_a_policy_the_kit_can_load(two_runs):
     assert load_policy("tiny", run_dir / "weights.pt").fingerprint() == result.summary["weights_after"]
 
 
+@pytest.mark.slow  # the two seeded runs of the fixture: about 20 s
 def test_inspect_run_reads_an_lm_train_run(two_runs):
     from course_core.present.inspect_run import InspectOptions, inspect_run
 
