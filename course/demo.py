@@ -12,6 +12,7 @@ examples:
   nox -s demo                      the whole guide, no pauses
   nox -s demo -- --pause           wait for Enter before each command (for class)
   nox -s demo -- --segment B       one segment: A (measurement), B (selection), C (learning), D (synthesis)
+  nox -s demo -- --segment LM      the three loops on a real language model (needs torch; not in the default run)
 
 exit code 0 when every expected outcome held, 1 otherwise. A transcript is saved as HTML."""
 
@@ -19,7 +20,8 @@ exit code 0 when every expected outcome held, 1 otherwise. A transcript is saved
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser("python -m course.demo", "Run the instructor guide end to end, checking each expected outcome.", EPILOG)
     p.add_argument("--pause", action="store_true", help="wait for Enter between steps")
-    p.add_argument("--segment", action="append", choices=["A", "B", "C", "D"], help="run only this segment (repeatable)")
+    p.add_argument("--segment", action="append", choices=["A", "B", "C", "D", "LM"],
+                   help="run only this segment (repeatable); LM, the three loops on a real language model, is not part of the default run")
     p.add_argument("--transcript", default="runs/demo_transcript.html", help="where to save the transcript (default runs/demo_transcript.html)")
     args = p.parse_args(argv)
 

@@ -103,8 +103,8 @@ def test_the_foundations_import_no_loop(package):
 
 
 def _run_writer_drawing_figures(source: Path, target: str) -> bool:
-    """Figures are artifacts of a run: a Loop C run writer (learning/*_run.py) may draw them."""
-    return target == "course_core.present.plots" and source.parent.name == "learning" and source.stem.endswith("_run")
+    """Figures are artifacts of a run: a Loop C run writer (learning/*_run.py, lm/*_run.py) may draw them."""
+    return target == "course_core.present.plots" and source.parent.name in ("learning", "lm") and source.stem.endswith("_run")
 
 
 def test_nothing_outside_present_imports_present_but_run_writers_drawing_figures():

@@ -162,6 +162,7 @@ SUMMARY_SCHEMA: dict[str, str] = {
     "kl_tradeoff": "kl_tradeoff_summary",
     "scorer_validation": "scorer_validation_summary",
     "token_inspect": "token_inspect_summary",
+    "lm_train": "lm_train_summary",
 }
 RESULT_ROW_SCHEMA: dict[str, str] = {"eval": "eval_result_row", "selection": "selection_result_row", "scorer_validation": "scorer_validation_row"}
 

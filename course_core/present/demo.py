@@ -267,6 +267,15 @@ class CheckResult:
     passed: bool
 
 
+def optional_segments(keys: list[str] | None) -> list[Segment]:
+    """Segments outside the guide's default run, loaded only when asked for (LM needs torch)."""
+    if keys and "LM" in keys:
+        from course_core.present.demo_lm import LM_SEGMENT
+
+        return [LM_SEGMENT]
+    return []
+
+
 def run_demo(root: Path, segments: list[str] | None = None, pause: bool = False, con: Any = None) -> list[CheckResult]:
     """Run the selected segments (all by default) from ``root``; return every check's outcome."""
     from rich.console import Console
@@ -277,7 +286,7 @@ def run_demo(root: Path, segments: list[str] | None = None, pause: bool = False,
 
     con = con or Console(record=True)
     outcomes: list[CheckResult] = []
-    chosen = [s for s in SEGMENTS if not segments or s.key in segments]
+    chosen = [s for s in SEGMENTS + optional_segments(segments) if not segments or s.key in segments]
     start = time.perf_counter()
     for segment in chosen:
         con.rule(f"[bold]{segment.title}[/bold]")

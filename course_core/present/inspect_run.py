@@ -15,6 +15,7 @@ from typing import Any
 from course_core.artifacts.rundir import Run
 from course_core.errors import UserError
 from course_core.present.inspect_bandit import inspect_bandit
+from course_core.present.inspect_lm import inspect_lm_train
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ INSPECTORS: dict[str, Callable[[Run, InspectOptions], dict[str, Any]]] = {
     "eval": inspect_outcomes,
     "selection": inspect_outcomes,
     "bandit": inspect_bandit,
+    "lm_train": inspect_lm_train,
 }
 
 
@@ -83,7 +85,8 @@ def inspect_run(run: Run, opts: InspectOptions) -> dict[str, Any]:
 def show(con: Any, data: dict[str, Any]) -> None:
     """Print an inspection (what :func:`inspect_run` returned) the way its run kind reads best."""
     from course_core.present.render_learning import bandit_inspection
+    from course_core.present.render_lm import lm_train_inspection
     from course_core.present.render_measurement import outcome_groups
 
-    renderers = {"eval": outcome_groups, "selection": outcome_groups, "bandit": bandit_inspection}
+    renderers = {"eval": outcome_groups, "selection": outcome_groups, "bandit": bandit_inspection, "lm_train": lm_train_inspection}
     renderers[data["kind"]](con, data)

