@@ -20,7 +20,7 @@ needs_bwrap = pytest.mark.skipif(not CONTAINED, reason="needs user namespaces (t
 
 MODULE = textwrap.dedent(
     """
-    import os, sys, time
+    import os, sys, tempfile, time
 
     def add(a, b):
         return a + b
@@ -66,7 +66,7 @@ MODULE = textwrap.dedent(
 
     def world():
         return {"cwd": os.getcwd(), "uid": os.getuid(), "root": sorted(os.listdir("/")), "env": sorted(os.environ),
-                "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()), "tmp": os.path.realpath("/tmp")}
+                "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()), "tmp": os.path.realpath(tempfile.gettempdir())}
 
     def can_read(path):
         try:
@@ -107,7 +107,7 @@ MODULE = textwrap.dedent(
         written = 0
         try:
             for i in range(64):
-                with open(f"/tmp/f{i}", "wb") as fh:
+                with open(os.path.join(tempfile.gettempdir(), f"f{i}"), "wb") as fh:
                     fh.write(b"x" * (900 << 10))
                 written += 900 << 10
         except OSError:
@@ -123,9 +123,9 @@ MODULE = textwrap.dedent(
         return ctypes.CDLL(None).shmget(key, 0, 0o666)
 
     def leave_file():
-        with open("/tmp/left-by-a-call", "w") as fh:
+        with open(os.path.join(tempfile.gettempdir(), "left-by-a-call"), "w") as fh:
             fh.write("x")
-        return os.listdir("/tmp")
+        return os.listdir(tempfile.gettempdir())
 
     CALLS = []
 

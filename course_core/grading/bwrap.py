@@ -151,8 +151,15 @@ def command(
             argv += ["--symlink", os.readlink(d), d]
         else:
             argv += ["--ro-bind", d, d]
-    for d in interpreter_dirs():
+    python_dirs = interpreter_dirs()
+    tmp_holds_python = any(d.startswith("/tmp/") for d in python_dirs)
+    if tmp_holds_python:  # e.g. a kit cloned under /tmp with its venv inside: /tmp is then private and read-only
+        made.add("/tmp")
+        argv += ["--perms", "0755", "--size", str(1 << 20), "--tmpfs", "/tmp"]
+    for d in python_dirs:
         argv += [*dirs_for(d + "/x"), "--ro-bind", d, d]
+    if tmp_holds_python:
+        argv += ["--remount-ro", "/tmp"]  # writes go to TMPDIR, in the bounded scratch
     argv += ["--ro-bind", str(kit_library), KIT_MOUNT, "--proc", "/proc", "--dev", "/dev"]
     argv += ["--perms", "1777", "--size", str(int(scratch_mb) << 20), "--tmpfs", SCRATCH]
     groups = sorted({rel.split("/", 1)[0] for rel in data_files})
@@ -166,7 +173,9 @@ def command(
                         argv += ["--perms", "0755", "--dir", d]
                 argv += ["--perms", "0444", "--file", str(fd), f"{SCRATCH}/{rel}"]
         argv += ["--remount-ro", f"{SCRATCH}/{group}"]
-    argv += ["--symlink", f"{SCRATCH}/work/tmp", "/tmp", "--clearenv"]
+    if not tmp_holds_python:
+        argv += ["--symlink", f"{SCRATCH}/work/tmp", "/tmp"]
+    argv += ["--clearenv"]  # TMPDIR (in env) points into the scratch either way
     for key, value in env.items():
         argv += ["--setenv", key, value]
     argv += ["--chdir", SCRATCH, "--", *payload]
