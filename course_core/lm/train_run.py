@@ -180,7 +180,7 @@ def run_lm_train(cfg: LMTrainConfig, outdir: str | Path, args: dict[str, Any], c
             "parameters": result.parameters,
             "weights_before": result.fingerprint_before,
             "weights_after": result.fingerprint_after,
-            "source": result.policy.source,
+            "weights_file": result.policy.source,
         }
         manifest["hyperparameters"] = cfg.hyperparameters()
         manifest["timing"] = {
