@@ -22,7 +22,7 @@ from course_core.artifacts.rundir import WrittenRun, check_outdir, finish_run, s
 from course_core.measurement.scoring import get_scorer
 
 KIND = "lm_train"
-LAST = 10  # "the last 10 steps" in the summary
+LAST = 10  # "the first / last 10 steps" in the summary (half the run when it is shorter)
 
 
 @dataclass
@@ -64,6 +64,7 @@ def verdict(result: TrainResult) -> str:
 
 def summarize(cfg: LMTrainConfig, result: TrainResult, weights_file: str | None) -> dict[str, Any]:
     rows = result.rows
+    w = max(1, min(LAST, len(rows) // 2))  # first and last windows never overlap
     first_95 = next((r["step"] for r in rows if r["strict_format_rate"] >= 0.95), None)
     heldout = None
     if result.before is not None and result.after is not None:
@@ -88,11 +89,11 @@ def summarize(cfg: LMTrainConfig, result: TrainResult, weights_file: str | None)
         "scorer": cfg.scorer,
         "heldout": heldout,
         "train": {
-            "mean_reward_first": _mean(rows[:LAST], "mean_reward"),
-            "mean_reward_last": _mean(rows[-LAST:], "mean_reward"),
-            "strict_format_rate_first": _mean(rows[:LAST], "strict_format_rate"),
-            "strict_format_rate_last": _mean(rows[-LAST:], "strict_format_rate"),
-            "window": min(LAST, len(rows)),
+            "mean_reward_first": _mean(rows[:w], "mean_reward"),
+            "mean_reward_last": _mean(rows[-w:], "mean_reward"),
+            "strict_format_rate_first": _mean(rows[:w], "strict_format_rate"),
+            "strict_format_rate_last": _mean(rows[-w:], "strict_format_rate"),
+            "window": w,
             "kl_final": rows[-1]["kl"],
             "entropy_first": rows[0]["entropy"],
             "entropy_final": rows[-1]["entropy"],
