@@ -81,12 +81,12 @@ def test_demo_cli_one_segment_with_pauses_leaves_a_transcript(tmp_path):
 
 
 def test_a_failed_expectation_makes_the_demo_exit_non_zero(tmp_path):
-    """Segment D without Segment A's runs: its check cannot hold, and the exit code says so."""
+    """Segment A where there is no data/: its checks cannot hold, and the exit code says so."""
     import subprocess
     import sys
 
     proc = subprocess.run(
-        [sys.executable, "-m", "course.demo", "--segment", "D", "--transcript", "demo.html"],
+        [sys.executable, "-m", "course.demo", "--segment", "A", "--transcript", "demo.html"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1"},
     )
