@@ -2,9 +2,10 @@
 
 argparse wraps option help itself; a command's description and epilog are written by hand
 (examples, two-column tables, paragraphs). Where a line fits, it is kept exactly as written.
-Where it does not: a paragraph is refilled, an example command is broken between arguments
-with a shell continuation (so it still runs when pasted), and a two-column line keeps its
-left column whole and wraps its right one.
+Where it does not: a paragraph is refilled, an example command (an indented line starting
+with a program's name) is broken between arguments with a shell continuation (so it still
+runs when pasted), a two-column line keeps its left column whole and wraps its right one,
+and other indented text is wrapped at its indent.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import textwrap
 from course_core.present.shell_layout import wrap_command
 
 _TWO_COLUMNS = re.compile(r"^(\s+)(\S.*?\S)(\s{3,})(\S.*)$")
+_PROGRAMS = {"python", "python3", "nox", "poetry", "pip", "uv", "pytest", "bash", "git", "cat", "cp", "diff", "jq", "head", "ls"}
 _NARROWEST_RIGHT_COLUMN = 24
 
 
@@ -71,4 +73,7 @@ def _indented(block: str, width: int) -> list[str]:
         return [lead + left, *textwrap.wrap(right, width, initial_indent=under, subsequent_indent=under,
                                            break_on_hyphens=False, break_long_words=False)]
     lead = block[: len(block) - len(block.lstrip())]
+    if block.split(maxsplit=1)[0] not in _PROGRAMS:  # indented prose: wrap it, keeping its indent
+        return textwrap.wrap(block.strip(), width, initial_indent=lead, subsequent_indent=lead,
+                             break_on_hyphens=False, break_long_words=False)
     return wrap_command(textwrap.dedent(block), width, indent=lead).splitlines()

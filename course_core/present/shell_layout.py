@@ -92,7 +92,9 @@ def wrap_line(line: str, width: int, indent: str = "", continued: str = "    ") 
         whole = " ".join(part)
         if fresh or len(current) + 1 + len(whole) <= room or len(indent + continued + whole) > room:
             for argument in _arguments(part):
-                add(argument)
+                too_wide = len(indent + continued) + len(argument) > room
+                for piece in shell_words(argument) if too_wide else [argument]:
+                    add(piece)
         else:
             add(whole)
     lines.append(current)
