@@ -645,7 +645,8 @@ def script(steps: list[Step], logs: str) -> str:
     for n, step in enumerate(steps):
         if step.skip:
             continue
-        out += [f"{{ {step.text}", f"}} >{logs}/{n}.out 2>{logs}/{n}.err", f"echo $? >{logs}/{n}.rc"]
+        out += [f"t0=$EPOCHREALTIME; {{ {step.text}", f"}} >{logs}/{n}.out 2>{logs}/{n}.err",
+                f"echo $? >{logs}/{n}.rc; echo \"$t0 $EPOCHREALTIME\" >{logs}/{n}.time"]
     return "\n".join(out) + "\n"
 
 
