@@ -58,7 +58,8 @@ def main() -> None:
             figures[key] = (round(100 * s["optimal_averaged"], 1), "%")
             exact.append(key)
         figures["testbed.seconds"] = (round(seconds, 1), "s")
-        print(f"Figure 2.5: {' / '.join(f'{100 * s['optimal_averaged']:.1f}' for s in settings)} % in {seconds:.1f} s")
+        shown = " / ".join(f"{100 * s['optimal_averaged']:.1f}" for s in settings)
+        print(f"Figure 2.5: {shown} % in {seconds:.1f} s")
 
         for n in (1, 4, 8):
             _, done = timed("-m", "course.selection_demo", "--dataset", "data/datasets/math_dev.jsonl", "--samples",

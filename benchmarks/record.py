@@ -23,7 +23,9 @@ def _commit() -> str | None:
 
 
 def machine() -> str:
-    return f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    """The machine, and how busy it was: figures measured under load say so."""
+    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    return f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}{load}"
 
 
 def record(script: str, figures: dict[str, tuple[float, str]], *, exact: tuple[str, ...] = ()) -> None:

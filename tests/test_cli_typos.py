@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
@@ -10,8 +11,16 @@ from conftest import run_cli
 from test_cli_help import COMMANDS
 
 
-def options_of(command: str) -> list[str]:
-    helped = run_cli(f"course.{command}", "--help").stdout
+def parse(command: str, *argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """``python -m course.<command> argv...`` up to its argument parsing, in-process: (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as stopped:
+        importlib.import_module(f"course.{command}").main(list(argv))
+    out = capsys.readouterr()
+    return stopped.value.code, out.out, out.err
+
+
+def options_of(command: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    helped = parse(command, "--help", capsys=capsys)[1]
     return sorted({o for o in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]+)", helped) if o != "--help"})
 
 
@@ -21,30 +30,30 @@ def misspelt(option: str) -> str:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_a_misspelt_option_gets_a_suggestion(command):
-    options = options_of(command)
+def test_a_misspelt_option_gets_a_suggestion(command, capsys):
+    options = options_of(command, capsys)
     assert options, f"course.{command} --help lists no long option"
     target = max(options, key=len)
     typo = misspelt(target)
-    proc = run_cli(f"course.{command}", typo, "x")
-    assert proc.returncode == 2, proc.stderr
-    suggested = re.search(rf"hint: '{re.escape(typo)}' is not an option; did you mean '(--[\w-]+)'\?", proc.stderr)
-    assert suggested, proc.stderr
+    code, _, err = parse(command, typo, "x", capsys=capsys)
+    assert code == 2, err
+    suggested = re.search(rf"hint: '{re.escape(typo)}' is not an option; did you mean '(--[\w-]+)'\?", err)
+    assert suggested, err
     assert suggested[1] in options and suggested[1][:4] == target[:4]  # a real option, and a close one
-    assert "Traceback" not in proc.stderr
 
 
 def test_a_typo_next_to_a_missing_required_argument_names_the_typo():
+    """As a user types it (a subprocess): one message, exit 2, no traceback."""
     proc = run_cli("course.eval", "--datset", "d.jsonl", "--completions", "c.jsonl")
-    assert proc.returncode == 2
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "the following arguments are required: --dataset" in proc.stderr
     assert "hint: '--datset' is not an option; did you mean '--dataset'?" in proc.stderr
 
 
-def test_equals_form_far_off_names_and_negative_values():
-    close = run_cli("course.eval", "--dataset", "d", "--completions", "c", "--scorer=x", "--outdri=o")
-    assert "hint: '--outdri' is not an option; did you mean '--outdir'?" in close.stderr
-    far = run_cli("course.eval", "--dataset", "d", "--completions", "c", "--zzzzzz")
-    assert "hint: '--zzzzzz' is not an option; see python -m course.eval --help" in far.stderr
-    negative = run_cli("course.bandit_train", "--lr", "-0.5", "--sed", "1")
-    assert negative.stderr.count("hint:") == 1 and "did you mean '--seed'?" in negative.stderr
+def test_equals_form_far_off_names_and_negative_values(capsys):
+    close = parse("eval", "--dataset", "d", "--completions", "c", "--scorer=x", "--outdri=o", capsys=capsys)[2]
+    assert "hint: '--outdri' is not an option; did you mean '--outdir'?" in close
+    far = parse("eval", "--dataset", "d", "--completions", "c", "--zzzzzz", capsys=capsys)[2]
+    assert "hint: '--zzzzzz' is not an option; see python -m course.eval --help" in far
+    negative = parse("bandit_train", "--lr", "-0.5", "--sed", "1", capsys=capsys)[2]
+    assert negative.count("hint:") == 1 and "did you mean '--seed'?" in negative

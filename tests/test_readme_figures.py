@@ -15,7 +15,7 @@ from conftest import REPO
 
 RESULTS = REPO / "benchmarks" / "results.json"
 TIMING_TOLERANCE = 0.15  # stated in the README next to the table
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w])")
+_NUMBER = re.compile(r"(?<![\w.@])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w])")
 
 
 def measured_rows() -> list[tuple[str, str, list[str]]]:
