@@ -214,7 +214,7 @@ def simple_commands(text: str) -> list[list[str]]:
         elif re.fullmatch(r"\d?>>?\S+|\d>&\d", word):
             continue
         else:
-            parts[-1].append(shlex.split(word)[0] if word.strip("'\"") or word in ("''", '""') else word)
+            parts[-1].append((shlex.split(word) or [""])[0])
     return [p for p in parts if p]
 
 
@@ -484,8 +484,7 @@ class Checker:
                 compile(argv[1], "<python -c>", "exec")
             except SyntaxError as exc:
                 return [f"python -c: {exc}"]
-            return self._paths([w for w in re.findall(r"'([^']+)'|\"([^\"]+)\"", argv[1]) for w in w if w and "/" in w
-                                and not self.produced.covers(w) and not w.endswith("/")][:0])
+            return []
         if argv[0] == "-m":
             module, rest = argv[1], argv[2:]
             if module == "pytest":
@@ -572,9 +571,11 @@ def plan(root: Path, poetry: bool) -> list[Step]:
       steps assume a working module).
     - Commands the demo runs (the guide's segments) are run by ``nox -s demo``, which checks
       their expected outcomes; they are not run a second time.
-    - A nox session repeated verbatim (``nox -s grade`` after each exercise) runs at its first
-      and last occurrence: each run starts from scratch, so the last one sees every exercise.
-    - After each grading run, every ``reproduce:`` line of its report is run.
+    - A nox session repeated verbatim (``nox -s grade`` at the end of each exercise) runs at
+      its first occurrence only: that proves it runs as printed, and grading a finished
+      exercise is what the grading tests do (rerunning it here would cost minutes per exercise).
+    - After a grading run, every ``reproduce:`` line of its report is run; the first one grades
+      the untouched exercises, where every visible check fails and prints one.
     - Without Poetry installed, ``poetry run X`` runs as ``X`` in the activated environment
       (which is what Poetry does with a project's ``.venv``).
     """
@@ -607,8 +608,8 @@ def plan(root: Path, poetry: bool) -> list[Step]:
             skip = "runs the test suite this check is part of"
         elif " ".join(shell_words(c.text)) in in_demo:
             skip = "run (and its outcome checked) by nox -s demo"
-        elif key in nox_seen and i not in (nox_seen[key][0], nox_seen[key][-1]):
-            skip = "the same session runs again later"
+        elif key in nox_seen and i != nox_seen[key][0]:
+            skip = "the same session ran earlier in this run"
         for text in texts:
             if not poetry:
                 text = re.sub(r"(^|[|;&]\s*)poetry run ", r"\1", text)
