@@ -29,8 +29,15 @@ def _uv() -> str | None:
 
 
 UV = _uv()
-# uv when present (fast), else virtualenv; asking for "uv|virtualenv" makes nox log "uv binary not found" without it
-nox.options.default_venv_backend = "uv" if UV else "virtualenv"
+nox.options.default_venv_backend = "uv" if UV else "virtualenv"  # uv when present (fast), else virtualenv
+if UV is None:  # say so to nox, which would otherwise look again and log "uv binary not found" on every session
+    try:
+        import nox.virtualenv
+        from packaging.version import Version
+
+        nox.virtualenv.HAS_UV, nox.virtualenv.UV, nox.virtualenv.UV_VERSION = False, "uv", Version("0")
+    except ImportError:
+        pass
 nox.options.sessions = ["tests"]
 nox.options.reuse_venv = "yes"
 
