@@ -1,12 +1,12 @@
-"""The README's figures that no other bench script measures: the demo, --help, Figure 2.5, best-of-N, grading.
+"""The README's figures that no other bench script measures: the demo, --help, Figure 2.5, best-of-N.
 
     python benchmarks/bench_readme.py
 
 Each figure comes from running the documented command in a subprocess, in one run, on this
 machine: the whole classroom demo (wall time and checks held), `course.eval --help` (fastest
 of five), the Sutton & Barto testbed (its four % optimal values and wall time), best-of-N on
-math_dev with the oracle selector (pass@1, @4, @8 and the mean per-sample pass rate), and
-`course.grade` on the untouched exercises (score and wall time). All go to results.json.
+math_dev with the oracle selector (pass@1, @4, @8 and the mean per-sample pass rate). All go
+to results.json. (Grading has its own: bench_grading.py.)
 """
 
 from __future__ import annotations
@@ -72,15 +72,6 @@ def main() -> None:
         exact.append("selection.mean_sample_rate.8")
         print(f"best-of-N: {' → '.join(str(figures[f'selection.pass_at.{n}'][0]) for n in (1, 4, 8))}")
 
-        seconds, done = timed("-m", "course.grade", "--out", str(room / "report"))
-        assert done.returncode == 0, done.stderr[-2000:]
-        report = json.loads((room / "report/report.json").read_text())
-        sub = report["submissions"][0]
-        figures |= {"grading.untouched.seconds": (round(seconds, 1), "s"),
-                    "grading.untouched.points": (sub["score"], "points"), "grading.untouched.max": (sub["max_score"], "points"),
-                    "grading.untouched.exercises": (len(sub["exercises"]), "exercises")}
-        exact += ["grading.untouched.points", "grading.untouched.max", "grading.untouched.exercises"]
-        print(f"course.grade, untouched: {sub['score']}/{sub['max_score']} in {seconds:.1f} s")
     record("benchmarks/bench_readme.py", figures, exact=tuple(exact))
 
 
