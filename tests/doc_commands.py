@@ -147,7 +147,7 @@ def _expectation(text: str) -> int | None:
     return int(trailing.group(1)) if trailing else 0
 
 
-_SYNOPSIS_WORD = re.compile(r"^(\[.*|.*\]|\.\.\.|.*\|.*)$")
+_SYNOPSIS_WORD = re.compile(r"^(\[.*|.*\]|\.\.\.|…|.*\|.*)$")
 _PLACEHOLDER_WORD = re.compile(r"^[A-Z][A-Z0-9_]*$")  # D, PATH, NAME: in prose, a value to fill in
 
 
@@ -254,6 +254,7 @@ def nox_sessions(root: Path) -> dict[str, str | None]:
 
 # What a nox session writes when it does not say so through a kit module's output options.
 SESSION_WRITES = {"dev": [".venv"], "release": ["dist/student"], "gradescope": ["dist/autograder.zip"]}
+KIT_OUTPUTS = {"runs", "grade-report", "dist", ".venv"}  # folders the kit's commands write
 BUILTINS = {"cd", "source", ".", "export", "echo", "set", "exit", "true", "false", "test", "["}
 PYTEST_VALUED = {"-k", "-m", "-p", "-o", "--durations", "--tb", "-n", "--rootdir"}
 _PATHLIKE = re.compile(r"^[\w.~/*?\[\]-]*/[\w.~/*?\[\]:-]*$|^[\w.*-]+\.(jsonl|json|md|py|toml|html|txt|csv|png|yml|yaml)$")
@@ -380,6 +381,13 @@ class Checker:
         self.sessions = nox_sessions(root)
         self.exercise_ids = sorted(p.parent.name for p in (root / "exercises").glob("*/exercise.toml"))
         self.demo_writes = [w for s in demo.SEGMENTS for step in s.steps for w in demo.writes(step)]
+        self.needs: str | None = None
+
+    def _vouches_for(self, path: str) -> bool:
+        """Paths inside the kit's own folders, its output folders, or /tmp are the docs' to keep true."""
+        first = path.split("/", 1)[0]
+        return path.startswith("/tmp/") or first in KIT_OUTPUTS or ("/" in path and (self.root / first).is_dir()) \
+            or (self.root / path).parent == self.root and path.endswith(".py")
 
     def exists(self, path: str) -> bool:
         if any(ch in path for ch in "*?["):
@@ -387,6 +395,7 @@ class Checker:
         return (self.root / path).exists() or self.produced.covers(path)
 
     def check(self, cmd: Command) -> list[str]:
+        self.needs = cmd.needs  # a `# needs:` block may name programs this machine does not have
         if cmd.inline and "<" in cmd.text:  # a pattern in prose (`exercises/<id>/tests`): names and options only
             return [f"{cmd.where}: {p}" for p in self._check_text(cmd.text, True, True)]
         texts, problems = resolve_placeholders(cmd, self.produced, self.exercise_ids)
@@ -433,6 +442,8 @@ class Checker:
         for word in words:
             if word in outputs or word.startswith("-") or "=" in word or "://" in word or not _PATHLIKE.match(word):
                 continue
+            if not self._vouches_for(word):  # a user's own file (a downloaded dataset), a model name
+                continue
             if not self.exists(word):
                 problems.append(f"names {word}, which the kit does not have and no earlier command writes")
         for word in outputs:
@@ -457,7 +468,7 @@ class Checker:
         if program in ("source", "."):
             return [] if self.exists(words[1]) else [f"source {words[1]}: no earlier command makes it"]
         if program not in BUILTINS and shutil.which(program) is None:
-            return [f"{program}: not installed here"]
+            return [] if self.needs else [f"{program}: not installed here"]
         operands = [w for w in words[1:] if not w.startswith("-") and not re.fullmatch(r"-?\d+", w)]
         if program == "jq" and operands:
             operands = operands[1:]  # the filter
