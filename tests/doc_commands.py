@@ -122,7 +122,7 @@ def _logical(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 _EXIT_IN_PROSE = re.compile(r"\bexit(?: code)? (\d+)\b")
-_TRAILING_EXIT = re.compile(r"#\s*exit (\d+)\s*$")
+_TRAILING_EXIT = re.compile(r"#\s*exit (\d+)\b")
 _MUST_FAIL = re.compile(r"#\s*must fail\b", re.I)
 
 
@@ -645,6 +645,8 @@ def _place_solution(exercise, root: Path) -> str:  # noqa: ANN001
     ex = f"exercises/{exercise.id}"
     sol = f"solutions/{exercise.id}"
     moves = [f"cp {sol}/{exercise.module_file} {ex}/{exercise.module_file}"]
+    if (root / sol / "student_data").is_dir():  # data files a student writes in Build (probes, golden rows)
+        moves.append(f"cp -R {sol}/student_data/. {ex}/")
     repair = exercise.stages.get("repair")
     if repair is not None and repair.student_tests and (root / sol / "reference_regression_test.py").is_file():
         moves.append(f"cp {sol}/reference_regression_test.py {ex}/{repair.student_tests}")
@@ -673,11 +675,17 @@ def main(argv: list[str]) -> int:
     if argv[:1] != ["reproduce"] or len(argv) != 2:
         print("usage: python -m tests.doc_commands reproduce REPORT.md")
         return 2
+    from concurrent.futures import ThreadPoolExecutor
+
     report = Path(argv[1])
-    results = []
-    for line in reproduce_lines(report):
+
+    def rerun(line: str) -> dict[str, object]:
         done = subprocess.run(["bash", "-c", line], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
-        results.append({"command": line, "rc": done.returncode, "tail": (done.stdout + done.stderr)[-1500:]})
+        return {"command": line, "rc": done.returncode, "tail": (done.stdout + done.stderr)[-1500:]}
+
+    distinct = list(dict.fromkeys(reproduce_lines(report)))  # a line repeated verbatim runs once
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the two cores; each line is its own process
+        results = list(pool.map(rerun, distinct))
     with open(str(report) + ".reproduced.json", "a", encoding="utf-8") as fh:
         fh.write(json.dumps(results) + "\n")
     return 0
