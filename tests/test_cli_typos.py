@@ -21,7 +21,8 @@ def parse(command: str, *argv: str, capsys: pytest.CaptureFixture[str]) -> tuple
 
 def options_of(command: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
     helped = parse(command, "--help", capsys=capsys)[1]
-    return sorted({o for o in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]+)", helped) if o != "--help"})
+    listed = helped.split("options:", 1)[-1]  # the parser's own options, not other commands' in the epilog
+    return sorted({o for o in re.findall(r"^\s+(?:-\w, )?(--[a-z][a-z0-9-]+)", listed, flags=re.M) if o != "--help"})
 
 
 def misspelt(option: str) -> str:
