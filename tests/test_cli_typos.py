@@ -21,7 +21,7 @@ def parse(command: str, *argv: str, capsys: pytest.CaptureFixture[str]) -> tuple
 
 def options_of(command: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
     helped = parse(command, "--help", capsys=capsys)[1]
-    listed = helped.split("options:", 1)[-1]  # the parser's own options, not other commands' in the epilog
+    listed = helped.split("options:", 1)[-1].split("\n\n", 1)[0]  # the options section, not the epilog
     return sorted({o for o in re.findall(r"^\s+(?:-\w, )?(--[a-z][a-z0-9-]+)", listed, flags=re.M) if o != "--help"})
 
 
