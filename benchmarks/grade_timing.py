@@ -180,6 +180,13 @@ def main() -> None:
         many, report = grade(copies_of(full, root, args.copies), args.jobs, root / "rn", args.exercise)
         percents = sorted({s["percent"] for s in report["submissions"]})
         print(f"{args.copies} submissions with --jobs {args.jobs}: {many:.1f} s ({many / args.copies:.2f} s each; percents {percents})")
+    from record import record
+
+    record("benchmarks/grade_timing.py", {
+        "grading.full_marks.percent": (sub["percent"], "%"), "grading.full_marks.seconds": (round(one, 1), "s"),
+        "grading.many.copies": (args.copies, "submissions"), "grading.many.jobs": (args.jobs, "jobs"),
+        "grading.many.seconds": (round(many, 1), "s"),
+    }, exact=("grading.full_marks.percent", "grading.many.copies", "grading.many.jobs"))
 
 
 if __name__ == "__main__":

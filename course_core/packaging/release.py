@@ -47,8 +47,9 @@ class Release:
     source: str  # "git" (tracked files) or "tree"
     files: int
     excluded: list[str] = field(default_factory=list)
-    commit: str | None = None
+    commit: str | None = None  # the student copy's own (single) commit
     replaced: bool = False
+    source_commit: str | None = None  # the kit's HEAD the copy was made from
     uncommitted: list[str] = field(default_factory=list)  # shipped files that differ from HEAD
 
 
@@ -118,6 +119,7 @@ def build_release(root: Path, dest: Path, *, init_git: bool = True) -> Release:
     leaked = [f for f in files if matches(f, INSTRUCTOR_ONLY)]
     assert not leaked, f"instructor-only files selected for the release: {leaked}"
 
+    source_commit = _source_commit(root)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
     os.chmod(tmp, 0o755)
@@ -130,7 +132,7 @@ def build_release(root: Path, dest: Path, *, init_git: bool = True) -> Release:
             "kind": "student_release",
             "kit_version": __version__,
             "source": source,
-            "source_commit": _source_commit(root),
+            "source_commit": source_commit,
             "uncommitted_changes": source == "git" and bool(uncommitted),
             "files": len(files) + 2,  # with the workflow and this marker
             "excluded_patterns": list(INSTRUCTOR_ONLY),
@@ -142,5 +144,6 @@ def build_release(root: Path, dest: Path, *, init_git: bool = True) -> Release:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Release(
-        dest=dest, source=source, files=len(files) + 2, excluded=excluded, commit=commit, replaced=replaced, uncommitted=uncommitted
+        dest=dest, source=source, files=len(files) + 2, excluded=excluded, commit=commit, replaced=replaced,
+        uncommitted=uncommitted, source_commit=source_commit,
     )

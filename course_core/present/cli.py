@@ -1,4 +1,4 @@
-"""What every command shares: the user-error boundary and the console.
+"""What every command shares: the argument parser, the user-error boundary and the console.
 
 Only the standard library is imported at module level, so ``--help`` stays fast; rich is
 imported when something is actually printed.
@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from course_core.errors import UserError
+from course_core.errors import UserError, did_you_mean
+from course_core.present.help_layout import HelpLayout
 
 if TYPE_CHECKING:
     from course_core.artifacts.rundir import WrittenRun
@@ -42,11 +43,40 @@ def console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
-def parser(prog: str, description: str, epilog: str | None = None) -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
-        prog=prog, description=description, epilog=epilog, allow_abbrev=False,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+class KitParser(argparse.ArgumentParser):
+    """argparse with the kit's manners: no abbreviations, help laid out for the terminal's width,
+    and a "did you mean" hint for every mistyped option (even when argparse's own complaint is
+    about a missing required argument, which the typo usually caused)."""
+
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:
+        self._words = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def unknown_options(self, words: Sequence[str]) -> list[str]:
+        """The words that look like options this parser does not have (before any ``--``)."""
+        unknown = []
+        for word in words:
+            if word == "--":
+                break
+            if not word.startswith("-") or word == "-" or self._negative_number_matcher.match(word):
+                continue
+            name = word.split("=", 1)[0]
+            if name not in self._option_string_actions:
+                unknown.append(name)
+        return unknown
+
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+        hints = []
+        for name in self.unknown_options(getattr(self, "_words", [])):
+            known = [o for o in self._option_string_actions if o.startswith("--") == name.startswith("--")]
+            hint = did_you_mean(name, known, f"see {self.prog} --help")
+            hints.append(f"\n  hint: '{name}' is not an option; {hint}")
+        super().error(message + "".join(hints))
+
+
+def parser(prog: str, description: str, epilog: str | None = None) -> KitParser:
+    """The parser every command starts from (see KitParser)."""
+    return KitParser(prog=prog, description=description, epilog=epilog, allow_abbrev=False, formatter_class=HelpLayout)
 
 
 def command_line(module: str) -> list[str]:

@@ -3,7 +3,12 @@
 Each step shows a narration panel (what to watch for), runs the guide's command exactly as the
 guide prints it (``poetry run python`` becomes this interpreter, so the demo needs no Poetry),
 then checks the guide's expected outcome and shows ✓ or ✗. The run exits non-zero if any
-check fails, so CI can run it. A transcript (HTML) is saved next to the runs.
+check fails, so CI can run it. A transcript (HTML) is saved next to the runs: the whole
+guide's as ``runs/demo_transcript.html``, a single segment's under its own name.
+
+A segment that reads another's runs names it in ``needs``; running it alone runs those first,
+quietly. With ``pause``, end of input or Ctrl-C at a prompt (or during a command) stops the demo
+with :class:`Stopped`, which says what the completed steps wrote.
 """
 
 from __future__ import annotations
@@ -50,6 +55,21 @@ class Segment:
     key: str
     title: str
     steps: list[Step]
+    needs: tuple[str, ...] = ()  # segments whose runs this one reads
+
+
+class Stopped(Exception):
+    """The demo was stopped by the person at the keyboard (end of input or Ctrl-C)."""
+
+    def __init__(self, step: str, running: bool, written: list[str]) -> None:
+        super().__init__(step)
+        self.step, self.running, self.written = step, running, written
+
+    def __str__(self) -> str:
+        where = f"while '{self.step}' was running" if self.running else f"before '{self.step}'"
+        if not self.written:
+            return f"stopped {where}; nothing was written"
+        return f"stopped {where}; the steps before it wrote: {', '.join(self.written)}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,6 +106,9 @@ def _modify_one_answer(root: Path) -> str:
             break
     path.write_text("".join(lines), encoding="utf-8")
     return f"changed {target}: expected_answer {old} → {old + 1} in {MODIFIED}"
+
+
+_modify_one_answer.writes = (MODIFIED,)  # type: ignore[attr-defined]
 
 
 def _gate_rejects_for_locked_room(_: Path, done: Done) -> bool:
@@ -211,7 +234,7 @@ SEGMENTS: list[Segment] = [
              "poetry run python -m course.bandit_train --steps 30 --seed 0 --lr -0.5 --baseline --slow --outdir runs/demo_bandit_negative",
              checks=[("exits 0", _ok), ("P(best arm) fell: learned away from the best arm", _bandit_verdict("runs/demo_bandit_negative", False))]),
     ]),
-    Segment("D", "Segment 4: Integration and Synthesis", [
+    Segment("D", "Segment 4: Integration and Synthesis", needs=("A",), steps=[
         Step("The taxonomy", "Three loops, three different operations.", action=lambda root: "taxonomy"),
         Step("Locked Room: the two manifests", "Before comparing two runs: same dataset, same scorer version, same sampling "
              "configuration? Here the dataset fingerprints differ, so the comparison was invalid.",
@@ -258,6 +281,26 @@ def run_command(command: str, root: Path) -> Done:
     return Done(code, "".join(out), "".join(err))
 
 
+def writes(step: Step) -> list[str]:
+    """What a step writes: each ``--outdir`` and ``cp`` destination of its command, or its action's files."""
+    if step.command is None:
+        return list(getattr(step.action, "writes", ()))
+    out: list[str] = []
+    for line in shell_lines(step.command):
+        words = shlex.split(line)
+        out += [words[i + 1] for i, w in enumerate(words[:-1]) if w == "--outdir"]
+        if words[:1] == ["cp"]:
+            out.append(words[-1])
+    return out
+
+
+def default_transcript(segments: list[str] | None) -> str:
+    """Where the transcript goes: the whole guide's has one name, each partial run its own."""
+    order = [s.key for s in SEGMENTS]
+    chosen = sorted(set(segments or []), key=lambda k: (order.index(k) if k in order else len(order), k))
+    return f"runs/demo_transcript_{''.join(chosen)}.html" if chosen else "runs/demo_transcript.html"
+
+
 @dataclass
 class CheckResult:
     """One expected outcome of the guide, and whether it held."""
@@ -276,58 +319,129 @@ def optional_segments(keys: list[str] | None) -> list[Segment]:
     return []
 
 
+def _checked(step: Step, root: Path, done: Done) -> list[CheckResult]:
+    results = []
+    for label, check in step.checks:
+        try:
+            passed = bool(check(root, done))
+        except (OSError, ValueError, KeyError) as exc:
+            passed, label = False, f"{label} ({type(exc).__name__}: {exc})"
+        results.append(CheckResult(step.title, label, passed))
+    return results
+
+
+def _act(step: Step, root: Path) -> tuple[str, list[CheckResult]]:
+    assert step.action is not None
+    try:
+        return step.action(root), []
+    except (OSError, ValueError, KeyError, StopIteration) as exc:
+        note = f"could not {step.title.lower()}: {type(exc).__name__}: {exc}"
+        return note, [CheckResult(step.title, note, False)]
+
+
+def _quietly(segment: Segment, root: Path) -> list[CheckResult]:
+    """Run a prerequisite segment without showing it; return its checks."""
+    outcomes: list[CheckResult] = []
+    for step in segment.steps:
+        done = Done(0, "", "")
+        if step.command is not None:
+            done = run_command(step.command, root)
+        elif step.action is not None:
+            outcomes += _act(step, root)[1]
+        outcomes += _checked(step, root, done)
+    return outcomes
+
+
+def _show_command(con: Any, command: str) -> None:
+    """The command as the guide has it, broken (if the screen is narrow) only between arguments."""
+    from rich.syntax import Syntax
+
+    from course_core.present.shell_layout import wrap_command
+
+    laid_out = wrap_command(command, con.width)
+    text = Syntax(laid_out, "bash", theme="ansi_dark").highlight(laid_out)
+    text.rstrip()
+    con.print(text, no_wrap=True, overflow="ignore", crop=False)
+
+
+def _taxonomy() -> Any:
+    from rich.table import Table
+
+    table = Table(title="What each loop changes")
+    for col in ("Loop", "Primary Mechanism", "What Changes", "What Remains Constant"):
+        table.add_column(col)
+    for row in TAXONOMY:
+        table.add_row(*row)
+    return table
+
+
 def run_demo(root: Path, segments: list[str] | None = None, pause: bool = False, con: Any = None) -> list[CheckResult]:
-    """Run the selected segments (all by default) from ``root``; return every check's outcome."""
+    """Run the selected segments (all by default) from ``root``; return every check's outcome.
+
+    Segments the chosen ones need (and that were not chosen) run first, quietly; their checks
+    are returned too. Raises :class:`Stopped` when the person at the keyboard stops the demo.
+    """
     from rich.console import Console
     from rich.panel import Panel
-    from rich.syntax import Syntax
-    from rich.table import Table
     from rich.text import Text
 
     con = con or Console(record=True)
     outcomes: list[CheckResult] = []
     chosen = [s for s in SEGMENTS + optional_segments(segments) if not segments or s.key in segments]
+    needed = {key for s in chosen for key in s.needs} - {s.key for s in chosen}
+    written: list[str] = []
     start = time.perf_counter()
+    for segment in (s for s in SEGMENTS if s.key in needed):
+        readers = ", ".join(s.key for s in chosen if segment.key in s.needs)
+        con.print(f"[dim]Segment {readers} reads what Segment {segment.key} writes: running Segment {segment.key} first, quietly[/dim]")
+        try:
+            quiet = _quietly(segment, root)
+        except KeyboardInterrupt:
+            raise Stopped(f"{segment.title} (run first, quietly)", True, written) from None
+        outcomes += quiet
+        for o in quiet:
+            if not o.passed:
+                con.print(f"[red]✗ {segment.key}, {o.title}: {o.check}[/red]")
+        written += [w for step in segment.steps for w in writes(step) if w not in written]
+    first = list(outcomes)
     for segment in chosen:
         con.rule(f"[bold]{segment.title}[/bold]")
         for step in segment.steps:
             con.print(Panel(step.narration, title=step.title, title_align="left", border_style="cyan"))
             if pause:
-                con.input("[dim]press Enter to run[/dim] ")
+                try:
+                    con.input("[dim]press Enter to run[/dim] ")
+                except (EOFError, KeyboardInterrupt):
+                    con.print()
+                    raise Stopped(step.title, False, written) from None
             done = Done(0, "", "")
-            if step.command is not None:
-                con.print(Syntax(step.command, "bash", theme="ansi_dark", word_wrap=True))
-                done = run_command(step.command, root)
-                if done.stdout:
-                    con.print(Text(done.stdout.rstrip("\n")))
-                if done.stderr:
-                    con.print(Text(done.stderr.rstrip("\n"), style="yellow"))
-            elif step.action is not None:
-                try:
-                    note = step.action(root)
-                except (OSError, ValueError, KeyError, StopIteration) as exc:
-                    note = f"could not {step.title.lower()}: {type(exc).__name__}: {exc}"
-                    outcomes.append(CheckResult(step.title, note, False))
-                if note == "taxonomy":
-                    table = Table(title="What each loop changes")
-                    for col in ("Loop", "Primary Mechanism", "What Changes", "What Remains Constant"):
-                        table.add_column(col)
-                    for row in TAXONOMY:
-                        table.add_row(*row)
-                    con.print(table)
-                else:
-                    con.print(f"[magenta]{note}[/magenta]")
-            for label, check in step.checks:
-                try:
-                    passed = bool(check(root, done))
-                except (OSError, ValueError, KeyError) as exc:
-                    passed, label = False, f"{label} ({type(exc).__name__}: {exc})"
-                outcomes.append(CheckResult(step.title, label, passed))
-                con.print(f"[green]✓[/green] {label}" if passed else f"[red]✗ {label}[/red]")
+            try:
+                if step.command is not None:
+                    _show_command(con, step.command)
+                    done = run_command(step.command, root)
+                    if done.stdout:
+                        con.print(Text(done.stdout.rstrip("\n")))
+                    if done.stderr:
+                        con.print(Text(done.stderr.rstrip("\n"), style="yellow"))
+                elif step.action is not None:
+                    note, failed = _act(step, root)
+                    outcomes += failed
+                    con.print(_taxonomy() if note == "taxonomy" else f"[magenta]{note}[/magenta]")
+            except KeyboardInterrupt:
+                con.print()
+                raise Stopped(step.title, True, written) from None
+            written += [w for w in writes(step) if w not in written]
+            for result in _checked(step, root, done):
+                outcomes.append(result)
+                con.print(f"[green]✓[/green] {result.check}" if result.passed else f"[red]✗ {result.check}[/red]")
     elapsed = time.perf_counter() - start
     failed = [o for o in outcomes if not o.passed]
     colour = "red" if failed else "green"
-    con.rule(f"[{colour}]{len(outcomes) - len(failed)}/{len(outcomes)} expected outcomes held ({elapsed:.1f} s)[/{colour}]")
+    shown = outcomes[len(first):]
+    held = f"{sum(o.passed for o in shown)}/{len(shown)} expected outcomes held"
+    if first:
+        held += f" (and {sum(o.passed for o in first)}/{len(first)} of Segment {', '.join(sorted(needed))}, run first)"
+    con.rule(f"[{colour}]{held} ({elapsed:.1f} s)[/{colour}]")
     for o in failed:
         con.print(f"[red]✗ {o.title}: {o.check}[/red]")
     return outcomes

@@ -118,17 +118,18 @@ def bandit_testbed(con: Any, run: WrittenRun) -> None:
     first, last = summary["averaged_steps"]
     points = 100 * summary["tolerance"]
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("setting")
+    table.add_column("setting", no_wrap=True)  # "alpha=0.1, without baseline" is one label
     table.add_column(f"step {summary['steps']}", justify="right")
-    table.add_column(f"steps {first}-{last}", justify="right")
-    table.add_column("book@1000", justify="right")
+    table.add_column(f"mean {first}-{last}", justify="right")
+    table.add_column("book", justify="right")
     table.add_column(f"within {points:g} pts", justify="right")
     for s in summary["settings"]:
         ok = "[green]yes[/green]" if s["within_tolerance"] else "[red]no[/red]"
         table.add_row(s["label"], f"{100 * s['optimal_final_step']:.1f}%", f"{100 * s['optimal_averaged']:.1f}%",
                       f"{100 * s['published']:.0f}%", ok)
     con.print("[bold]Sutton & Barto (2018), Figure 2.5[/bold]: gradient bandit, 10-armed testbed")
-    con.print(f"% optimal action, {summary['runs']} runs × {summary['steps']} steps per setting, seed {summary['seed']}")
+    con.print(f"% optimal action, {summary['runs']} runs × {summary['steps']} steps per setting, seed {summary['seed']};")
+    con.print("book: the value read off the book's figure at step 1000")
     con.print(table)
     written(con, run)
 
@@ -219,22 +220,42 @@ def sweep_table(summary: dict[str, Any]) -> Any:
     return table
 
 
-def report_table(report: dict[str, Any]) -> Any:
-    """A rich Table: the texts side by side, one row each, with their token strings and ids."""
+def _packed(pieces: list[str], width: int) -> str:
+    """Pieces joined by spaces, in lines of at most ``width`` where possible, never splitting a piece."""
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and len(lines[-1]) + 1 + len(piece) <= width:
+            lines[-1] += " " + piece
+        else:
+            lines.append(piece)
+    return "\n".join(lines)
+
+
+def report_table(report: dict[str, Any], width: int = 80) -> Any:
+    """A rich Table for a ``width``-column screen: the texts side by side, with token strings and ids.
+
+    Token strings are packed into lines by this function and the column never wraps, so a token
+    such as ``" "`` is never split across lines; ids wrap between numbers.
+    """
     from rich.markup import escape
     from rich.table import Table
 
+    texts = [json.dumps(row["text"], ensure_ascii=False) for row in report["texts"]]
+    pieces = [[show_piece(bytes.fromhex(h)) for h in row["bytes_hex"]] for row in report["texts"]]
+    text_w = min(max([4, *map(len, texts)]), width // 3)
+    n_w = max(1, *(len(str(row["count"])) for row in report["texts"]))
+    room = width - 13 - text_w - n_w  # 5 borders and 2 spaces of padding per column
+    longest = max((len(p) for row in pieces for p in row), default=1)
+    joined = max((len(" ".join(row)) for row in pieces), default=1)
+    tokens_w = max(longest, 6, min(room // 2, joined))
     table = Table(show_lines=True)
-    table.add_column("text")
+    table.add_column("text", overflow="fold", max_width=text_w)
     table.add_column("n", justify="right")
-    table.add_column("tokens", overflow="fold")
+    table.add_column("tokens", no_wrap=True, min_width=tokens_w, max_width=tokens_w)
     table.add_column("ids", overflow="fold")
-    for row in report["texts"]:
+    for row, text, row_pieces in zip(report["texts"], texts, pieces):
         table.add_row(
-            escape(json.dumps(row["text"], ensure_ascii=False)),
-            str(row["count"]),
-            escape(" ".join(show_piece(bytes.fromhex(h)) for h in row["bytes_hex"])),
-            " ".join(str(i) for i in row["ids"]),
+            escape(text), str(row["count"]), escape(_packed(row_pieces, tokens_w)), " ".join(str(i) for i in row["ids"])
         )
     return table
 
@@ -297,6 +318,6 @@ def token_report(con: Any, report: dict[str, Any]) -> None:
     con.print(f"[bold]tokenizer: {escape(tok['name'])}[/bold] — {escape(tok['source'])}")
     if tok["note"]:
         con.print(f"[yellow]{escape(tok['note'])}[/yellow]")
-    con.print(report_table(report))
+    con.print(report_table(report, con.width))
     distinct = len({tuple(row["ids"]) for row in report["texts"]})
     con.print(f"{len(report['texts'])} text(s) → {distinct} distinct token sequence(s); the model sees ids, not characters")
