@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from course_core.artifacts.fastcheck import compile_check
-from course_core.artifacts.schemas import _fast_check, first_error, schema_names, validate_input, validator
+from course_core.artifacts.schemas import fast_check, first_error, schema_names, validate_input, validator
 from course_core.errors import UserError
 
 
@@ -40,7 +40,7 @@ def test_fast_path_accepts_the_shipped_rows():
     """The fast path must actually be used for the hot row schemas, not fall back every time."""
     for name, path in [("dataset_row", "data/datasets/math_dev.jsonl"), ("completion_row", "data/rollouts/frozen_rollouts_dev.jsonl"),
                        ("selection_pack_row", "data/rollouts/selection_pack_dev.jsonl")]:
-        fast = _fast_check(name)
+        fast = fast_check(name)
         assert fast is not None
         rows = [json.loads(line) for line in (REPO / path).read_text().splitlines()]
         assert all(fast(row) for row in rows)
@@ -93,7 +93,7 @@ VALID = _valid_rows()
 @given(data=st.data())
 def test_fast_path_never_accepts_what_jsonschema_rejects(name, data):
     """Mutate one field of a valid row (replace it with any JSON value, or delete it)."""
-    fast = _fast_check(name)
+    fast = fast_check(name)
     base = data.draw(st.sampled_from(VALID[name]))
     assert fast is None or fast(base)
     props = sorted(set(base) | set(validator(name).schema.get("properties", {})))

@@ -1,13 +1,16 @@
-"""A conservative fast path for validating many small rows against one schema.
+"""A compiled fast path for validating many small rows against one schema.
 
-``compile_check(schema)`` turns a (ref-free) schema into a Python predicate that answers
-"certainly valid" (True) or "not sure" (False). Only a True is trusted: on False the caller
-asks jsonschema, which also produces the error message. The predicate therefore never needs
-to be right about invalid rows, only never wrong about valid ones; a keyword it does not know
-makes the whole schema fall back to jsonschema (``compile_check`` returns None).
+``compile_check(schema)`` turns a (ref-free) schema into the source of a Python function,
+compiles it once, and returns it: a predicate that answers "certainly valid" (True) or "not
+sure" (False). Only a True is trusted: on False the caller asks jsonschema, which also words
+the error. The predicate therefore never needs to be right about invalid rows, only never
+wrong about valid ones; a keyword it does not know makes the whole schema fall back to
+jsonschema (``compile_check`` returns None).
 
-Streaming eval validates three rows per example; this keeps that cost small without
-changing a single verdict (``tests/test_schemas.py`` checks agreement on generated rows).
+The generated code is straight-line: exact ``type(x) is ...`` tests, one dictionary lookup
+per property, no generator expressions. Values of any type that JSON decoding cannot produce
+(subclasses of ``str``, ``Decimal``, ...) are "not sure". ``tests/test_schemas.py`` checks
+that the predicate never accepts what jsonschema rejects.
 """
 
 from __future__ import annotations
@@ -21,15 +24,30 @@ Check = Callable[[Any], bool]
 # Keywords that never affect validity of an instance.
 _ANNOTATIONS = {"$schema", "$id", "$defs", "$comment", "title", "description", "examples", "default"}
 
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),  # strict: 42.0 is not an integer
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
+# The exact Python type of each JSON type, as json/orjson decode it ("integer" is strict: 42.0 is not one).
+_TYPE_TEST = {
+    "object": "type({x}) is dict",
+    "array": "type({x}) is list",
+    "string": "type({x}) is str",
+    "integer": "type({x}) is int",
+    "number": "type({x}) in _NUMBER",
+    "boolean": "type({x}) is bool",
+    "null": "{x} is None",
 }
+# Which JSON type a keyword constrains (it holds vacuously for values of any other type).
+_KEYWORD_KIND = {
+    "required": "object", "properties": "object", "additionalProperties": "object", "minProperties": "object",
+    "items": "array", "minItems": "array", "maxItems": "array",
+    "minLength": "string", "maxLength": "string", "pattern": "string",
+    "minimum": "number", "maximum": "number", "exclusiveMinimum": "number", "exclusiveMaximum": "number",
+}
+# A bound keyword: the measured quantity and the comparison a valid value passes.
+_BOUNDS = {
+    "minimum": ("{x}", ">="), "maximum": ("{x}", "<="), "exclusiveMinimum": ("{x}", ">"), "exclusiveMaximum": ("{x}", "<"),
+    "minLength": ("len({x})", ">="), "maxLength": ("len({x})", "<="),
+    "minItems": ("len({x})", ">="), "maxItems": ("len({x})", "<="), "minProperties": ("len({x})", ">="),
+}
+_SUPPORTED = set(_KEYWORD_KIND) | {"type", "enum", "const", "anyOf", "allOf"}
 
 
 class _Unsupported(Exception):
@@ -38,114 +56,162 @@ class _Unsupported(Exception):
 
 def compile_check(schema: Any) -> Check | None:
     """A predicate that returns True only for instances certainly valid under ``schema``."""
+    gen = _Generator()
     try:
-        return _compile(schema)
+        entry = gen.function(schema)
     except _Unsupported:
         return None
+    namespace = dict(gen.constants)
+    exec(compile("\n".join(gen.lines), "<fastcheck>", "exec"), namespace)  # noqa: S102 - our own generated code
+    check: Check = namespace[entry]
+    return check
 
 
-def _compile(schema: Any) -> Check:
-    if schema is True or schema == {}:
-        return lambda v: True
-    if not isinstance(schema, dict):
-        raise _Unsupported
-    checks: list[Check] = []
-    for key, value in schema.items():
-        if key in _ANNOTATIONS:
-            continue
-        builder = _BUILDERS.get(key)
-        if builder is None:
-            raise _Unsupported(key)
-        checks.append(builder(value, schema))
-    return lambda v: all(check(v) for check in checks)
+class _Generator:
+    """Emits one ``def`` per schema that needs its own function (the root and each anyOf branch)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {"_NUMBER": (int, float), "_MISSING": object(), "_JSON_TYPES": frozenset(
+            {dict, list, str, int, float, bool, type(None)})}
+        self.names = 0
+
+    def fresh(self, prefix: str) -> str:
+        self.names += 1
+        return f"{prefix}{self.names}"
+
+    def constant(self, value: Any) -> str:
+        name = self.fresh("_c")
+        self.constants[name] = value
+        return name
+
+    def function(self, schema: Any) -> str:
+        name = self.fresh("_check")
+        body: list[str] = []
+        self.emit(schema, "v", body, 1)
+        self.lines += [f"def {name}(v):", *body, "    return True", ""]
+        return name
+
+    def emit(self, schema: Any, x: str, out: list[str], depth: int) -> None:
+        """Append statements that ``return False`` unless the value in ``x`` is certainly valid."""
+        pad = "    " * depth
+        if schema is True or schema == {}:
+            return
+        if not isinstance(schema, dict):
+            raise _Unsupported(repr(schema))
+        unknown = set(schema) - _ANNOTATIONS - _SUPPORTED
+        if unknown:
+            raise _Unsupported(", ".join(sorted(unknown)))
+        known = None  # the one JSON type the value is known to have once the type test passed
+        if "type" in schema:
+            names = [schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])
+            if not names or not all(n in _TYPE_TEST for n in names):
+                raise _Unsupported("type")
+            out.append(f"{pad}if not ({' or '.join(_TYPE_TEST[n].format(x=x) for n in names)}): return False")
+            known = names[0] if len(names) == 1 else None
+        elif any(k in _KEYWORD_KIND for k in schema):
+            # Type-specific keywords are guarded by exact type tests below; a value of an exotic
+            # type (a str subclass, a Decimal) would slip past them, so it is "not sure".
+            out.append(f"{pad}if type({x}) not in _JSON_TYPES: return False")
+        required = [k for k in schema.get("required", []) if isinstance(k, str)]
+        if len(required) != len(schema.get("required", [])):
+            raise _Unsupported("required")
+        for key, value in sorted(schema.items(), key=lambda kv: kv[0] != "required"):  # required first: see properties
+            kind = _KEYWORD_KIND.get(key)
+            if kind is not None:
+                guard = _guard(kind, known, x)
+                if guard is None:
+                    continue  # the value has another type: the keyword holds vacuously
+                self.keyword(key, value, schema, x, out, depth, guard, known)
+            elif key in ("enum", "const"):
+                values = list(value) if key == "enum" else [value]
+                if not all(isinstance(v, str) for v in values):
+                    raise _Unsupported("non-string enum/const")  # number/boolean equality has subtleties
+                out.append(f"{pad}if type({x}) is not str or {x} not in {self.constant(frozenset(values))}: return False")
+            elif key == "anyOf":
+                if not value:
+                    raise _Unsupported("anyOf")
+                branches = [self.function(sub) for sub in value]
+                out.append(f"{pad}if not ({' or '.join(f'{b}({x})' for b in branches)}): return False")
+            elif key == "allOf":
+                for sub in value:
+                    self.emit(sub, x, out, depth)
+
+    def keyword(self, key: str, value: Any, schema: dict, x: str, out: list[str], depth: int, guard: str, known: str | None) -> None:
+        pad = "    " * depth
+        when = f"{guard} and " if guard else ""
+        if key in _BOUNDS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise _Unsupported(key)
+            measured, op = _BOUNDS[key]
+            out.append(f"{pad}if {when}not {measured.format(x=x)} {op} {value!r}: return False")
+        elif key == "pattern":
+            out.append(f"{pad}if {when}{self.constant(re.compile(value))}.search({x}) is None: return False")
+        elif key == "required":
+            missing = " or ".join(f"{k!r} not in {x}" for k in value)
+            if missing:
+                out.append(f"{pad}if {when}({missing}): return False")
+        elif key == "properties":
+            if not isinstance(value, dict):
+                raise _Unsupported("properties")
+            inner, body_depth = out, depth
+            if guard:
+                out.append(f"{pad}if {guard}:")
+                body_depth += 1
+            required = set(schema.get("required", [])) if known == "object" else set()
+            for prop, sub in value.items():
+                if sub is True or sub == {}:
+                    continue
+                y, ipad = self.fresh("_v"), "    " * body_depth
+                if prop in required:  # the required test above already returned False if it is absent
+                    inner.append(f"{ipad}{y} = {x}[{prop!r}]")
+                    self.emit(sub, y, inner, body_depth)
+                else:
+                    inner.append(f"{ipad}{y} = {x}.get({prop!r}, _MISSING)")
+                    inner.append(f"{ipad}if {y} is not _MISSING:")
+                    before = len(inner)
+                    self.emit(sub, y, inner, body_depth + 1)
+                    if len(inner) == before:
+                        inner.append(f"{ipad}    pass")
+            if guard and out[-1] == f"{pad}if {guard}:":
+                out.append(f"{pad}    pass")
+        elif key == "additionalProperties":
+            if "patternProperties" in schema:
+                raise _Unsupported("patternProperties")
+            allowed = self.constant(frozenset(schema.get("properties", {})))
+            if value is False:
+                out.append(f"{pad}if {when}not {allowed}.issuperset({x}): return False")
+            elif value is not True and value != {}:
+                k, y = self.fresh("_k"), self.fresh("_v")
+                loop_pad = pad
+                if guard:
+                    out.append(f"{pad}if {guard}:")
+                    loop_pad = pad + "    "
+                out.append(f"{loop_pad}for {k}, {y} in {x}.items():")
+                out.append(f"{loop_pad}    if {k} not in {allowed}:")
+                before = len(out)
+                self.emit(value, y, out, depth + (3 if guard else 2))
+                if len(out) == before:
+                    out.append(f"{loop_pad}        pass")
+        elif key == "items":
+            if value is True or value == {}:
+                return
+            y = self.fresh("_v")
+            loop_pad = pad
+            if guard:
+                out.append(f"{pad}if {guard}:")
+                loop_pad = pad + "    "
+            out.append(f"{loop_pad}for {y} in {x}:")
+            before = len(out)
+            self.emit(value, y, out, depth + (2 if guard else 1))
+            if len(out) == before:
+                out.append(f"{loop_pad}    pass")
 
 
-def _type(value: Any, _: dict) -> Check:
-    names = [value] if isinstance(value, str) else list(value)
-    if not all(n in _TYPES for n in names):
-        raise _Unsupported("type")
-    tests = [_TYPES[n] for n in names]
-    return lambda v: any(t(v) for t in tests)
-
-
-def _required(value: list[str], _: dict) -> Check:
-    return lambda v: not isinstance(v, dict) or all(k in v for k in value)
-
-
-def _properties(value: dict[str, Any], _: dict) -> Check:
-    subs = {k: _compile(s) for k, s in value.items()}
-    return lambda v: not isinstance(v, dict) or all(subs[k](v[k]) for k in subs if k in v)
-
-
-def _additional(value: Any, schema: dict) -> Check:
-    if "patternProperties" in schema:
-        raise _Unsupported("patternProperties")
-    known = set(schema.get("properties", {}))
-    sub = _compile(value) if value is not False else None
-    if sub is None:
-        return lambda v: not isinstance(v, dict) or all(k in known for k in v)
-    return lambda v: not isinstance(v, dict) or all(sub(x) for k, x in v.items() if k not in known)
-
-
-def _items(value: Any, _: dict) -> Check:
-    sub = _compile(value)
-    return lambda v: not isinstance(v, list) or all(sub(x) for x in v)
-
-
-def _bound(op: Callable[[Any, Any], bool], kind: str) -> Callable[[Any, dict], Check]:
-    def build(value: Any, _: dict) -> Check:
-        if kind == "number":
-            return lambda v: not _TYPES["number"](v) or op(v, value)
-        if kind == "string":
-            return lambda v: not isinstance(v, str) or op(len(v), value)
-        if kind == "array":
-            return lambda v: not isinstance(v, list) or op(len(v), value)
-        return lambda v: not isinstance(v, dict) or op(len(v), value)
-
-    return build
-
-
-def _pattern(value: str, _: dict) -> Check:
-    compiled = re.compile(value)
-    return lambda v: not isinstance(v, str) or compiled.search(v) is not None
-
-
-def _literal(values: list[Any]) -> Check:
-    # Only strings are decided here: JSON Schema's equality of numbers and booleans has subtleties.
-    if not all(isinstance(x, str) for x in values):
-        raise _Unsupported("non-string enum/const")
-    allowed = set(values)
-    return lambda v: isinstance(v, str) and v in allowed
-
-
-def _any_of(value: list[Any], _: dict) -> Check:
-    subs = [_compile(s) for s in value]
-    return lambda v: any(s(v) for s in subs)
-
-
-def _all_of(value: list[Any], _: dict) -> Check:
-    subs = [_compile(s) for s in value]
-    return lambda v: all(s(v) for s in subs)
-
-
-_BUILDERS: dict[str, Callable[[Any, dict], Check]] = {
-    "type": _type,
-    "required": _required,
-    "properties": _properties,
-    "additionalProperties": _additional,
-    "items": _items,
-    "minimum": _bound(lambda a, b: a >= b, "number"),
-    "maximum": _bound(lambda a, b: a <= b, "number"),
-    "exclusiveMinimum": _bound(lambda a, b: a > b, "number"),
-    "exclusiveMaximum": _bound(lambda a, b: a < b, "number"),
-    "minLength": _bound(lambda a, b: a >= b, "string"),
-    "maxLength": _bound(lambda a, b: a <= b, "string"),
-    "minItems": _bound(lambda a, b: a >= b, "array"),
-    "maxItems": _bound(lambda a, b: a <= b, "array"),
-    "minProperties": _bound(lambda a, b: a >= b, "object"),
-    "pattern": _pattern,
-    "enum": lambda value, _: _literal(list(value)),
-    "const": lambda value, _: _literal([value]),
-    "anyOf": _any_of,
-    "allOf": _all_of,
-}
+def _guard(kind: str, known: str | None, x: str) -> str | None:
+    """The test under which a keyword about ``kind`` values applies: "" (always), or None (never)."""
+    if known is None:
+        return _TYPE_TEST[kind].format(x=x)
+    if known == kind or (kind == "number" and known == "integer"):
+        return ""
+    return None
