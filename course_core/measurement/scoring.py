@@ -77,7 +77,7 @@ def _result(outcome: str, reason: str, **details: Any) -> Score:
 
 def expected_of(example: Any) -> int | None:
     """The example's expected answer if it is a usable integer, else None."""
-    if not isinstance(example, Mapping):
+    if type(example) is not dict and not isinstance(example, Mapping):  # the exact test first: ABC checks are slow
         return None
     value = example.get("expected_answer")
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_ABS_ANSWER:
@@ -133,6 +133,8 @@ def parse_final_value(value: str) -> tuple[str, str, int | None]:
 
 
 def _split_lines(text: str) -> list[str]:
+    if "\r" not in text:
+        return text.split("\n")
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
@@ -146,6 +148,33 @@ def score_strict(example: Any, completion: Any) -> Score:
     text = completion.strip()
     if not text:
         return _result("empty_output", "the completion is empty or whitespace only", parsed=None)
+    parsed = _canonical_final(text)
+    if parsed is not None:  # the common case, decided without splitting lines: the same verdict as _scan
+        if parsed == expected:
+            return _result("correct", f"parsed {parsed}, equals expected", parsed=parsed, lines=1, final_line=text)
+        return _result("wrong_answer", f"parsed {parsed}, expected {expected}", parsed=parsed, lines=1, final_line=text)
+    return _scan(text, expected)
+
+
+def _canonical_final(text: str) -> int | None:
+    """The integer if ``text`` is exactly ``Final: <canonical int of at most 16 digits>``, else None.
+
+    Such a text is one line (no CR or LF is a digit) short enough never to be clipped, and every
+    rule but ``matches_expected`` holds for it, so :func:`_scan` would reach the same verdict.
+    """
+    if not text.startswith("Final: "):
+        return None
+    number = text[7:]
+    digits = number[1:] if number[:1] == "-" else number
+    if not (0 < len(digits) <= _MAX_ANSWER_DIGITS and digits.isascii() and digits.isdigit()):
+        return None
+    if digits[0] == "0" and number != "0":  # leading zero, or -0
+        return None
+    return int(number)
+
+
+def _scan(text: str, expected: int) -> Score:
+    """The full check of a stripped, non-empty completion: every line scanned, each rule in turn."""
     lines = _split_lines(text)
     finals = [i for i, line in enumerate(lines) if line.lstrip().startswith("Final:")]
     base: dict[str, Any] = {"lines": len(lines)}

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from course_core.artifacts.joined import JoinedInputs, join_inputs
+from course_core.artifacts.joined import JoinedInputs, Pair, join_inputs
 from course_core.artifacts.jsonl import iter_jsonl, write_rows
 from course_core.artifacts.manifest import load_rollout_conditions
 from course_core.artifacts.rundir import WrittenRun, default_outdir, finish_scored_run, staged_run
@@ -65,9 +65,9 @@ def select_item(
 # Checking that every item has N samples.
 
 
-def _items(joined: JoinedInputs, n: int) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], int]]:
+def _items(pairs: Iterator[Pair], n: int) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], int]]:
     """(example, its first n samples, samples available) in dataset order."""
-    for example, pack in joined.rows():
+    for example, pack in pairs:
         available = pack["samples"] if pack is not None else []
         yield example, available[:n], len(available)
 
@@ -81,12 +81,16 @@ def _line_of(path: Path, example_id: str, role: str) -> int | None:
 
 def find_short(joined: JoinedInputs, n: int) -> tuple[int, tuple[str, int] | None]:
     """How many items have fewer than n samples, and the first of them (id, samples available)."""
-    short, first = 0, None
-    for example, _, available in _items(joined, n):
-        if available < n:
-            short += 1
-            first = first or (example["id"], available)
-    return short, first
+
+    def count(pairs: Iterator[Pair]) -> tuple[int, tuple[str, int] | None]:
+        short, first = 0, None
+        for example, _, available in _items(pairs, n):
+            if available < n:
+                short += 1
+                first = first or (example["id"], available)
+        return short, first
+
+    return joined.scan(count)
 
 
 def short_item_error(first: tuple[str, int], short: int, n: int, dataset: Path, samples: Path) -> UserError:
@@ -255,10 +259,14 @@ def run_selection(
         if first is not None and not allow_short:
             raise short_item_error(first, short, n, Path(dataset), Path(samples))
         with staged_run(outdir) as staged:
-            tally = Tally(n)
-            rows = (select_item(example, used, chosen, scorer) for example, used, _ in _items(joined, n))
-            write_rows(staged.path / "results.jsonl", rows, "selection_result_row", observe=tally.add)
-            summary = tally.summary(chosen, scorer)
+
+            def write_results(pairs: Iterator[Pair]) -> Tally:
+                tally = Tally(n)
+                rows = (select_item(example, used, chosen, scorer) for example, used, _ in _items(pairs, n))
+                write_rows(staged.path / "results.jsonl", rows, "selection_result_row", observe=tally.add)
+                return tally
+
+            summary = joined.scan(write_results).summary(chosen, scorer)
             args = {
                 "dataset": str(dataset), "samples": str(samples), "n": n, "outdir": str(outdir),
                 "selector": chosen.name, "scorer": scorer.name, "allow_short": allow_short,
