@@ -16,11 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from course_core.artifacts.joined_disk import DiskJoin, join_on_disk
 from course_core.artifacts.jsonl import iter_jsonl
 from course_core.artifacts.schemas import fast_check
+
+if TYPE_CHECKING:
+    from course_core.artifacts.joined_disk import DiskJoin
 
 Pair = tuple[dict[str, Any], dict[str, Any] | None]
 T = TypeVar("T")
@@ -72,6 +74,8 @@ class JoinedInputs:
                 return result
             except Exception:  # noqa: BLE001 - every failure is redone, and worded, by the on-disk join
                 pairs.close()
+                from course_core.artifacts.joined_disk import join_on_disk  # sqlite3 is imported only when needed
+
                 self._disk = join_on_disk(
                     self.dataset, self.rollouts, rollout_role=self.rollout_role,
                     rollout_schema=self.rollout_schema, rollout_what=self.rollout_what,

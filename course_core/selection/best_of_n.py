@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from course_core.artifacts.jsonl import iter_jsonl, write_rows
 from course_core.artifacts.manifest import load_rollout_conditions
 from course_core.artifacts.rundir import WrittenRun, default_outdir, finish_scored_run, staged_run
 from course_core.errors import UserError
-from course_core.measurement.result_row import outcome_table, result_row
+from course_core.measurement.result_row import outcome_table, result_row, verdict_row
 from course_core.measurement.scoring import DEFAULT_SCORER, get_scorer
 from course_core.measurement.stats import Z95, pass_at_k, wilson_interval
 from course_core.selection.selectors import DEFAULT_SELECTOR, Pick, Selector, custom_selector, get_selector
@@ -41,22 +42,24 @@ def select_item(
     example: dict[str, Any], samples: list[dict[str, Any]], selector: Selector, scorer: Any
 ) -> dict[str, Any]:
     """Score every sample of one item, pick one, and return its results row (fixed key order)."""
-    rows = [result_row(example, {"completion": s["completion"]}, scorer) for s in samples]
-    if not rows:
+    if not samples:
         row = result_row(example, None, scorer)
         row.update(selected_index=None, sample_rewards=[], sample_outcomes=[], n_samples_used=0)
         return row
+    completions = [s["completion"] for s in samples]
+    verdicts = [scorer(example, c) for c in completions]
+    rewards = [float(v["reward"]) for v in verdicts]
     offered = [
-        {"index": i, "completion": s["completion"], "sum_logprob": s["sum_logprob"], "reward": r["reward"]}
-        for i, (s, r) in enumerate(zip(samples, rows))
+        {"index": i, "completion": c, "sum_logprob": s["sum_logprob"], "reward": r}
+        for i, (s, c, r) in enumerate(zip(samples, completions, rewards))
     ]
-    chosen = _checked_choice(selector.pick(offered), len(rows), selector, example["id"])
-    row = dict(rows[chosen])
+    chosen = _checked_choice(selector.pick(offered), len(samples), selector, example["id"])
+    row = verdict_row(example, completions[chosen], verdicts[chosen])
     row.update(
         selected_index=chosen,
-        sample_rewards=[r["reward"] for r in rows],
-        sample_outcomes=[r["outcome"] for r in rows],
-        n_samples_used=len(rows),
+        sample_rewards=rewards,
+        sample_outcomes=[v["outcome"] for v in verdicts],
+        n_samples_used=len(samples),
     )
     return row
 
@@ -112,6 +115,12 @@ def short_item_error(first: tuple[str, int], short: int, n: int, dataset: Path, 
 # Aggregates.
 
 
+@lru_cache(maxsize=4096)
+def _pass_at_ks(used: int, correct: int) -> tuple[float, ...]:
+    """pass@1 .. pass@used of an item (few distinct (used, correct) pairs occur, so each is computed once)."""
+    return tuple(pass_at_k(used, correct, k) for k in range(1, used + 1))
+
+
 class Tally:
     """Running sums over items, so the run streams: memory holds N counters, not the rows."""
 
@@ -135,8 +144,8 @@ class Tally:
         item_rate = correct / used if used else 0.0
         self.sample_rate_sum += item_rate
         self.sample_rate_sq += item_rate * item_rate
-        for k in range(1, used + 1):
-            self.at_k_sum[k] += pass_at_k(used, correct, k)
+        for k, value in enumerate(_pass_at_ks(used, correct), start=1):
+            self.at_k_sum[k] += value
             self.at_k_items[k] += 1
         self.outcomes[row["outcome"]] += 1
 

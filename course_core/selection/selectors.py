@@ -40,14 +40,16 @@ def pick_best(samples: list[dict[str, Any]]) -> int:
     """Oracle best-of-N: the position of the sample with the smallest :func:`tie_break_key`."""
     if not samples:
         raise ValueError("pick_best needs at least one sample")
-    return min(range(len(samples)), key=lambda i: tie_break_key(samples[i]))
+    keys = [tie_break_key(s) for s in samples]
+    return min(range(len(keys)), key=keys.__getitem__)
 
 
 def pick_logprob(samples: list[dict[str, Any]]) -> int:
     """The most likely sample: highest sum_logprob, then shorter, then lexicographic, then lower index."""
     if not samples:
         raise ValueError("pick_logprob needs at least one sample")
-    return min(range(len(samples)), key=lambda i: _policy_key(samples[i]))
+    keys = [_policy_key(s) for s in samples]
+    return min(range(len(keys)), key=keys.__getitem__)
 
 
 def parsed_answer(completion: Any) -> int | None:
