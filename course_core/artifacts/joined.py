@@ -33,6 +33,10 @@ class _OutOfStep(Exception):
     """The merge cannot go on: the files are not in one increasing id order, or a row needs a closer look."""
 
 
+class Refused(Exception):
+    """A pair failed the ``refuse`` test given to :meth:`JoinedInputs.scan`; nothing was scored."""
+
+
 @dataclass(frozen=True)
 class Census:
     """What one complete read of the joined files found."""
@@ -53,19 +57,24 @@ class JoinedInputs:
         self.census: Census | None = None  # set by the first complete scan
         self._disk: DiskJoin | None = None
 
-    def scan(self, consume: Callable[[Iterator[Pair]], T]) -> T:
+    def scan(self, consume: Callable[[Iterator[Pair]], T], refuse: Callable[[dict[str, Any], Any], bool] | None = None) -> T:
         """``consume(pairs)`` over (dataset row, rollout row or None), in dataset order; returns its result.
 
         The pairs stream straight from the files while they are in step. If they turn out not to
         be, or any row or ``consume`` itself fails, ``consume``'s work is dropped and it runs once
         more over the on-disk join, which checks both files whole first: errors come out as they
-        always have (the dataset's first, in file order), and ``consume`` sees every pair before
-        a problem is reported only if there is none. ``consume`` must therefore only build its
-        result (e.g. write a file it opens for writing), and be deterministic.
+        always have (the dataset's first, in file order). ``consume`` must therefore only build
+        its result (e.g. write a file it opens for writing), and be deterministic.
+
+        ``refuse(example, rollout)`` True for any pair raises :class:`Refused` after both files
+        are checked and before ``consume`` has seen any pair (so a problem ``consume`` would meet
+        on an earlier pair is not reported first).
         """
         if self._disk is None:
             found: list[Census] = []
             pairs = self._merge(found)
+            if refuse is not None:
+                pairs = _refusing(pairs, refuse)
             try:
                 result = consume(pairs)
                 for _ in pairs:  # consume may stop early; the rest must still be read and checked
@@ -83,6 +92,8 @@ class JoinedInputs:
                 disk = self._disk
                 self.census = Census(disk.dataset_records, disk.rollout_records, disk.missing,
                                      disk.missing_ids(MISSING_IDS_KEPT), disk.example_ids_fingerprint)
+        if refuse is not None and any(refuse(example, rollout) for example, rollout in self._disk.rows()):
+            raise Refused
         return consume(self._disk.rows())
 
     def _merge(self, found: list[Census]) -> Iterator[Pair]:
@@ -159,6 +170,14 @@ class JoinedInputs:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _refusing(pairs: Iterator[Pair], refuse: Callable[[dict[str, Any], Any], bool]) -> Iterator[Pair]:
+    """The pairs, raising Refused at the first one ``refuse`` flags (scan then redoes it all on disk)."""
+    for example, rollout in pairs:
+        if refuse(example, rollout):
+            raise Refused
+        yield example, rollout
 
 
 def join_inputs(

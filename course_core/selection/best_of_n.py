@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from course_core.artifacts.joined import JoinedInputs, Pair, join_inputs
+from course_core.artifacts.joined import JoinedInputs, Pair, Refused, join_inputs
 from course_core.artifacts.jsonl import iter_jsonl, write_rows
 from course_core.artifacts.manifest import load_rollout_conditions
 from course_core.artifacts.rundir import WrittenRun, default_outdir, finish_scored_run, staged_run
@@ -238,6 +238,27 @@ def summary_markdown(summary: dict[str, Any], manifest: dict[str, Any]) -> str:
 # The run.
 
 
+def _write_results(
+    joined: JoinedInputs, path: Path, n: int, selector: Selector, scorer: Any, allow_short: bool, dataset: Path, samples: Path
+) -> Tally:
+    """results.jsonl, one selected sample per item; an item short of n samples stops the run first, unless allow_short."""
+
+    def write(pairs: Iterator[Pair]) -> Tally:
+        tally = Tally(n)
+        rows = (select_item(example, used, selector, scorer) for example, used, _ in _items(pairs, n))
+        write_rows(path, rows, "selection_result_row", observe=tally.add)
+        return tally
+
+    def short_item(example: dict[str, Any], pack: dict[str, Any] | None) -> bool:
+        return len(pack["samples"] if pack is not None else []) < n
+
+    try:
+        return joined.scan(write, refuse=None if allow_short else short_item)
+    except Refused:
+        short, first = find_short(joined, n)
+        raise short_item_error(first, short, n, dataset, samples) from None
+
+
 def run_selection(
     dataset: str | Path,
     samples: str | Path,
@@ -264,18 +285,9 @@ def run_selection(
     with join_inputs(
         dataset, samples, rollout_role="samples", rollout_schema="selection_pack_row", rollout_what="selection-pack row"
     ) as joined:
-        short, first = find_short(joined, n)
-        if first is not None and not allow_short:
-            raise short_item_error(first, short, n, Path(dataset), Path(samples))
         with staged_run(outdir) as staged:
-
-            def write_results(pairs: Iterator[Pair]) -> Tally:
-                tally = Tally(n)
-                rows = (select_item(example, used, chosen, scorer) for example, used, _ in _items(pairs, n))
-                write_rows(staged.path / "results.jsonl", rows, "selection_result_row", observe=tally.add)
-                return tally
-
-            summary = joined.scan(write_results).summary(chosen, scorer)
+            tally = _write_results(joined, staged.path / "results.jsonl", n, chosen, scorer, allow_short, Path(dataset), Path(samples))
+            summary = tally.summary(chosen, scorer)
             args = {
                 "dataset": str(dataset), "samples": str(samples), "n": n, "outdir": str(outdir),
                 "selector": chosen.name, "scorer": scorer.name, "allow_short": allow_short,
