@@ -37,6 +37,7 @@ _TYPE_TEST = {
 # Which JSON type a keyword constrains (it holds vacuously for values of any other type).
 _KEYWORD_KIND = {
     "required": "object", "properties": "object", "additionalProperties": "object", "minProperties": "object",
+    "propertyNames": "object",
     "items": "array", "minItems": "array", "maxItems": "array",
     "minLength": "string", "maxLength": "string", "pattern": "string",
     "minimum": "number", "maximum": "number", "exclusiveMinimum": "number", "exclusiveMaximum": "number",
@@ -124,10 +125,7 @@ class _Generator:
                     continue  # the value has another type: the keyword holds vacuously
                 self.keyword(key, value, schema, x, out, depth, guard, known)
             elif key in ("enum", "const"):
-                values = list(value) if key == "enum" else [value]
-                if not all(isinstance(v, str) for v in values):
-                    raise _Unsupported("non-string enum/const")  # number/boolean equality has subtleties
-                out.append(f"{pad}if type({x}) is not str or {x} not in {self.constant(frozenset(values))}: return False")
+                out.append(f"{pad}if not ({self.literal(list(value) if key == 'enum' else [value], x)}): return False")
             elif key == "anyOf":
                 if not value:
                     raise _Unsupported("anyOf")
@@ -136,6 +134,21 @@ class _Generator:
             elif key == "allOf":
                 for sub in value:
                     self.emit(sub, x, out, depth)
+
+    def literal(self, values: list[Any], x: str) -> str:
+        """The test that ``x`` equals one of ``values`` as JSON Schema compares (1 == 1.0, but True != 1)."""
+        strings = [v for v in values if isinstance(v, str)]
+        numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if len(strings) + len(numbers) + values.count(None) != len(values):
+            raise _Unsupported("enum/const of booleans, arrays or objects")
+        tests = []
+        if strings:
+            tests.append(f"(type({x}) is str and {x} in {self.constant(frozenset(strings))})")
+        if numbers:
+            tests.append(f"(type({x}) in _NUMBER and {x} in {self.constant(frozenset(numbers))})")
+        if None in values:
+            tests.append(f"{x} is None")
+        return " or ".join(tests) or "False"
 
     def keyword(self, key: str, value: Any, schema: dict, x: str, out: list[str], depth: int, guard: str, known: str | None) -> None:
         pad = "    " * depth
@@ -193,6 +206,17 @@ class _Generator:
                 self.emit(value, y, out, depth + (3 if guard else 2))
                 if len(out) == before:
                     out.append(f"{loop_pad}        pass")
+        elif key == "propertyNames":
+            k = self.fresh("_k")
+            loop_pad = pad
+            if guard:
+                out.append(f"{pad}if {guard}:")
+                loop_pad = pad + "    "
+            out.append(f"{loop_pad}for {k} in {x}:")
+            before = len(out)
+            self.emit(value, k, out, depth + (2 if guard else 1))
+            if len(out) == before:
+                out.append(f"{loop_pad}    pass")
         elif key == "items":
             if value is True or value == {}:
                 return

@@ -142,6 +142,11 @@ class JoinedInputs:
         found.append(Census(n_data, n_rollouts, missing, missing_ids, "sha256:" + ids.hexdigest()))
 
     @property
+    def on_disk(self) -> bool:
+        """True once the join has gone to SQLite (the files were not in step, or something failed)."""
+        return self._disk is not None
+
+    @property
     def dataset_records(self) -> int:
         return self._done().dataset_records
 
