@@ -60,6 +60,13 @@ def test_tie_break_key_orders_by_each_level_in_turn() -> None:
     assert sorted(keys) == [keys[1], keys[0], keys[2], keys[3], keys[4]]
 
 
+def test_the_oracle_key_is_reward_then_the_policy_key() -> None:
+    from course_core.selection.selectors import _policy_key
+
+    for sample in (s(3, "Final: 2", -1.0, 1.0), s(0, "", -0.0, 0.0), s(7, "é", -2.5, 0.5)):
+        assert tie_break_key(sample) == (-sample["reward"], *_policy_key(sample))
+
+
 def test_pick_best_is_independent_of_input_order() -> None:
     samples = [s(i, f"Final: {i % 3}", -float(i % 2), float(i % 4 == 0)) for i in range(8)]
     reordered = samples[3:] + list(reversed(samples[:3]))

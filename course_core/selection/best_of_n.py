@@ -47,7 +47,15 @@ def select_item(
         row.update(selected_index=None, sample_rewards=[], sample_outcomes=[], n_samples_used=0)
         return row
     completions = [s["completion"] for s in samples]
-    verdicts = [scorer(example, c) for c in completions]
+    # A completion repeated within the item (common: 45% of the shipped pack's samples) is scored
+    # once; the scorer is deterministic, so the verdict is the one it would give again.
+    verdict_of: dict[str, dict[str, Any]] = {}
+    verdicts = []
+    for c in completions:
+        verdict = verdict_of.get(c)
+        if verdict is None:
+            verdict = verdict_of[c] = scorer(example, c)
+        verdicts.append(verdict)
     rewards = [float(v["reward"]) for v in verdicts]
     offered = [
         {"index": i, "completion": c, "sum_logprob": s["sum_logprob"], "reward": r}
@@ -55,12 +63,10 @@ def select_item(
     ]
     chosen = _checked_choice(selector.pick(offered), len(samples), selector, example["id"])
     row = verdict_row(example, completions[chosen], verdicts[chosen])
-    row.update(
-        selected_index=chosen,
-        sample_rewards=rewards,
-        sample_outcomes=[v["outcome"] for v in verdicts],
-        n_samples_used=len(samples),
-    )
+    row["selected_index"] = chosen
+    row["sample_rewards"] = rewards
+    row["sample_outcomes"] = [v["outcome"] for v in verdicts]
+    row["n_samples_used"] = len(samples)
     return row
 
 
@@ -134,7 +140,7 @@ class Tally:
 
     def add(self, row: dict[str, Any]) -> None:
         rewards = row["sample_rewards"]
-        used, correct = len(rewards), sum(1 for r in rewards if r >= 1.0)
+        used, correct = len(rewards), len([r for r in rewards if r >= 1.0])
         self.items += 1
         self.passed += row["reward"] >= 1.0
         self.first_passed += bool(rewards) and rewards[0] >= 1.0
