@@ -34,6 +34,9 @@ _TYPE_TEST = {
     "boolean": "type({x}) is bool",
     "null": "{x} is None",
 }
+# The exact Python types of each JSON type, for testing a whole list at once.
+_PY_TYPES = {"object": (dict,), "array": (list,), "string": (str,), "integer": (int,), "number": (int, float),
+             "boolean": (bool,), "null": (type(None),)}
 # Which JSON type a keyword constrains (it holds vacuously for values of any other type).
 _KEYWORD_KIND = {
     "required": "object", "properties": "object", "additionalProperties": "object", "minProperties": "object",
@@ -117,8 +120,14 @@ class _Generator:
         required = [k for k in schema.get("required", []) if isinstance(k, str)]
         if len(required) != len(schema.get("required", [])):
             raise _Unsupported("required")
+        for kind, test in self.bounds(schema, x):
+            guard = _guard(kind, known, x)
+            if guard is not None:
+                out.append(f"{pad}if {f'{guard} and ' if guard else ''}not {test}: return False")
         for key, value in sorted(schema.items(), key=lambda kv: kv[0] != "required"):  # required first: see properties
             kind = _KEYWORD_KIND.get(key)
+            if key in _BOUNDS:
+                continue  # done above, chained
             if kind is not None:
                 guard = _guard(kind, known, x)
                 if guard is None:
@@ -129,11 +138,66 @@ class _Generator:
             elif key == "anyOf":
                 if not value:
                     raise _Unsupported("anyOf")
-                branches = [self.function(sub) for sub in value]
-                out.append(f"{pad}if not ({' or '.join(f'{b}({x})' for b in branches)}): return False")
+                branches = [self.expression(sub, x) or f"{self.function(sub)}({x})" for sub in value]
+                out.append(f"{pad}if not ({' or '.join(branches)}): return False")
             elif key == "allOf":
                 for sub in value:
                     self.emit(sub, x, out, depth)
+
+    def bounds(self, schema: dict, x: str) -> list[tuple[str, str]]:
+        """(kind, one chained comparison) for each quantity the schema bounds, e.g. ``1 <= len(x) <= 200``."""
+        found: dict[str, dict[str, tuple[str, Any]]] = {}
+        for key, value in schema.items():
+            if key in _BOUNDS:
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise _Unsupported(key)
+                measured, op = _BOUNDS[key]
+                side = "low" if op in (">=", ">") else "high"
+                group = found.setdefault(_KEYWORD_KIND[key] + " " + measured, {})
+                if side in group:  # e.g. minimum and exclusiveMinimum together: keep both, unchained
+                    group[f"{side}{len(group)}"] = (op, value)
+                else:
+                    group[side] = (op, value)
+        tests = []
+        for name, group in found.items():
+            kind, measured = name.split(" ", 1)
+            m = measured.format(x=x)
+            low, high = group.pop("low", None), group.pop("high", None)
+            flip = {">=": "<=", ">": "<"}
+            chain = (f"{low[1]!r} {flip[low[0]]} " if low else "") + m + (f" {high[0]} {high[1]!r}" if high else "")
+            tests.append((kind, chain))
+            tests += [(kind, f"{m} {op} {value!r}") for op, value in group.values()]
+        return tests
+
+    def whole_list(self, items: Any, x: str) -> str | None:
+        """A test of a whole list ``x`` against an ``items`` schema that only names types (and strings' minLength 1)."""
+        if not isinstance(items, dict) or set(items) - _ANNOTATIONS - {"type", "minLength"}:
+            return None
+        names = [items.get("type")] if isinstance(items.get("type"), str) else list(items.get("type") or [])
+        if not names or not all(n in _PY_TYPES for n in names) or items.get("minLength", 1) != 1:
+            return None
+        if "minLength" in items and names != ["string"]:
+            return None
+        test = f"{self.constant(frozenset(t for n in names for t in _PY_TYPES[n]))}.issuperset(map(type, {x}))"
+        return test + (f' and "" not in {x}' if "minLength" in items else "")
+
+    def expression(self, schema: Any, x: str) -> str | None:
+        """``schema`` as one boolean expression, if it only tests a type, bounds and literals; else None."""
+        if not isinstance(schema, dict) or set(schema) - _ANNOTATIONS - set(_BOUNDS) - {"type", "enum", "const"}:
+            return None
+        names = [schema["type"]] if isinstance(schema.get("type"), str) else list(schema.get("type", []))
+        if "type" in schema and (not names or not all(n in _TYPE_TEST for n in names)):
+            raise _Unsupported("type")
+        known = names[0] if len(names) == 1 else None
+        parts = [f"({' or '.join(_TYPE_TEST[n].format(x=x) for n in names)})"] if names else [f"type({x}) in _JSON_TYPES"]
+        for kind, test in self.bounds(schema, x):
+            guard = _guard(kind, known, x)
+            if guard is not None:
+                parts.append(f"({test})" if not guard else f"(not {guard} or {test})")
+        for key in ("enum", "const"):
+            if key in schema:
+                parts.append(f"({self.literal(list(schema[key]) if key == 'enum' else [schema[key]], x)})")
+        return "(" + " and ".join(parts) + ")"
 
     def literal(self, values: list[Any], x: str) -> str:
         """The test that ``x`` equals one of ``values`` as JSON Schema compares (1 == 1.0, but True != 1)."""
@@ -153,12 +217,7 @@ class _Generator:
     def keyword(self, key: str, value: Any, schema: dict, x: str, out: list[str], depth: int, guard: str, known: str | None) -> None:
         pad = "    " * depth
         when = f"{guard} and " if guard else ""
-        if key in _BOUNDS:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise _Unsupported(key)
-            measured, op = _BOUNDS[key]
-            out.append(f"{pad}if {when}not {measured.format(x=x)} {op} {value!r}: return False")
-        elif key == "pattern":
+        if key == "pattern":
             out.append(f"{pad}if {when}{self.constant(re.compile(value))}.search({x}) is None: return False")
         elif key == "required":
             missing = " or ".join(f"{k!r} not in {x}" for k in value)
@@ -219,6 +278,10 @@ class _Generator:
                 out.append(f"{loop_pad}    pass")
         elif key == "items":
             if value is True or value == {}:
+                return
+            whole = self.whole_list(value, x)
+            if whole is not None:  # every item tested at C speed, no Python loop
+                out.append(f"{pad}if {when}not ({whole}): return False")
                 return
             y = self.fresh("_v")
             loop_pad = pad
