@@ -57,11 +57,15 @@ def select_item(
             verdict = verdict_of[c] = scorer(example, c)
         verdicts.append(verdict)
     rewards = [float(v["reward"]) for v in verdicts]
-    offered = [
-        {"index": i, "completion": c, "sum_logprob": s["sum_logprob"], "reward": r}
-        for i, (s, c, r) in enumerate(zip(samples, completions, rewards))
-    ]
-    chosen = _checked_choice(selector.pick(offered), len(samples), selector, example["id"])
+    logprobs = [s["sum_logprob"] for s in samples]
+    if selector.pick_columns is not None:  # the kit's own rule, run on the columns: the same choice, no dicts
+        chosen = selector.pick_columns(rewards, logprobs, completions)
+    else:
+        offered = [
+            {"index": i, "completion": c, "sum_logprob": lp, "reward": r}
+            for i, (c, lp, r) in enumerate(zip(completions, logprobs, rewards))
+        ]
+        chosen = _checked_choice(selector.pick(offered), len(samples), selector, example["id"])
     row = verdict_row(example, completions[chosen], verdicts[chosen])
     row["selected_index"] = chosen
     row["sample_rewards"] = rewards
