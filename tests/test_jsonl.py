@@ -39,7 +39,7 @@ def _read(path: Path) -> list:
     return [(line, _typed(obj)) for line, obj in iter_jsonl(path)]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(objects, min_size=1, max_size=5), ascii_only=st.booleans(), spaced=st.booleans())
 def test_reading_gives_json_loads_objects(tmp_path, rows, ascii_only, spaced):
     separators = (", ", ": ") if spaced else (",", ":")
@@ -93,7 +93,7 @@ def test_a_bom_counts_on_the_first_line_only_and_blank_lines_are_skipped(tmp_pat
         list(iter_jsonl(path))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(row=objects)
 def test_dumps_line_is_json_dumps_byte_for_byte(row):
     assert dumps_line(row) == json.dumps(row, ensure_ascii=False, separators=(", ", ": "), allow_nan=False) + "\n"
