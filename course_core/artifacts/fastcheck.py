@@ -255,27 +255,10 @@ class _Generator:
                 out.append(f"{pad}if {when}not {allowed}.issuperset({x}): return False")
             elif value is not True and value != {}:
                 k, y = self.fresh("_k"), self.fresh("_v")
-                loop_pad = pad
-                if guard:
-                    out.append(f"{pad}if {guard}:")
-                    loop_pad = pad + "    "
-                out.append(f"{loop_pad}for {k}, {y} in {x}.items():")
-                out.append(f"{loop_pad}    if {k} not in {allowed}:")
-                before = len(out)
-                self.emit(value, y, out, depth + (3 if guard else 2))
-                if len(out) == before:
-                    out.append(f"{loop_pad}        pass")
+                self.each(out, depth, guard, f"for {k}, {y} in {x}.items():", value, y, f"if {k} not in {allowed}:")
         elif key == "propertyNames":
             k = self.fresh("_k")
-            loop_pad = pad
-            if guard:
-                out.append(f"{pad}if {guard}:")
-                loop_pad = pad + "    "
-            out.append(f"{loop_pad}for {k} in {x}:")
-            before = len(out)
-            self.emit(value, k, out, depth + (2 if guard else 1))
-            if len(out) == before:
-                out.append(f"{loop_pad}    pass")
+            self.each(out, depth, guard, f"for {k} in {x}:", value, k)
         elif key == "items":
             if value is True or value == {}:
                 return
@@ -284,15 +267,18 @@ class _Generator:
                 out.append(f"{pad}if {when}not ({whole}): return False")
                 return
             y = self.fresh("_v")
-            loop_pad = pad
-            if guard:
-                out.append(f"{pad}if {guard}:")
-                loop_pad = pad + "    "
-            out.append(f"{loop_pad}for {y} in {x}:")
-            before = len(out)
-            self.emit(value, y, out, depth + (2 if guard else 1))
-            if len(out) == before:
-                out.append(f"{loop_pad}    pass")
+            self.each(out, depth, guard, f"for {y} in {x}:", value, y)
+
+    def each(self, out: list[str], depth: int, guard: str, loop: str, sub: Any, y: str, only: str = "") -> None:
+        """``loop`` (under ``if guard:`` when there is one, its body under ``only`` when given) checking ``y`` against ``sub``."""
+        for line in (f"if {guard}:" if guard else "", loop, only):
+            if line:
+                out.append("    " * depth + line)
+                depth += 1
+        before = len(out)
+        self.emit(sub, y, out, depth)
+        if len(out) == before:
+            out.append("    " * depth + "pass")
 
 
 def _guard(kind: str, known: str | None, x: str) -> str | None:
