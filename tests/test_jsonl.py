@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from course_core.artifacts.jsonl import _stdlib_line, dumps_line, iter_jsonl
+from course_core.artifacts.jsonl import BadLine, _stdlib_line, dumps_line, iter_jsonl
 from course_core.errors import UserError
 
 scalars = (
@@ -65,12 +65,10 @@ AWKWARD = [
 def test_awkward_lines_read_as_json_reads_them(tmp_path, text):
     path = tmp_path / "one.jsonl"
     path.write_bytes(b'{"first": 1}\n' + text.encode("utf-8", "surrogatepass") + b"\r\n")
-    try:
-        expected = _stdlib_line(text.encode("utf-8", "surrogatepass"), 2, path)
-        expected_error = None
-    except UserError as exc:
-        expected, expected_error = None, str(exc)
-    if expected_error is None and not isinstance(expected, dict):
+    expected, expected_error = _stdlib_line(text.encode("utf-8", "surrogatepass"), 2), None
+    if isinstance(expected, BadLine):
+        expected_error = str(UserError(expected.message, path=path, line=2, hint=expected.hint))
+    elif not isinstance(expected, dict):
         expected_error = f"{path}:2: expected a JSON object, got {type(expected).__name__}"
     try:
         got = _read(path)[1:]
@@ -78,6 +76,16 @@ def test_awkward_lines_read_as_json_reads_them(tmp_path, text):
         assert str(exc) == expected_error
     else:
         assert expected_error is None and got == [(2, _typed(expected))]
+
+
+def test_bad_lines_go_to_on_error_with_the_same_words(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b'{"a": 1}\n{oops\n[1]\n{"n": NaN}\n{"b": "\xff"}\n{"c": 123456789012345678901234567890}\n')
+    seen: list[tuple[int, str]] = []
+    rows = list(iter_jsonl(path, on_error=lambda line, why: seen.append((line, why))))
+    assert [line for line, _ in rows] == [1, 4, 6] and rows[2][1]["c"] == 123456789012345678901234567890
+    assert seen == [(2, "invalid JSON: Expecting property name enclosed in double quotes (column 2)"),
+                    (3, "expected a JSON object, got list"), (5, "line is not valid UTF-8 (byte 7)")]
 
 
 def test_a_bom_counts_on_the_first_line_only_and_blank_lines_are_skipped(tmp_path):

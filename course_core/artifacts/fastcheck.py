@@ -15,6 +15,7 @@ that the predicate never accepts what jsonschema rejects.
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Callable
 from typing import Any
@@ -51,7 +52,18 @@ _BOUNDS = {
     "minLength": ("len({x})", ">="), "maxLength": ("len({x})", "<="),
     "minItems": ("len({x})", ">="), "maxItems": ("len({x})", "<="), "minProperties": ("len({x})", ">="),
 }
-_SUPPORTED = set(_KEYWORD_KIND) | {"type", "enum", "const", "anyOf", "allOf"}
+_SUPPORTED = set(_KEYWORD_KIND) | {"type", "enum", "const", "anyOf", "allOf", "if", "then", "else"}
+# JSON Schema's own type tests (jsonschema's, with the kit's strict integers), for deciding an
+# ``if`` exactly: the branch taken must be the one jsonschema takes.
+_EXACT_TYPE = {
+    "object": "isinstance({x}, dict)",
+    "array": "isinstance({x}, list)",
+    "string": "isinstance({x}, str)",
+    "integer": "(isinstance({x}, int) and not isinstance({x}, bool))",
+    "number": "(isinstance({x}, _Number) and not isinstance({x}, bool))",
+    "boolean": "isinstance({x}, bool)",
+    "null": "{x} is None",
+}
 
 
 class _Unsupported(Exception):
@@ -77,7 +89,7 @@ class _Generator:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.constants: dict[str, Any] = {"_NUMBER": (int, float), "_MISSING": object(), "_JSON_TYPES": frozenset(
-            {dict, list, str, int, float, bool, type(None)})}
+            {dict, list, str, int, float, bool, type(None)}), "_Number": numbers.Number}
         self.names = 0
 
     def fresh(self, prefix: str) -> str:
@@ -143,6 +155,16 @@ class _Generator:
             elif key == "allOf":
                 for sub in value:
                     self.emit(sub, x, out, depth)
+            elif key == "if":
+                # The branch is decided exactly (the one jsonschema takes); the branch's own check is the usual one.
+                out.append(f"{pad}if {self.exact(value, x)}:")
+                for branch in ("then", "else"):
+                    before = len(out)
+                    self.emit(schema.get(branch, True), x, out, depth + 1)
+                    if len(out) == before:
+                        out.append(f"{pad}    pass")
+                    if branch == "then":
+                        out.append(f"{pad}else:")
 
     def bounds(self, schema: dict, x: str) -> list[tuple[str, str]]:
         """(kind, one chained comparison) for each quantity the schema bounds, e.g. ``1 <= len(x) <= 200``."""
@@ -168,6 +190,24 @@ class _Generator:
             tests.append((kind, chain))
             tests += [(kind, f"{m} {op} {value!r}") for op, value in group.values()]
         return tests
+
+    def exact(self, schema: Any, x: str) -> str:
+        """An expression true exactly when ``x`` is valid under ``schema`` (type, properties, required only)."""
+        if schema is True or schema == {}:
+            return "True"
+        if not isinstance(schema, dict) or set(schema) - _ANNOTATIONS - {"type", "properties", "required"}:
+            raise _Unsupported("if: only type, properties and required are decided exactly")
+        parts = []
+        if "type" in schema:
+            names = [schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])
+            if not names or not all(n in _EXACT_TYPE for n in names):
+                raise _Unsupported("type")
+            parts.append("(" + " or ".join(_EXACT_TYPE[n].format(x=x) for n in names) + ")")
+        if "required" in schema:
+            parts.append(f"(not isinstance({x}, dict) or ({' and '.join(f'{k!r} in {x}' for k in schema['required']) or 'True'}))")
+        for prop, sub in schema.get("properties", {}).items():
+            parts.append(f"(not isinstance({x}, dict) or {prop!r} not in {x} or {self.exact(sub, f'{x}[{prop!r}]')})")
+        return "(" + " and ".join(parts or ["True"]) + ")"
 
     def whole_list(self, items: Any, x: str) -> str | None:
         """A test of a whole list ``x`` against an ``items`` schema that only names types (and strings' minLength 1)."""
