@@ -10,7 +10,7 @@ import pytest
 from course_core.artifacts.rundir import load_run
 from course_core.errors import UserError
 from course_core.selection.best_of_n import run_selection
-from tests.conftest import run_cli, write_jsonl
+from tests.conftest import REPO, run_cli, write_jsonl
 
 DATASET = "data/datasets/math_dev.jsonl"
 SAMPLES = "data/rollouts/selection_pack_dev.jsonl"
@@ -216,3 +216,17 @@ def test_item_without_samples_row(pack: dict[str, Path]) -> None:
     out = run_selection(pack["dataset"], pack["samples"], pack["dir"] / "run", 1, allow_short=True)
     last = json.loads((out.outdir / "results.jsonl").read_text().splitlines()[-1])
     assert last["outcome"] == "missing_completion" and last["selected_index"] is None and last["n_samples_used"] == 0
+
+
+@pytest.mark.parametrize("selector", ["oracle", "majority", "logprob"])
+def test_results_are_the_same_bytes_whether_the_files_stream_or_go_to_disk(tmp_path: Path, selector: str) -> None:
+    """The shipped pack is in the dataset's id order (streamed); reversed, it goes through the on-disk join."""
+    lines = (REPO / SAMPLES).read_text().splitlines(keepends=True)
+    reversed_pack = tmp_path / "reversed.jsonl"
+    reversed_pack.write_text("".join(reversed(lines)))
+    a = run_selection(REPO / DATASET, REPO / SAMPLES, tmp_path / "a", 4, selector=selector)
+    b = run_selection(REPO / DATASET, reversed_pack, tmp_path / "b", 4, selector=selector)
+    assert (a.outdir / "results.jsonl").read_bytes() == (b.outdir / "results.jsonl").read_bytes()
+    assert a.summary == b.summary
+    manifests = [json.loads((run.outdir / "manifest.json").read_text()) for run in (a, b)]
+    assert manifests[0]["example_ids_fingerprint"] == manifests[1]["example_ids_fingerprint"]

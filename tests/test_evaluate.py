@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_jsonl
+from conftest import REPO, run_cli, write_jsonl
 from course_core.artifacts.schemas import first_error
+from course_core.measurement.evaluate import run_eval
 
 
 def _eval(tiny, outdir: Path, *extra: str, dataset: Path | None = None, completions: Path | None = None):
@@ -184,3 +186,19 @@ def test_default_outdir_is_a_fresh_timestamped_run(tiny):
     assert proc.returncode == 0, proc.stderr
     runs = list((tiny["dir"] / "runs").iterdir())
     assert len(runs) == 1 and runs[0].name.startswith("eval_")
+
+
+def test_results_are_the_same_bytes_whether_the_files_stream_or_go_to_disk(tmp_path):
+    """The shipped rollouts are in the dataset's id order (the streaming merge); shuffled, they go through SQLite."""
+    dataset, rollouts = REPO / "data/datasets/math_dev.jsonl", REPO / "data/rollouts/frozen_rollouts_dev.jsonl"
+    lines = rollouts.read_text().splitlines(keepends=True)
+    random.Random(7).shuffle(lines)
+    shuffled = tmp_path / "shuffled.jsonl"
+    shuffled.write_text("".join(lines[:-5]))  # and five examples without a completion
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text("".join(sorted(lines[:-5])))  # the same rows in id order: streamed
+    a, b = run_eval(dataset, kept, tmp_path / "a"), run_eval(dataset, shuffled, tmp_path / "b")
+    assert (a.outdir / "results.jsonl").read_bytes() == (b.outdir / "results.jsonl").read_bytes()
+    assert a.summary == b.summary and a.summary["missing_completions"] == 5
+    fingerprints = {json.loads((r.outdir / "manifest.json").read_text())["example_ids_fingerprint"] for r in (a, b)}
+    assert len(fingerprints) == 1

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from course_core.artifacts.fastcheck import compile_check
-from course_core.artifacts.schemas import _fast_check, first_error, schema_names, validate_input, validator
+from course_core.artifacts.schemas import fast_check, first_error, schema_names, validate_input, validator
 from course_core.errors import UserError
 
 
@@ -40,7 +43,7 @@ def test_fast_path_accepts_the_shipped_rows():
     """The fast path must actually be used for the hot row schemas, not fall back every time."""
     for name, path in [("dataset_row", "data/datasets/math_dev.jsonl"), ("completion_row", "data/rollouts/frozen_rollouts_dev.jsonl"),
                        ("selection_pack_row", "data/rollouts/selection_pack_dev.jsonl")]:
-        fast = _fast_check(name)
+        fast = fast_check(name)
         assert fast is not None
         rows = [json.loads(line) for line in (REPO / path).read_text().splitlines()]
         assert all(fast(row) for row in rows)
@@ -48,7 +51,9 @@ def test_fast_path_accepts_the_shipped_rows():
 
 def test_unknown_keywords_fall_back_to_jsonschema():
     assert compile_check({"type": "object", "oneOf": [{}]}) is None
-    assert compile_check({"type": "integer", "enum": [1, 2]}) is None  # numeric enums: left to jsonschema
+    assert compile_check({"enum": [True, "x"]}) is None  # booleans: left to jsonschema (True is not 1 there)
+    numeric = compile_check({"enum": [1, 2.5, None]})
+    assert [numeric(v) for v in (1, 1.0, 2.5, None, True, "1")] == [True, True, True, True, False, False]
     assert compile_check({"type": "string", "maxLength": 3})("abcd") is False
 
 
@@ -82,6 +87,7 @@ def _valid_rows() -> dict[str, list[dict]]:
         out["selection_result_row"] = [json.loads(x) for x in (sel / "results.jsonl").read_text().splitlines()[:5]]
         out["manifest"] = [json.loads((ev / "manifest.json").read_text())]
         out["eval_summary"] = [json.loads((ev / "summary.json").read_text())]
+        out["selection_summary"] = [json.loads((sel / "summary.json").read_text())]
     return out
 
 
@@ -93,7 +99,7 @@ VALID = _valid_rows()
 @given(data=st.data())
 def test_fast_path_never_accepts_what_jsonschema_rejects(name, data):
     """Mutate one field of a valid row (replace it with any JSON value, or delete it)."""
-    fast = _fast_check(name)
+    fast = fast_check(name)
     base = data.draw(st.sampled_from(VALID[name]))
     assert fast is None or fast(base)
     props = sorted(set(base) | set(validator(name).schema.get("properties", {})))
@@ -105,3 +111,75 @@ def test_fast_path_never_accepts_what_jsonschema_rejects(name, data):
         mutated[key] = data.draw(json_values)
     if fast is not None and fast(mutated):
         assert validator(name).is_valid(mutated), mutated
+
+
+def _paths(value, prefix=()):
+    """Every (path, value) inside a JSON value, the value itself included."""
+    yield prefix, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in items:
+        yield from _paths(inner, (*prefix, key))
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_fast_path_never_accepts_what_jsonschema_rejects_deep_inside(name, data):
+    """Replace any value at any depth (a sample inside a pack, an interval's bound) with any JSON value."""
+    import copy
+
+    fast = fast_check(name)
+    base = copy.deepcopy(data.draw(st.sampled_from(VALID[name])))
+    path, _ = data.draw(st.sampled_from(list(_paths(base))[1:]))
+    parent = base
+    for key in path[:-1]:
+        parent = parent[key]
+    if isinstance(parent, dict) and data.draw(st.booleans()):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = data.draw(json_values)
+    if fast is not None and fast(base):
+        assert validator(name).is_valid(base), base
+
+
+def test_refs_are_inlined_as_the_referencing_library_resolves_them():
+    """The standard-library inlining (no jsonschema import on the happy path) against referencing's own resolver."""
+    from referencing import Registry, Resource
+
+    from course_core.artifacts.schemas import resolved_schema
+
+    documents = {}
+    for file in (REPO / "schemas").glob("*.schema.json"):
+        contents = json.loads(file.read_text())
+        documents[file.name.removesuffix(".schema.json")] = contents
+    registry = Registry().with_resources((d["$id"], Resource.from_contents(d)) for d in documents.values())
+
+    def inline(node, resolver):
+        if isinstance(node, list):
+            return [inline(item, resolver) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            resolved = resolver.lookup(node["$ref"])
+            rest = {k: inline(v, resolver) for k, v in node.items() if k != "$ref"}
+            target = inline(resolved.contents, resolved.resolver)
+            return {"allOf": [target], **rest} if rest else target
+        return {k: (v if k == "$defs" else inline(v, resolver)) for k, v in node.items()}
+
+    for name, contents in documents.items():
+        assert resolved_schema(name) == inline(contents, registry.resolver(contents["$id"])), name
+
+
+def test_the_hot_row_schemas_compile_and_a_valid_run_never_imports_jsonschema(tmp_path):
+    for name in ("dataset_row", "completion_row", "selection_pack_row", "eval_result_row", "selection_result_row", "manifest"):
+        assert fast_check(name) is not None, name
+    code = (
+        "import sys; from course_core.measurement.evaluate import run_eval; "
+        "from course_core.selection.best_of_n import run_selection; "
+        f"run_eval('data/datasets/math_dev.jsonl', 'data/rollouts/frozen_rollouts_dev.jsonl', {str(tmp_path / 'e')!r}); "
+        f"run_selection('data/datasets/math_dev.jsonl', 'data/rollouts/selection_pack_dev.jsonl', {str(tmp_path / 's')!r}, 4); "
+        "print(sorted(m for m in ('jsonschema', 'referencing', 'sqlite3') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.stdout.strip() == "[]"

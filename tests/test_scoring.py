@@ -20,6 +20,7 @@ from course_core.measurement.scoring import (
     OUTCOMES,
     SCORERS,
     STRICT_RULES,
+    _scan,
     get_scorer,
     score,
     score_strict,
@@ -202,3 +203,22 @@ def test_reward_one_exactly_when_the_spec_holds(answer):
 @given(st.integers(min_value=-(10**12), max_value=10**12), st.sampled_from(["", " ", "\n", "\r\n", "\t \n"]))
 def test_canonical_answers_always_pass(answer, pad):
     assert score({"expected_answer": answer}, f"{pad}Final: {answer}{pad}")["outcome"] == "correct"
+
+
+@pytest.mark.parametrize("answer", [42, -7, 0, 123456, 2**53 - 1])
+def test_the_canonical_fast_lane_gives_the_full_scans_verdict(answer):
+    """score_strict decides a canonical 'Final: <int>' without scanning lines; the verdict must be _scan's, key order included."""
+    near = list(_near_spec(answer)) + [f"Final: {x}" for x in ("0", "-0", "00", "-01", "1" * 16, "1" * 17, "-" + "9" * 16, "٣", "²", "-", "")]
+    for completion in near:
+        text = completion.strip()
+        if text:
+            fast, full = score_strict({"expected_answer": answer}, completion), _scan(text, answer)
+            assert (fast, list(fast["details"])) == (full, list(full["details"])), repr(completion)
+
+
+@settings(max_examples=500, deadline=None)
+@given(number=st.text(alphabet="-+0123456789 \n\r\t.٣²x", max_size=20), answer=st.integers(-(10**6), 10**6))
+def test_fast_lane_agrees_with_the_full_scan_on_generated_numbers(number, answer):
+    text = f"Final: {number}".strip()
+    fast, full = score_strict({"expected_answer": answer}, text), _scan(text, answer)
+    assert (fast, list(fast["details"])) == (full, list(full["details"]))

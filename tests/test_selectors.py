@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course_core.errors import UserError
 from course_core.selection.selectors import (
@@ -60,6 +62,13 @@ def test_tie_break_key_orders_by_each_level_in_turn() -> None:
     assert sorted(keys) == [keys[1], keys[0], keys[2], keys[3], keys[4]]
 
 
+def test_the_oracle_key_is_reward_then_the_policy_key() -> None:
+    from course_core.selection.selectors import _policy_key
+
+    for sample in (s(3, "Final: 2", -1.0, 1.0), s(0, "", -0.0, 0.0), s(7, "é", -2.5, 0.5)):
+        assert tie_break_key(sample) == (-sample["reward"], *_policy_key(sample))
+
+
 def test_pick_best_is_independent_of_input_order() -> None:
     samples = [s(i, f"Final: {i % 3}", -float(i % 2), float(i % 4 == 0)) for i in range(8)]
     reordered = samples[3:] + list(reversed(samples[:3]))
@@ -107,3 +116,25 @@ def test_unknown_selector_suggests_the_closest_name() -> None:
     assert "did you mean 'majority'" in str(exc.value)
     assert get_selector("oracle").deployable is False
     assert get_selector("majority").deployable and get_selector("logprob").deployable
+
+
+# -- the kit's rules over columns (what a run calls) are the rules over offered dicts -----------
+
+_offered = st.lists(
+    st.tuples(st.sampled_from(["Final: 1", "Final: 2", "Final: 10", "", "é"]),
+              st.sampled_from([-1.0, -1, -0.5, 0, -0.0, -(10**30), -1e30]), st.sampled_from([0.0, 1.0, 0.5])),
+    min_size=1, max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=_offered)
+def test_pick_columns_choose_what_pick_chooses(rows) -> None:
+    offered = [s(i, c, lp, r) for i, (c, lp, r) in enumerate(rows)]
+    rewards, logprobs, completions = [r for _, _, r in rows], [lp for _, lp, _ in rows], [c for c, _, _ in rows]
+    for name in ("oracle", "logprob"):
+        selector = get_selector(name)
+        assert selector.pick_columns(rewards, logprobs, completions) == selector.pick(offered), name
+    keys = [tie_break_key(x) for x in offered]
+    assert pick_best(offered) == keys.index(min(keys))  # the first of equal smallest keys
+    assert get_selector("majority").pick_columns is None  # it reads the offered dicts

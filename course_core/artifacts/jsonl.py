@@ -1,17 +1,31 @@
 """Streaming JSON Lines reading and writing, with errors that name the file and line.
 
 Reading accepts a UTF-8 byte-order mark and CRLF line endings, skips blank lines, and never
-holds more than one line in memory.
+holds more than one line in memory. Lines are decoded by orjson when it reads them exactly as
+the standard library would, and by :mod:`json` otherwise (see :func:`_stdlib_line`), so the
+objects, and every error message, are the standard library's.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from course_core.errors import UserError
+
+# orjson reads an integer literal outside [-2**63, 2**64) as a float, where json keeps the int.
+# Such a literal has at least 19 digits in a row, so a line with a run of 19 digits (anywhere,
+# strings included) goes to json. Everything else orjson either reads to the same objects as
+# json (RFC 8259 JSON, correctly rounded floats, last duplicate key wins) or refuses (NaN,
+# lone surrogates, a BOM, whitespace JSON does not allow), and a refused line goes to json too.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_INTEGER = b"0" * 19
+_BLANK = object()
 
 
 def check_input_file(path: str | Path, role: str) -> Path:
@@ -38,36 +52,24 @@ def iter_jsonl(
     good line is not an error either (the caller counts what it got).
     """
     p = check_input_file(path, role)
-
-    def bad(lineno: int, message: str, hint: str | None = None) -> None:
-        """Raise, or report the line and let the loop skip it."""
-        if on_error is None:
-            raise UserError(message, path=p, line=lineno, hint=hint)
-        on_error(lineno, message)
-
     seen_any = False
+    loads, refused = orjson.loads, orjson.JSONDecodeError
     with p.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
-            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                bad(lineno, f"line is not valid UTF-8 (byte {exc.start})")
-                continue
-            text = text.strip()
-            if not text:
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                bad(lineno, f"invalid JSON: {exc.msg} (column {exc.colno})", "each line must be one complete JSON object")
-                continue
-            except ValueError as exc:  # e.g. an integer beyond Python's digit limit
-                bad(lineno, f"invalid JSON value: {exc}")
-                continue
-            if not isinstance(obj, dict):
-                bad(lineno, f"expected a JSON object, got {type(obj).__name__}")
+            if _LONG_INTEGER in raw.translate(_DIGITS_AS_ZERO):
+                obj = _stdlib_line(raw, lineno)
+            else:
+                try:
+                    obj = loads(raw)
+                except refused:
+                    obj = _stdlib_line(raw, lineno)
+            if type(obj) is not dict:
+                if obj is _BLANK:
+                    continue
+                bad = obj if type(obj) is BadLine else BadLine(f"expected a JSON object, got {type(obj).__name__}")
+                if on_error is None:
+                    raise UserError(bad.message, path=p, line=lineno, hint=bad.hint)
+                on_error(lineno, bad.message)
                 continue
             seen_any = True
             yield lineno, obj
@@ -75,9 +77,50 @@ def iter_jsonl(
         raise UserError(f"{role} file has no records (only blank lines)", path=p)
 
 
+class BadLine(NamedTuple):
+    """Why a line is not one JSON object (and what to do), as the standard library sees it."""
+
+    message: str
+    hint: str | None = None
+
+
+def _stdlib_line(raw: bytes, lineno: int) -> Any:
+    """One line read by the standard library: the object, ``_BLANK``, or a :class:`BadLine`."""
+    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return BadLine(f"line is not valid UTF-8 (byte {exc.start})")
+    text = text.strip()
+    if not text:
+        return _BLANK
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return BadLine(f"invalid JSON: {exc.msg} (column {exc.colno})", "each line must be one complete JSON object")
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        return BadLine(f"invalid JSON value: {exc}")
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
+# json's own C encoder with _ENCODER's settings, built once (JSONEncoder.encode builds one per
+# call), minus the circular-reference bookkeeping: a cycle recurses until RecursionError and is
+# then handed to _ENCODER, which reports it as json does. Same text, same errors.
+_C_ENCODE = (
+    c_make_encoder(None, _ENCODER.default, encode_basestring, None, ": ", ", ", False, False, False)
+    if c_make_encoder is not None else None
+)
+
+
 def dumps_line(obj: dict[str, Any]) -> str:
     """One JSON line with the dict's own key order: stable bytes for identical input."""
-    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "), allow_nan=False) + "\n"
+    if _C_ENCODE is not None:
+        try:
+            return "".join(_C_ENCODE(obj, 0)) + "\n"
+        except RecursionError:
+            pass
+    return _ENCODER.encode(obj) + "\n"
 
 
 def write_rows(
@@ -87,11 +130,13 @@ def write_rows(
 
     ``observe`` sees every row once it is written (running totals, so a run never holds its rows).
     """
-    from course_core.artifacts.schemas import check_artifact
+    from course_core.artifacts.schemas import check_artifact, fast_check
 
+    valid = fast_check(schema) or (lambda row: False)
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         for row in rows:
-            check_artifact(row, schema, artifact=path.name)
+            if not valid(row):
+                check_artifact(row, schema, artifact=path.name)
             fh.write(dumps_line(row))
             if observe is not None:
                 observe(row)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -40,15 +42,46 @@ def _git_state() -> dict[str, Any] | None:
         return None
 
 
-def environment() -> dict[str, Any]:
+def installed_versions(names: tuple[str, ...]) -> dict[str, str | None]:
+    """The installed version of each distribution (None if absent), as ``importlib.metadata.version`` says.
+
+    Read first from the ``<name>-<version>.dist-info`` folder names on ``sys.path`` (importing
+    importlib.metadata and scanning every distribution costs more than a small eval run);
+    a name not found that way, or found twice in one folder, is asked of importlib.metadata.
+    """
+    wanted = {re.sub(r"[-_.]+", "_", n).lower(): n for n in names}
+    found: dict[str, str | None] = {}
+    for entry in sys.path:
+        if len(found) == len(wanted):
+            break
+        try:
+            listing = os.listdir(entry or ".")
+        except OSError:
+            continue
+        here: dict[str, list[str]] = {}
+        for item in listing:
+            stem = item[: -len(".dist-info")] if item.endswith(".dist-info") else ""
+            if stem.count("-") == 1:
+                dist, version = stem.split("-")
+                key = dist.lower().replace("-", "_").replace(".", "_")  # wheel names: no runs of separators
+                if key in wanted and wanted[key] not in found:
+                    here.setdefault(wanted[key], []).append(version)
+        for name, versions in here.items():
+            found[name] = versions[0] if len(versions) == 1 else _metadata_version(name)
+    return {n: found[n] if n in found else _metadata_version(n) for n in names}
+
+
+def _metadata_version(name: str) -> str | None:
     from importlib import metadata
 
-    packages: dict[str, str | None] = {}
-    for name in TRACKED_PACKAGES:
-        try:
-            packages[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            packages[name] = None
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def environment() -> dict[str, Any]:
+    packages = installed_versions(TRACKED_PACKAGES)
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),

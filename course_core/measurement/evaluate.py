@@ -8,10 +8,11 @@ can later be compared only inside a Locked Room (see :mod:`course_core.measureme
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from course_core.artifacts.joined import join_inputs
+from course_core.artifacts.joined import Pair, join_inputs
 from course_core.artifacts.jsonl import write_rows
 from course_core.artifacts.manifest import load_rollout_conditions, policy_label
 from course_core.artifacts.rundir import WrittenRun, default_outdir, finish_scored_run, staged_run
@@ -77,10 +78,14 @@ def run_eval(
         dataset, completions, rollout_role="completions", rollout_schema="completion_row", rollout_what="completion row"
     ) as joined:
         with staged_run(outdir) as staged:
-            tally = Tally()
-            rows = (result_row(example, rollout, scorer) for example, rollout in joined.rows())
-            write_rows(staged.path / "results.jsonl", rows, "eval_result_row", observe=tally.add)
-            summary = tally.summary(joined.missing_ids(), scorer)
+
+            def write_results(pairs: Iterator[Pair]) -> Tally:
+                tally = Tally()
+                rows = (result_row(example, rollout, scorer) for example, rollout in pairs)
+                write_rows(staged.path / "results.jsonl", rows, "eval_result_row", observe=tally.add)
+                return tally
+
+            summary = joined.scan(write_results).summary(joined.missing_ids(), scorer)
             args = {"dataset": str(dataset), "completions": str(completions), "outdir": str(outdir), "scorer": scorer.name}
             if scorer_module is not None:
                 args["scorer_module"] = str(scorer_module)

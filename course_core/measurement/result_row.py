@@ -24,7 +24,12 @@ def result_row(example: dict[str, Any], rollout: dict[str, Any] | None, scorer: 
             "reward": 0.0,
             "completion": None,
         }
-    verdict = scorer(example, rollout["completion"])
+    completion = rollout["completion"]
+    return verdict_row(example, completion, scorer(example, completion))
+
+
+def verdict_row(example: dict[str, Any], completion: Any, verdict: dict[str, Any]) -> dict[str, Any]:
+    """The results row of a scorer's ``verdict`` on ``completion`` (what :func:`result_row` returns)."""
     details = verdict["details"]
     return {
         "id": example["id"],
@@ -34,7 +39,7 @@ def result_row(example: dict[str, Any], rollout: dict[str, Any] | None, scorer: 
         "rule": details.get("rule"),
         "reason": details.get("reason", ""),
         "reward": float(verdict["reward"]),
-        "completion": rollout["completion"],
+        "completion": completion,
     }
 
 

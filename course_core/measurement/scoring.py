@@ -70,14 +70,13 @@ FORMAT_OK = frozenset({"correct", "wrong_answer"})
 
 
 def _result(outcome: str, reason: str, **details: Any) -> Score:
-    d: dict[str, Any] = {"rule": _RULE_OF.get(outcome), "reason": reason}
-    d.update(details)
-    return {"reward": 1.0 if outcome == "correct" else 0.0, "outcome": outcome, "details": d}
+    return {"reward": 1.0 if outcome == "correct" else 0.0, "outcome": outcome,
+            "details": {"rule": _RULE_OF.get(outcome), "reason": reason, **details}}
 
 
 def expected_of(example: Any) -> int | None:
     """The example's expected answer if it is a usable integer, else None."""
-    if not isinstance(example, Mapping):
+    if type(example) is not dict and not isinstance(example, Mapping):  # the exact test first: ABC checks are slow
         return None
     value = example.get("expected_answer")
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_ABS_ANSWER:
@@ -108,7 +107,7 @@ def parse_final_value(value: str) -> tuple[str, str, int | None]:
             return "not_an_integer", "a '-' with no digits", None
         if body[0].isspace():
             return "bad_spacing", "space between the sign and the digits", None
-    end = 0
+    end = len(body) if body.isdigit() else 0  # the whole rest is digits: no need to walk it
     while end < len(body) and body[end].isdigit():
         end += 1
     digits, rest = body[:end], body[end:]
@@ -133,6 +132,8 @@ def parse_final_value(value: str) -> tuple[str, str, int | None]:
 
 
 def _split_lines(text: str) -> list[str]:
+    if "\r" not in text:
+        return text.split("\n")
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
@@ -146,11 +147,49 @@ def score_strict(example: Any, completion: Any) -> Score:
     text = completion.strip()
     if not text:
         return _result("empty_output", "the completion is empty or whitespace only", parsed=None)
+    parsed = _canonical_final(text)
+    if parsed is None:
+        return _scan(text, expected)
+    # The common case, decided without splitting lines; the verdict is _scan's, built in place
+    # (tests/test_scoring.py checks the two agree).
+    if parsed == expected:
+        reward, outcome, reason = 1.0, "correct", f"parsed {parsed}, equals expected"
+    else:
+        reward, outcome, reason = 0.0, "wrong_answer", f"parsed {parsed}, expected {expected}"
+    details = {"rule": _RULE_OF.get(outcome), "reason": reason, "parsed": parsed, "lines": 1, "final_line": text}
+    return {"reward": reward, "outcome": outcome, "details": details}
+
+
+def _canonical_final(text: str) -> int | None:
+    """The integer if ``text`` is exactly ``Final: <canonical int of at most 16 digits>``, else None.
+
+    Such a text is one line (no CR or LF is a digit) short enough never to be clipped, and every
+    rule but ``matches_expected`` holds for it, so :func:`_scan` would reach the same verdict.
+    """
+    if not text.startswith("Final: "):
+        return None
+    number = text[7:]
+    digits = number[1:] if number[:1] == "-" else number
+    if not (0 < len(digits) <= _MAX_ANSWER_DIGITS and digits.isascii() and digits.isdigit()):
+        return None
+    if digits[0] == "0" and number != "0":  # leading zero, or -0
+        return None
+    return int(number)
+
+
+def _scan(text: str, expected: int) -> Score:
+    """The full check of a stripped, non-empty completion: every line scanned, each rule in turn."""
     lines = _split_lines(text)
-    finals = [i for i, line in enumerate(lines) if line.lstrip().startswith("Final:")]
+    if len(lines) == 1:  # the text is stripped: its one line needs no lstrip
+        finals = [0] if text.startswith("Final:") else []
+    else:
+        finals = [i for i, line in enumerate(lines) if line.lstrip().startswith("Final:")]
     base: dict[str, Any] = {"lines": len(lines)}
     if not finals:
-        near = next((ln for ln in lines if ln.lstrip()[:5].lower() == "final"), None)
+        if len(lines) == 1:
+            near = text if text[:5].lower() == "final" else None
+        else:
+            near = next((ln for ln in lines if ln.lstrip()[:5].lower() == "final"), None)
         if near is not None and len(lines) == 1:
             return _result("bad_prefix", f"prefix is not exactly 'Final:': {_clip(near)!r}", parsed=None, **base)
         if near is not None:

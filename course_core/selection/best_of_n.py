@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from course_core.artifacts.joined import JoinedInputs, join_inputs
+from course_core.artifacts.joined import JoinedInputs, Pair, Refused, join_inputs
 from course_core.artifacts.jsonl import iter_jsonl, write_rows
 from course_core.artifacts.manifest import load_rollout_conditions
 from course_core.artifacts.rundir import WrittenRun, default_outdir, finish_scored_run, staged_run
 from course_core.errors import UserError
-from course_core.measurement.result_row import outcome_table, result_row
+from course_core.measurement.result_row import outcome_table, result_row, verdict_row
 from course_core.measurement.scoring import DEFAULT_SCORER, get_scorer
 from course_core.measurement.stats import Z95, pass_at_k, wilson_interval
 from course_core.selection.selectors import DEFAULT_SELECTOR, Pick, Selector, custom_selector, get_selector
@@ -41,23 +42,35 @@ def select_item(
     example: dict[str, Any], samples: list[dict[str, Any]], selector: Selector, scorer: Any
 ) -> dict[str, Any]:
     """Score every sample of one item, pick one, and return its results row (fixed key order)."""
-    rows = [result_row(example, {"completion": s["completion"]}, scorer) for s in samples]
-    if not rows:
+    if not samples:
         row = result_row(example, None, scorer)
         row.update(selected_index=None, sample_rewards=[], sample_outcomes=[], n_samples_used=0)
         return row
-    offered = [
-        {"index": i, "completion": s["completion"], "sum_logprob": s["sum_logprob"], "reward": r["reward"]}
-        for i, (s, r) in enumerate(zip(samples, rows))
-    ]
-    chosen = _checked_choice(selector.pick(offered), len(rows), selector, example["id"])
-    row = dict(rows[chosen])
-    row.update(
-        selected_index=chosen,
-        sample_rewards=[r["reward"] for r in rows],
-        sample_outcomes=[r["outcome"] for r in rows],
-        n_samples_used=len(rows),
-    )
+    completions = [s["completion"] for s in samples]
+    # A completion repeated within the item (common: 45% of the shipped pack's samples) is scored
+    # once; the scorer is deterministic, so the verdict is the one it would give again.
+    verdict_of: dict[str, dict[str, Any]] = {}
+    verdicts = []
+    for c in completions:
+        verdict = verdict_of.get(c)
+        if verdict is None:
+            verdict = verdict_of[c] = scorer(example, c)
+        verdicts.append(verdict)
+    rewards = [float(v["reward"]) for v in verdicts]
+    logprobs = [s["sum_logprob"] for s in samples]
+    if selector.pick_columns is not None:  # the kit's own rule, run on the columns: the same choice, no dicts
+        chosen = selector.pick_columns(rewards, logprobs, completions)
+    else:
+        offered = [
+            {"index": i, "completion": c, "sum_logprob": lp, "reward": r}
+            for i, (c, lp, r) in enumerate(zip(completions, logprobs, rewards))
+        ]
+        chosen = _checked_choice(selector.pick(offered), len(samples), selector, example["id"])
+    row = verdict_row(example, completions[chosen], verdicts[chosen])
+    row["selected_index"] = chosen
+    row["sample_rewards"] = rewards
+    row["sample_outcomes"] = [v["outcome"] for v in verdicts]
+    row["n_samples_used"] = len(samples)
     return row
 
 
@@ -65,9 +78,9 @@ def select_item(
 # Checking that every item has N samples.
 
 
-def _items(joined: JoinedInputs, n: int) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], int]]:
+def _items(pairs: Iterator[Pair], n: int) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], int]]:
     """(example, its first n samples, samples available) in dataset order."""
-    for example, pack in joined.rows():
+    for example, pack in pairs:
         available = pack["samples"] if pack is not None else []
         yield example, available[:n], len(available)
 
@@ -81,12 +94,16 @@ def _line_of(path: Path, example_id: str, role: str) -> int | None:
 
 def find_short(joined: JoinedInputs, n: int) -> tuple[int, tuple[str, int] | None]:
     """How many items have fewer than n samples, and the first of them (id, samples available)."""
-    short, first = 0, None
-    for example, _, available in _items(joined, n):
-        if available < n:
-            short += 1
-            first = first or (example["id"], available)
-    return short, first
+
+    def count(pairs: Iterator[Pair]) -> tuple[int, tuple[str, int] | None]:
+        short, first = 0, None
+        for example, _, available in _items(pairs, n):
+            if available < n:
+                short += 1
+                first = first or (example["id"], available)
+        return short, first
+
+    return joined.scan(count)
 
 
 def short_item_error(first: tuple[str, int], short: int, n: int, dataset: Path, samples: Path) -> UserError:
@@ -108,6 +125,12 @@ def short_item_error(first: tuple[str, int], short: int, n: int, dataset: Path, 
 # Aggregates.
 
 
+@lru_cache(maxsize=4096)
+def _pass_at_ks(used: int, correct: int) -> tuple[float, ...]:
+    """pass@1 .. pass@used of an item (few distinct (used, correct) pairs occur, so each is computed once)."""
+    return tuple(pass_at_k(used, correct, k) for k in range(1, used + 1))
+
+
 class Tally:
     """Running sums over items, so the run streams: memory holds N counters, not the rows."""
 
@@ -121,7 +144,7 @@ class Tally:
 
     def add(self, row: dict[str, Any]) -> None:
         rewards = row["sample_rewards"]
-        used, correct = len(rewards), sum(1 for r in rewards if r >= 1.0)
+        used, correct = len(rewards), len([r for r in rewards if r >= 1.0])
         self.items += 1
         self.passed += row["reward"] >= 1.0
         self.first_passed += bool(rewards) and rewards[0] >= 1.0
@@ -131,8 +154,8 @@ class Tally:
         item_rate = correct / used if used else 0.0
         self.sample_rate_sum += item_rate
         self.sample_rate_sq += item_rate * item_rate
-        for k in range(1, used + 1):
-            self.at_k_sum[k] += pass_at_k(used, correct, k)
+        for k, value in enumerate(_pass_at_ks(used, correct), start=1):
+            self.at_k_sum[k] += value
             self.at_k_items[k] += 1
         self.outcomes[row["outcome"]] += 1
 
@@ -225,6 +248,27 @@ def summary_markdown(summary: dict[str, Any], manifest: dict[str, Any]) -> str:
 # The run.
 
 
+def _write_results(
+    joined: JoinedInputs, path: Path, n: int, selector: Selector, scorer: Any, allow_short: bool, dataset: Path, samples: Path
+) -> Tally:
+    """results.jsonl, one selected sample per item; an item short of n samples stops the run first, unless allow_short."""
+
+    def write(pairs: Iterator[Pair]) -> Tally:
+        tally = Tally(n)
+        rows = (select_item(example, used, selector, scorer) for example, used, _ in _items(pairs, n))
+        write_rows(path, rows, "selection_result_row", observe=tally.add)
+        return tally
+
+    def short_item(example: dict[str, Any], pack: dict[str, Any] | None) -> bool:
+        return len(pack["samples"] if pack is not None else []) < n
+
+    try:
+        return joined.scan(write, refuse=None if allow_short else short_item)
+    except Refused:
+        short, first = find_short(joined, n)
+        raise short_item_error(first, short, n, dataset, samples) from None
+
+
 def run_selection(
     dataset: str | Path,
     samples: str | Path,
@@ -251,13 +295,8 @@ def run_selection(
     with join_inputs(
         dataset, samples, rollout_role="samples", rollout_schema="selection_pack_row", rollout_what="selection-pack row"
     ) as joined:
-        short, first = find_short(joined, n)
-        if first is not None and not allow_short:
-            raise short_item_error(first, short, n, Path(dataset), Path(samples))
         with staged_run(outdir) as staged:
-            tally = Tally(n)
-            rows = (select_item(example, used, chosen, scorer) for example, used, _ in _items(joined, n))
-            write_rows(staged.path / "results.jsonl", rows, "selection_result_row", observe=tally.add)
+            tally = _write_results(joined, staged.path / "results.jsonl", n, chosen, scorer, allow_short, Path(dataset), Path(samples))
             summary = tally.summary(chosen, scorer)
             args = {
                 "dataset": str(dataset), "samples": str(samples), "n": n, "outdir": str(outdir),

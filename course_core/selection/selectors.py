@@ -10,8 +10,9 @@ position of the chosen one, deterministically:
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,8 @@ def tie_break_key(sample: dict[str, Any]) -> tuple:
     Higher reward, then higher sum_logprob, then shorter completion, then the completion's
     lexicographic order, then the lower index.
     """
-    return (-float(sample["reward"]), *_policy_key(sample))
+    completion = sample["completion"]  # the fields of _policy_key, spelled out: this runs for every sample
+    return (-float(sample["reward"]), -float(sample["sum_logprob"]), len(completion), completion, sample["index"])
 
 
 def _policy_key(sample: dict[str, Any]) -> tuple:
@@ -40,14 +42,37 @@ def pick_best(samples: list[dict[str, Any]]) -> int:
     """Oracle best-of-N: the position of the sample with the smallest :func:`tie_break_key`."""
     if not samples:
         raise ValueError("pick_best needs at least one sample")
-    return min(range(len(samples)), key=lambda i: tie_break_key(samples[i]))
+    return best_of_columns(*_columns(samples, "reward"))
 
 
 def pick_logprob(samples: list[dict[str, Any]]) -> int:
     """The most likely sample: highest sum_logprob, then shorter, then lexicographic, then lower index."""
     if not samples:
         raise ValueError("pick_logprob needs at least one sample")
-    return min(range(len(samples)), key=lambda i: _policy_key(samples[i]))
+    return likeliest_of_columns(*_columns(samples, "reward")[1:])
+
+
+# The two rules over the samples' columns, which is what they run on: the position of the first
+# smallest key, the keys zipped from the columns (no per-sample dict or key function). A run
+# of the kit's own selectors calls these directly.
+
+
+def best_of_columns(rewards: list[Any], logprobs: list[Any], completions: list[str], indexes: Iterable[Any]) -> int:
+    """:func:`pick_best` over columns: (-reward, -sum_logprob, length, completion, index), first smallest."""
+    keys = zip([-float(r) for r in rewards], [-float(x) for x in logprobs], map(len, completions), completions, indexes,
+               itertools.count())
+    return min(keys)[-1]
+
+
+def likeliest_of_columns(logprobs: list[Any], completions: list[str], indexes: Iterable[Any]) -> int:
+    """:func:`pick_logprob` over columns: (-sum_logprob, length, completion, index), first smallest."""
+    keys = zip([-float(x) for x in logprobs], map(len, completions), completions, indexes, itertools.count())
+    return min(keys)[-1]
+
+
+def _columns(samples: list[dict[str, Any]], first: str) -> tuple[list[Any], list[Any], list[str], list[Any]]:
+    return ([s[first] for s in samples], [s["sum_logprob"] for s in samples], [s["completion"] for s in samples],
+            [s["index"] for s in samples])
 
 
 def parsed_answer(completion: Any) -> int | None:
@@ -77,18 +102,26 @@ def pick_majority(samples: list[dict[str, Any]]) -> int:
     return min(candidates, key=lambda i: _policy_key(samples[i]))
 
 
+ColumnsPick = Callable[[list[float], list[Any], list[str]], int]
+
+
 @dataclass(frozen=True)
 class Selector:
     name: str
     pick: Pick
     deployable: bool
     needs: str
+    # The same rule over the item's columns (rewards, sum_logprobs, completions; index = position),
+    # for a run to skip building the offered dicts. None: the run offers dicts to ``pick``.
+    pick_columns: ColumnsPick | None = None
 
 
 SELECTORS: dict[str, Selector] = {
-    "oracle": Selector("oracle", pick_best, False, "the expected answer"),
+    "oracle": Selector("oracle", pick_best, False, "the expected answer",
+                       lambda rewards, logprobs, completions: best_of_columns(rewards, logprobs, completions, itertools.count())),
     "majority": Selector("majority", pick_majority, True, "no expected answer (votes on stated answers)"),
-    "logprob": Selector("logprob", pick_logprob, True, "no expected answer (trusts sum_logprob)"),
+    "logprob": Selector("logprob", pick_logprob, True, "no expected answer (trusts sum_logprob)",
+                        lambda rewards, logprobs, completions: likeliest_of_columns(logprobs, completions, itertools.count())),
 }
 DEFAULT_SELECTOR = "oracle"
 
