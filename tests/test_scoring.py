@@ -21,6 +21,8 @@ from course_core.measurement.scoring import (
     SCORERS,
     STRICT_RULES,
     _scan,
+    _scan_lines,
+    _scan_one_line,
     get_scorer,
     score,
     score_strict,
@@ -207,12 +209,12 @@ def test_canonical_answers_always_pass(answer, pad):
 
 @pytest.mark.parametrize("answer", [42, -7, 0, 123456, 2**53 - 1])
 def test_the_canonical_fast_lane_gives_the_full_scans_verdict(answer):
-    """score_strict decides a canonical 'Final: <int>' without scanning lines; the verdict must be _scan's, key order included."""
+    """score_strict decides a canonical 'Final: <int>' without scanning lines; the verdict must be the general scan's, key order included."""
     near = list(_near_spec(answer)) + [f"Final: {x}" for x in ("0", "-0", "00", "-01", "1" * 16, "1" * 17, "-" + "9" * 16, "٣", "²", "-", "")]
     for completion in near:
         text = completion.strip()
         if text:
-            fast, full = score_strict({"expected_answer": answer}, completion), _scan(text, answer)
+            fast, full = score_strict({"expected_answer": answer}, completion), _scan_lines(text, answer)
             assert (fast, list(fast["details"])) == (full, list(full["details"])), repr(completion)
 
 
@@ -220,5 +222,18 @@ def test_the_canonical_fast_lane_gives_the_full_scans_verdict(answer):
 @given(number=st.text(alphabet="-+0123456789 \n\r\t.٣²x", max_size=20), answer=st.integers(-(10**6), 10**6))
 def test_fast_lane_agrees_with_the_full_scan_on_generated_numbers(number, answer):
     text = f"Final: {number}".strip()
-    fast, full = score_strict({"expected_answer": answer}, text), _scan(text, answer)
+    fast, full = score_strict({"expected_answer": answer}, text), _scan_lines(text, answer)
     assert (fast, list(fast["details"])) == (full, list(full["details"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(prefix=st.sampled_from(["Final:", "Final: ", "final: ", "FINAL:", "Finale ", "The answer is ", "Final :", ""]),
+       rest=st.text(alphabet="-+0123456789 \t.,_٣²xF" + "é", max_size=24), answer=st.integers(-(10**6), 10**6))
+def test_the_one_line_lane_gives_the_general_scans_verdict(prefix, rest, answer):
+    """_scan decides a one-line text in place; the verdict must be the general scan's, key order included."""
+    text = (prefix + rest).strip()
+    if text:
+        one, full = _scan_one_line(text, answer), _scan_lines(text, answer)
+        assert (one, list(one["details"])) == (full, list(full["details"])), repr(text)
+    long = "Final: " + "1" * 200
+    assert _scan_one_line(long, 1) == _scan_lines(long, 1)

@@ -179,6 +179,33 @@ def _canonical_final(text: str) -> int | None:
 
 def _scan(text: str, expected: int) -> Score:
     """The full check of a stripped, non-empty completion: every line scanned, each rule in turn."""
+    if "\n" in text or "\r" in text:
+        return _scan_lines(text, expected)
+    return _scan_one_line(text, expected)
+
+
+def _scan_one_line(text: str, expected: int) -> Score:
+    """:func:`_scan_lines` for a text of one line, with its verdicts built in place (same keys, same order)."""
+    if not text.startswith("Final:"):
+        if text[:5].lower() == "final":
+            outcome, reason = "bad_prefix", f"prefix is not exactly 'Final:': {_clip(text)!r}"
+        else:
+            outcome, reason = "missing_final", "no line starts with 'Final:'"
+        return {"reward": 0.0, "outcome": outcome, "details": {"rule": _RULE_OF[outcome], "reason": reason, "parsed": None, "lines": 1}}
+    outcome, reason, parsed = parse_final_value(text[6:])
+    if outcome != "correct":
+        parsed = None
+    elif parsed != expected:
+        outcome, reason = "wrong_answer", f"parsed {reason if parsed is None else parsed}, expected {expected}"
+    else:
+        return {"reward": 1.0, "outcome": "correct", "details": {"rule": None, "reason": f"parsed {parsed}, equals expected",
+                                                                  "parsed": parsed, "lines": 1, "final_line": _clip(text)}}
+    return {"reward": 0.0, "outcome": outcome, "details": {"rule": _RULE_OF[outcome], "reason": reason, "parsed": parsed,
+                                                          "lines": 1, "final_line": _clip(text)}}
+
+
+def _scan_lines(text: str, expected: int) -> Score:
+    """The general check, for any number of lines."""
     lines = _split_lines(text)
     if len(lines) == 1:  # the text is stripped: its one line needs no lstrip
         finals = [0] if text.startswith("Final:") else []
