@@ -115,9 +115,26 @@ def dev(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the kit's own test suite (with the optional extras, so their code paths are tested too)."""
+    """Run the kit's own test suite (with the optional extras, so their code paths are tested too).
+
+    The tests are spread over the machine's cores (pytest-xdist, a module per worker at a time);
+    `-- -n 0` runs them in this process. `-- -m "not slow"` is the fast lane.
+    """
     _install(session, "test", extras="tokens,plot,lm")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *_parallel(session.posargs), *session.posargs)
+
+
+def _parallel(posargs: list[str]) -> list[str]:
+    """pytest-xdist's options, unless the caller chose a number of workers (or -p no:xdist, or --pdb) already."""
+    chosen = any(a.startswith(("-n", "--numprocesses", "--pdb", "no:xdist")) or a == "-p" and "no:xdist" in posargs for a in posargs)
+    return [] if chosen else ["-n", "auto", "--dist", "loadscope"]
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Run every documented command as printed, in order, in a fresh copy of the kit (several minutes)."""
+    _install(session, "test", extras="tokens,plot")
+    session.run("pytest", "--doc-run", "-m", "docrun", "-p", "no:cacheprovider", *session.posargs)
 
 
 @nox.session(python=PYTHON)

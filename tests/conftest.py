@@ -15,6 +15,20 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--doc-run", action="store_true", help="also run the docrun test: every documented command, in a fresh copy (nox -s docs)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The doc run is its own CI step (nox -s docs): without --doc-run it is deselected, not skipped."""
+    if config.getoption("--doc-run"):
+        return
+    keep = [item for item in items if item.get_closest_marker("docrun") is None]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("docrun") is not None])
+        items[:] = keep
+
+
 def run_cli(module: str, *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``python -m <module> <args>`` in a subprocess; the kit importable from the repo root."""
     full_env = dict(os.environ)

@@ -14,7 +14,10 @@ What a command is expected to do:
 - exit 0, unless its line ends with ``# must FAIL`` (non-zero) or ``# exit N``, or the first
   paragraph after its block says ``exit code N`` / ``(exit N)`` (the block's last command);
 - a block whose first line is a ``# needs: ...`` comment needs something the kit cannot
-  provide here (a model server, the network): its commands are checked, never run.
+  provide here (a model server, the network): its commands are checked, never run;
+- a ``cp`` whose line ends with ``# then edit the copy`` is followed by an edit the prose asks
+  of the student: the doc run makes it by copying the reference's version of that file (from
+  ``solutions/<id>/student_data/``) over the copy, and fails if the reference has none.
 
 Placeholders a doc may use are listed in PLACEHOLDERS with what stands in for them; any other
 ``<...>`` word fails the check, so a new placeholder is a deliberate addition.
@@ -55,6 +58,11 @@ class Command:
     inline: bool = False
     synopsis: bool = False
     needs: str | None = None  # the `# needs:` note of its block: checked, not run
+
+    @property
+    def hand_edit(self) -> bool:
+        """A copy the student then edits by hand (``# then edit the copy``)."""
+        return bool(_HAND_EDIT.search(self.text))
 
     @property
     def where(self) -> str:
@@ -124,6 +132,7 @@ def _logical(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
 _EXIT_IN_PROSE = re.compile(r"\bexit(?: code)? (\d+)\b")
 _TRAILING_EXIT = re.compile(r"#\s*exit (\d+)\b")
 _MUST_FAIL = re.compile(r"#\s*must fail\b", re.I)
+_HAND_EDIT = re.compile(r"#\s*then edit the copy\b", re.I)
 
 
 def _paragraph_after(lines: list[str], start: int) -> str:
@@ -564,9 +573,9 @@ class Step:
 
 
 def runs_this_suite(words: list[list[str]]) -> bool:
-    """``nox -s tests``, bare ``nox`` (its default session) or pytest over tests/: the suite this test is part of."""
+    """``nox -s tests`` or ``nox -s docs``, bare ``nox`` (its default session) or pytest over tests/: the suite this test is part of."""
     for w in words:
-        if w[:1] == ["nox"] and (len(w) == 1 or "tests" in w):
+        if w[:1] == ["nox"] and (len(w) == 1 or "tests" in w or "docs" in w):
             return True
         argv = python_argv(w)
         if argv and argv[:2] == ["-m", "pytest"] and any(a.startswith("tests") for a in argv[2:]):
@@ -625,6 +634,8 @@ def plan(root: Path, poetry: bool) -> list[Step]:
             if not poetry:
                 text = re.sub(r"(^|[|;&]\s*)poetry run ", r"\1", text)
             steps.append(Step(text, c, skip))
+            if c.hand_edit and not skip:
+                steps.append(Step(_hand_edit(c, exercise, root)))
             if not skip and _grades(words, checker.sessions):
                 steps.append(Step("python -m tests.doc_commands reproduce grade-report/report.md"))
     return steps
@@ -651,6 +662,17 @@ def _place_solution(exercise, root: Path) -> str:  # noqa: ANN001
     if repair is not None and repair.student_tests and (root / sol / "reference_regression_test.py").is_file():
         moves.append(f"cp {sol}/reference_regression_test.py {ex}/{repair.student_tests}")
     return " && ".join(moves)
+
+
+def _hand_edit(c: Command, exercise: str | None, root: Path) -> str:
+    """The shell line that makes the edit a ``# then edit the copy`` command asks for: the reference's version of the copy."""
+    words = simple_commands(c.text)[0]
+    dest = words[-1]
+    prefix = f"exercises/{exercise}/"
+    edited = f"solutions/{exercise}/student_data/{dest[len(prefix):]}"
+    if words[0] != "cp" or not dest.startswith(prefix) or not (root / edited).is_file():
+        raise AssertionError(f"{c.where}: '# then edit the copy' needs a cp into exercises/<id>/ whose edited version is {edited}")
+    return f"cp {edited} {dest}"
 
 
 def script(steps: list[Step], logs: str) -> str:

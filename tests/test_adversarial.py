@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from conftest import REPO, run_cli, settled
-from course_core.grading.bwrap import KIT_MOUNT
 from course_core.grading.sandbox import kit_library
 
 pytestmark = pytest.mark.slow  # grades 19 submissions in every isolation mode available
@@ -115,20 +114,35 @@ def _build(name: str, dest: Path) -> Path:
 
 
 def _sandbox_processes(kitlib: Path) -> list[str]:
-    """Live processes started from this run's copy of the kit library (its workers and their children)."""
-    found = []
+    """Live processes of this run's grader: started from its copy of the kit library, or descended from one that was.
+
+    A bubblewrap sandbox's own processes name only the mount point (the same for every grader
+    on the machine), so they are recognised by their ancestor, the bwrap process that was given
+    this run's kit library; other tests grading at the same time are not counted.
+    """
+    procs: dict[str, tuple[str, str, str]] = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            state = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
-        except (OSError, StopIteration):
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+            state = next(line for line in status if line.startswith("State:")).split()[1]
+            ppid = next(line for line in status if line.startswith("PPid:")).split()[1]
+        except (OSError, StopIteration, IndexError):
             continue
-        mine = str(kitlib) in cmdline or f"{KIT_MOUNT}/course_core/grading/worker.py" in cmdline  # fallback or bubblewrap
-        if mine and state.split()[1] != "Z":
-            found.append(f"{pid}: {cmdline[:200]}")
-    return found
+        procs[pid] = (ppid, cmdline, state)
+
+    def of_this_run(pid: str) -> bool:
+        seen = set()
+        while pid in procs and pid not in seen:
+            seen.add(pid)
+            if str(kitlib) in procs[pid][1]:
+                return True
+            pid = procs[pid][0]
+        return False
+
+    return [f"{pid}: {cmd[:200]}" for pid, (_, cmd, state) in procs.items() if state != "Z" and of_this_run(pid)]
 
 
 def _shm_keys() -> list[int]:

@@ -75,6 +75,19 @@ def test_expectations_and_needs_are_read_from_the_doc(tmp_path):
     assert got[0].text == "python -m course.gate --baseline a --candidate b --min-delta 0"
 
 
+def test_a_hand_edit_is_made_with_the_references_version_of_the_copy():
+    steps = dc.plan(REPO, poetry=False)
+    marked = [i for i, st in enumerate(steps) if st.command is not None and st.command.hand_edit]
+    assert marked, "no documented command is marked '# then edit the copy'"
+    for i in marked:
+        dest = dc.simple_commands(steps[i].text)[0][-1]
+        edit = steps[i + 1]
+        assert edit.command is None and edit.text.endswith(" " + dest), edit.text
+        assert (REPO / edit.text.split()[1]).read_bytes() != (REPO / steps[i].text.split()[1]).read_bytes(), "the edit changes nothing"
+    with pytest.raises(AssertionError, match="then edit the copy"):
+        dc._hand_edit(dc.Command("exercises/a2_scorer/README.md", 1, "cp a exercises/a2_scorer/nothing.py  # then edit the copy"), "a2_scorer", REPO)
+
+
 def _copy_kit(dest: Path) -> None:
     from course_core.packaging.kitfiles import kit_files
 
@@ -85,7 +98,7 @@ def _copy_kit(dest: Path) -> None:
             shutil.copy2(REPO / rel, dest / rel)
 
 
-@pytest.mark.slow
+@pytest.mark.docrun
 def test_every_documented_command_runs_as_printed_from_a_fresh_copy(tmp_path):
     """The README's set-up command, then every documented command in order, in one shell.
 
