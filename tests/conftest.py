@@ -34,7 +34,7 @@ def run_cli(module: str, *args: str, cwd: Path = REPO, env: dict[str, str] | Non
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.setdefault("NO_COLOR", "1")
-    full_env.setdefault("COLUMNS", "100")
+    full_env["COLUMNS"] = "100"  # the width these tests read output at (pytest-xdist's workers inherit COLUMNS=80); pass env to change it
     if env:
         full_env.update(env)
     return subprocess.run(

@@ -255,8 +255,8 @@ def nox_sessions(root: Path) -> dict[str, str | None]:
             if isinstance(call, ast.Call) and ast.unparse(call.func).endswith("session.run"):
                 args = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
                 passes = any(isinstance(a, ast.Starred) and "posargs" in ast.unparse(a) for a in call.args)
-                if "-m" in args and passes:
-                    module = args[args.index("-m") + 1]
+                if passes and len(args) >= 3 and args[0].startswith("python") and args[1] == "-m":  # not pytest's -m MARKER
+                    module = args[2]
         sessions[node.name] = module
     return sessions
 

@@ -88,6 +88,6 @@ def written(con: Any, run: WrittenRun) -> None:
     """The closing lines of every run: where its artifacts are."""
     if run.replaced:
         con.print(f"[yellow]replaced the earlier run in {run.outdir}[/yellow]")
-    con.print(f"wrote {run.outdir}/")
+    con.print(f"wrote {run.outdir}/", soft_wrap=True)  # a path is never broken: the terminal folds it, a copy keeps it whole
     for name in run.artifacts:
-        con.print(f"  {run.outdir / name}")
+        con.print(f"  {run.outdir / name}", soft_wrap=True)
