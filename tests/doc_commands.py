@@ -12,7 +12,7 @@ in order, then the rest):
 What a command is expected to do:
 
 - exit 0, unless its line ends with ``# must FAIL`` (non-zero) or ``# exit N``, or the first
-  paragraph after its block says ``exit code N`` / ``(exit N)`` (the block's last command);
+  paragraph after its block says ``exit code N`` / ``(exit N)`` / ``exits N`` (the block's last command);
 - a block whose first line is a ``# needs: ...`` comment needs something the kit cannot
   provide here (a model server, the network): its commands are checked, never run;
 - a ``cp`` whose line ends with ``# then edit the copy`` is followed by an edit the prose asks
@@ -129,7 +129,7 @@ def _logical(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return out
 
 
-_EXIT_IN_PROSE = re.compile(r"\bexit(?: code)? (\d+)\b")
+_EXIT_IN_PROSE = re.compile(r"\bexits?(?: code)? (\d+)\b")  # "exit code 1", "(exit 1)", "exits 1"
 _TRAILING_EXIT = re.compile(r"#\s*exit (\d+)\b")
 _MUST_FAIL = re.compile(r"#\s*must fail\b", re.I)
 _HAND_EDIT = re.compile(r"#\s*then edit the copy\b", re.I)

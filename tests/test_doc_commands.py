@@ -75,6 +75,12 @@ def test_expectations_and_needs_are_read_from_the_doc(tmp_path):
     assert got[0].text == "python -m course.gate --baseline a --candidate b --min-delta 0"
 
 
+def test_exits_n_in_the_prose_after_a_block_is_its_expected_exit(tmp_path):
+    doc = tmp_path / "README.md"
+    doc.write_text("```bash\npython -m course.eval --dataset d --completions c\n```\n\nThe command exits 1: a disagreement.\n", encoding="utf-8")
+    assert [c.expect for c in dc.commands_in(doc, tmp_path)] == [1]
+
+
 def test_a_hand_edit_is_made_with_the_references_version_of_the_copy():
     steps = dc.plan(REPO, poetry=False)
     marked = [i for i, st in enumerate(steps) if st.command is not None and st.command.hand_edit]
