@@ -134,7 +134,7 @@ def _parallel(posargs: list[str]) -> list[str]:
 def docs(session: nox.Session) -> None:
     """Run every documented command as printed, in order, in a fresh copy of the kit (several minutes)."""
     _install(session, "test", extras="tokens,plot")
-    session.run("pytest", "--doc-run", "-m", "docrun", "-p", "no:cacheprovider", *session.posargs)
+    session.run("pytest", "--doc-run", "-m", "docrun", "-p", "no:cacheprovider", "tests/test_doc_commands.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)
