@@ -70,6 +70,7 @@ def test_the_weights_of_an_lm_train_run_are_the_policy(dataset, tmp_path, capsys
     (["--source", "local", "--model", "tiny", "--chat"], "reads a prompt as raw text"),
     (["--source", "local", "--model", "tiny", "--stop", "\n"], "takes no stop sequences"),
     (["--source", "local", "--model", "tiny", "--weights", "nowhere.pt"], "weights file does not exist"),
+    (["--source", "local", "--model", "tiny", "--shots", "1"], "the tiny model takes no worked examples"),
 ])
 def test_a_flag_a_local_source_cannot_honour_is_one_message_and_exit_2(dataset, tmp_path, capsys, flags, message):
     out = tmp_path / "out"

@@ -23,7 +23,7 @@ import torch
 from course_core.errors import UserError
 from course_core.lm import defaults
 from course_core.lm.complete import complete
-from course_core.lm.policies import Policy, load_policy
+from course_core.lm.policies import Policy, check_model_name, load_policy
 from course_core.lm.reproducible import seed_everything
 from course_core.rollouts.sources import Sample, SamplingParams
 
@@ -93,6 +93,8 @@ class LocalSource:
 
 def local_source(model: str, weights: str | Path | None = None, shots: int | None = None) -> LocalSource:
     """The named local model (its starting weights, a weights file, or an lm_train run's) as a rollout source."""
+    if shots is not None and check_model_name(model) != "smollm2-135m":
+        raise UserError(f"the {model} model takes no worked examples", field="--shots", hint="--shots is for smollm2-135m")
     policy = load_policy(model, weights, shots=shots)
     seed_everything(0, defaults.THREADS.get(policy.name, 1))  # deterministic kernels, a fixed thread count
     return LocalSource(policy)
