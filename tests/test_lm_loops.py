@@ -1,4 +1,7 @@
-"""The three loops on one tiny model, in one Locked Room: measure, select, learn, measure again, gate."""
+"""The three loops on one tiny model, in one Locked Room: measure, select, learn, measure again, gate.
+
+Every rollout here comes through ``course.rollout_sample --source local``, the command a student runs.
+"""
 
 from __future__ import annotations
 
@@ -11,27 +14,34 @@ pytest.importorskip("torch", reason="the lm extra (torch) is not installed: pip 
 
 from conftest import REPO  # noqa: E402
 
-from course_core.lm.sample_run import sample_local  # noqa: E402
+from course import rollout_sample  # noqa: E402
 from course_core.lm.train import config_for  # noqa: E402
 from course_core.lm.train_run import run_lm_train  # noqa: E402
 from course_core.measurement.evaluate import run_eval  # noqa: E402
 from course_core.measurement.gate import compare  # noqa: E402
+from course_core.present.cli import run  # noqa: E402
 from course_core.selection.best_of_n import run_selection  # noqa: E402
 
 HELD = str(REPO / "data/datasets/sums_holdout.jsonl")
-pytestmark = pytest.mark.slow  # trains for 20 steps and samples 2,200 completions (about a minute on 2 cores)
+pytestmark = pytest.mark.slow  # trains for 20 steps and samples 2,600 completions (about a minute on 2 cores)
+
+
+def sample(outdir: Path, *flags: str) -> None:
+    """``python -m course.rollout_sample --source local --model tiny ...``, in this process."""
+    argv = ["--source", "local", "--model", "tiny", "--dataset", HELD, "--outdir", str(outdir), *flags]
+    assert run(rollout_sample.main, "course.rollout_sample", argv) == 0
 
 
 @pytest.fixture(scope="module")
 def loops(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("loops")
-    sample_local("tiny", HELD, root / "before/completions.jsonl")
+    sample(root / "before")
     run_eval(HELD, root / "before/completions.jsonl", root / "eval_before")
-    sample_local("tiny", HELD, root / "pack/selection_pack.jsonl", n=8)
+    sample(root / "pack", "--n", "8")
     run_selection(HELD, root / "pack/selection_pack.jsonl", root / "best_of_8", 8)
     cfg = config_for("tiny", steps=20, eval_every=0, heldout_limit=40)
     run_lm_train(cfg, root / "train", args={})
-    sample_local("tiny", HELD, root / "after/completions.jsonl", weights=str(root / "train/weights.pt"))
+    sample(root / "after", "--weights", str(root / "train"))  # the run directory: its weights.pt is the policy
     run_eval(HELD, root / "after/completions.jsonl", root / "eval_after")
     return root
 
@@ -40,28 +50,46 @@ def _json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def test_the_gate_accepts_the_trained_policy_inside_the_locked_room(loops):
+def test_the_gate_accepts_the_trained_policy_inside_the_locked_room_and_names_it(loops):
     report = compare(loops / "eval_before", loops / "eval_after", min_delta=0.3, require_significant=True)
     assert report["locked_room"]["ok"] and report["locked_room"]["violations"] == []
     assert report["decision"] == "ACCEPT", report["reasons"]
     assert report["paired"]["discordant_candidate_only"] > 5 * report["paired"]["discordant_baseline_only"]
+    before, after = _json(REPO / "data/lm/tiny.json")["fingerprint"], _json(loops / "train/summary.json")["weights_after"]
+    assert report["policy"]["differences"] == [{"key": "weights_fingerprint", "baseline": before, "candidate": after}]
+    assert f"policy changed (the variable under test): weights_fingerprint {before!r} → {after!r}" in report["reasons"]
 
 
 def test_only_the_policy_changed_between_the_two_measurements(loops):
-    assert (loops / "before/completions.sampling.json").read_bytes() == (loops / "after/completions.sampling.json").read_bytes()
-    before, after = _json(loops / "before/policy.json"), _json(loops / "after/policy.json")
-    assert before["weights_fingerprint"] == _json(REPO / "data/lm/tiny.json")["fingerprint"]
-    assert after["weights_fingerprint"] == _json(loops / "train/summary.json")["weights_after"] != before["weights_fingerprint"]
+    side = {w: _json(loops / f"{w}/completions.sampling.json") for w in ("before", "after")}
+    provenance = ("policy", "started_utc", "finished_utc", "stats")
+    assert {k: v for k, v in side["before"].items() if k not in provenance} == {k: v for k, v in side["after"].items() if k not in provenance}
+    assert side["before"]["model_prompt_format"] == "{prompt}\\n" and side["before"]["api"] == "completions"
+    assert side["before"]["policy"]["weights_fingerprint"] == _json(REPO / "data/lm/tiny.json")["fingerprint"]
+    train = _json(loops / "train/manifest.json")["policy"]
+    assert side["after"]["policy"]["weights_fingerprint"] == train["weights_after"] != train["weights_before"]
+    assert train["weights_before"] == side["before"]["policy"]["weights_fingerprint"]
+
+
+@pytest.mark.parametrize("changed", [("--temperature", "0.7"), ("--seed", "1"), ("--max-tokens", "12")])
+def test_the_gate_refuses_when_anything_besides_the_policy_changed(loops, tmp_path, changed):
+    sample(tmp_path / "after", "--weights", str(loops / "train/weights.pt"), *changed)
+    run_eval(HELD, tmp_path / "after/completions.jsonl", tmp_path / "eval_after")
+    report = compare(loops / "eval_before", tmp_path / "eval_after", min_delta=0.3, require_significant=True)
+    assert report["decision"] == "REJECT" and not report["locked_room"]["ok"]
+    assert [v["field"] for v in report["locked_room"]["violations"]] == ["sampling_config"]
+    assert any("its effect cannot be told apart" in r for r in report["reasons"]), report["reasons"]
 
 
 def test_best_of_8_raises_the_pass_rate_without_moving_the_weights(loops):
     sel = _json(loops / "best_of_8/summary.json")
     assert sel["pass_at_n"] > sel["pass_at_1"] + 0.1
-    assert _json(loops / "pack/policy.json")["weights_fingerprint"] == _json(loops / "before/policy.json")["weights_fingerprint"]
+    pack, before = (_json(loops / f"{w}/manifest.json")["policy"] for w in ("pack", "before"))
+    assert pack["weights_fingerprint"] == before["weights_fingerprint"]
     # the distribution stayed put: one sample from the pack scores like the separate one-sample run, within noise
     assert abs(sel["mean_sample_pass_rate"] - _json(loops / "eval_before/summary.json")["pass_rate"]) < 0.1
 
 
 def test_sampling_from_a_local_model_is_seeded(loops, tmp_path):
-    sample_local("tiny", HELD, tmp_path / "again.jsonl")
-    assert (tmp_path / "again.jsonl").read_bytes() == (loops / "before/completions.jsonl").read_bytes()
+    sample(tmp_path / "again")
+    assert (tmp_path / "again/completions.jsonl").read_bytes() == (loops / "before/completions.jsonl").read_bytes()

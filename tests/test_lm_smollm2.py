@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from importlib import metadata
 
 import pytest
@@ -53,6 +54,27 @@ def test_it_samples_text_the_scorer_can_read(smollm2):
         assert score_strict({"expected_answer": 12}, s.text)["outcome"]  # total: any text gets an outcome
     p_final = first_token_probability(smollm2, prompts)[0]
     assert 0.0 < p_final < 1.0
+
+
+def test_it_is_a_rollout_source_whose_policy_is_its_weights(smollm2, tmp_path):
+    """course.rollout_sample --source local --model smollm2-135m, without loading the model twice."""
+    from conftest import write_jsonl
+
+    from course_core.lm.source import LocalSource
+    from course_core.rollouts.sampler import params_for, sample_rollouts
+
+    dataset = write_jsonl(tmp_path / "ds.jsonl", [
+        {"id": "a", "prompt": PROMPT, "expected_answer": 12},
+        {"id": "b", "prompt": "What is 3 + 4?\nOutput exactly one line: Final: <int>", "expected_answer": 7},
+    ])
+    source = LocalSource(smollm2)
+    done = sample_rollouts(dataset, tmp_path / "out", source, n=2, fmt="selection", params=params_for(source, 0, max_tokens=8))
+    side = done.summary
+    assert side["policy"]["weights_fingerprint"] == smollm2.fingerprint() and side["policy"]["model"] == "smollm2-135m"
+    assert side["api"] == "chat" and side["temperature"] == 1.0 and "'Final: 17'" in side["model_prompt_format"]
+    rows = [json.loads(line) for line in (tmp_path / "out/selection_pack.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b"]
+    assert all(len(r["samples"]) == 2 and all(s["sum_logprob"] < 0 for s in r["samples"]) for r in rows)
 
 
 def test_one_update_step_moves_the_weights_along_the_advantage(smollm2):

@@ -59,7 +59,8 @@ def test_the_manifest_names_the_policy_before_and_after(two_runs):
     card = json.loads((REPO / "data/lm/tiny.json").read_text())
     policy = manifest["policy"]
     assert policy["weights_before"] == card["fingerprint"] != policy["weights_after"]
-    assert policy["weights_after"] == result.summary["weights_after"]
+    assert policy["weights_after"] == policy["weights_fingerprint"] == result.summary["weights_after"]
+    assert policy["started_from"]["path"] == "data/lm/tiny.pt" and policy["saved_as"] == "weights.pt"
     assert manifest["kind"] == "lm_train" and manifest["hyperparameters"]["group_size"] == FAST["group_size"]
     assert manifest["scorer_name"] == "strict_final_int" and manifest["sampling_config"]["n"] == FAST["group_size"]
     assert set(manifest["artifacts"]) >= set(RUN_FILES)

@@ -42,6 +42,7 @@ class Policy:
     answer_token: int  # first token of "Final:"
     prompt_template: str  # recorded in the sampling configuration
     max_length: int | None = None  # longest prompt + completion the model accepts
+    api: str = "completions"  # how it reads a prompt, in the rollout sampler's words: raw text, or "chat" (a chat template)
     source: dict[str, Any] = field(default_factory=dict)  # where the starting weights came from
 
     def logits_at(self, ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, model: torch.nn.Module | None = None) -> torch.Tensor:
@@ -123,7 +124,33 @@ def check_model_name(name: str) -> str:
     return name
 
 
+RUN_WEIGHTS = {"tiny": "weights.pt", "smollm2-135m": "weights"}  # where an lm_train run keeps what it trained
+
+
+def run_weights(name: str, weights: str | Path) -> Path:
+    """``weights`` itself, or, for an lm_train run directory, the trained weights inside it."""
+    from course_core.artifacts.rundir import load_run
+
+    path = Path(weights)
+    if not (path / "manifest.json").is_file():
+        return path
+    run = load_run(path, "--weights")
+    trained = (run.manifest.get("policy") or {}).get("model")
+    if run.manifest["kind"] != "lm_train":
+        raise UserError(f"a {run.manifest['kind']} run holds no weights", path=path, field="--weights",
+                        hint="pass an lm_train run directory, or its weights file")
+    if trained != name:
+        raise UserError(f"this lm_train run trained {trained}, not {name}", path=path, field="--weights",
+                        hint=f"use --model {trained}, or the run of a {name} model")
+    inside = path / RUN_WEIGHTS[name]
+    if not inside.exists():
+        raise UserError("this lm_train run kept no trained weights", path=path, field="--weights",
+                        hint="SmolLM2 runs keep them with --save-weights (about 540 MB)")
+    return inside
+
+
 def load_policy(name: str, weights: str | Path | None = None, shots: int | None = None) -> Policy:
-    """The named local model; ``weights`` replaces its starting weights; ``shots`` worked examples (SmolLM2)."""
+    """The named local model; ``weights`` (a file, or an lm_train run) replaces its starting weights; ``shots`` worked examples (SmolLM2)."""
     loader = MODELS[check_model_name(name)]
+    weights = None if weights is None else run_weights(name, weights)
     return loader(weights) if shots is None else loader(weights, shots=shots)

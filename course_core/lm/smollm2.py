@@ -115,6 +115,7 @@ def smollm2_policy(weights: str | Path | None = None, shots: int = 1) -> Policy:
         answer_token=tok(ANSWER_PREFIX, add_special_tokens=False)["input_ids"][0],
         prompt_template=template,
         max_length=None,
+        api="chat",
         source=source,
     )
 

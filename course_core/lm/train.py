@@ -23,6 +23,7 @@ from typing import Any
 import torch
 
 from course_core.errors import UserError
+from course_core.lm import defaults
 from course_core.lm.complete import Completion, complete
 from course_core.lm.grpo import group_advantages, policy_gradient_loss, token_log_probs
 from course_core.lm.policies import Policy, check_model_name, load_policy
@@ -51,14 +52,14 @@ class LMTrainConfig:
     normalize_std: bool = False
     optimizer: str = "adam"
     max_grad_norm: float = 1.0
-    max_new_tokens: int = 24
+    max_new_tokens: int = defaults.MAX_NEW_TOKENS["tiny"]
     eval_every: int = 25
     heldout_limit: int | None = None  # evaluate on the first N held-out items only
     seed: int = 0
     scorer: str = DEFAULT_SCORER
     shots: int = 0  # worked examples in the prompt (SmolLM2)
     save_weights: bool = True
-    threads: int = 1  # torch threads: a fixed count keeps runs byte-reproducible (see lm/reproducible.py)
+    threads: int = defaults.THREADS["tiny"]  # torch threads: a fixed count keeps runs byte-reproducible (see lm/reproducible.py)
 
     def hyperparameters(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,8 +70,8 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "smollm2-135m": {  # its two-digit sums are almost never right (pass@k ≈ 0): one-digit sums it sometimes gets
         "dataset": "data/datasets/digit_sums_train.jsonl",
         "heldout": "data/datasets/digit_sums_holdout.jsonl",
-        "steps": 10, "group_size": 4, "prompts_per_step": 4, "lr": 2e-5, "max_new_tokens": 12,
-        "eval_every": 0, "shots": 1, "save_weights": False, "threads": 2,
+        "steps": 10, "group_size": 4, "prompts_per_step": 4, "lr": 2e-5, "max_new_tokens": defaults.MAX_NEW_TOKENS["smollm2-135m"],
+        "eval_every": 0, "shots": 1, "save_weights": False, "threads": defaults.THREADS["smollm2-135m"],
     },
 }
 

@@ -176,12 +176,15 @@ def run_lm_train(cfg: LMTrainConfig, outdir: str | Path, args: dict[str, Any], c
             kind=KIND, args=args, inputs=inputs, sampling_config=sampling_config(cfg, result), artifacts=artifacts,
             dataset_fingerprint=inputs[0]["sha256"], scorer=get_scorer(cfg.scorer), command=command,
         )
-        manifest["policy"] = {
+        manifest["policy"] = {  # the policy this run made (weights_fingerprint), and the one it started from
+            "source": "local",
             "model": cfg.model,
+            "weights_fingerprint": result.fingerprint_after,
             "parameters": result.parameters,
             "weights_before": result.fingerprint_before,
             "weights_after": result.fingerprint_after,
-            "weights_file": result.policy.source,
+            "started_from": result.policy.source,
+            "saved_as": weights_file,
         }
         manifest["hyperparameters"] = cfg.hyperparameters()
         manifest["timing"] = {

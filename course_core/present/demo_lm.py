@@ -13,21 +13,25 @@ from course_core.present.demo import Done, Segment, Step, _json, _ok
 
 HELD = "data/datasets/sums_holdout.jsonl"
 PY = "poetry run python -m"
-SAMPLE_BEFORE = f"""{PY} course.lm_sample --model tiny --dataset {HELD} --out runs/demo_lm_before/completions.jsonl
+LOCAL = f"{PY} course.rollout_sample --source local --model tiny --dataset {HELD}"
+SAMPLE_BEFORE = f"""{LOCAL} --outdir runs/demo_lm_before
 {PY} course.eval --dataset {HELD} --completions runs/demo_lm_before/completions.jsonl --outdir runs/demo_lm_eval_before"""
-PACK = f"""{PY} course.lm_sample --model tiny --n 8 --dataset {HELD} --out runs/demo_lm_pack/selection_pack.jsonl
+PACK = f"""{LOCAL} --n 8 --outdir runs/demo_lm_pack
 {PY} course.selection_demo --dataset {HELD} --samples runs/demo_lm_pack/selection_pack.jsonl --n 8 --outdir runs/demo_lm_best_of_8"""
 TRAIN = f"{PY} course.lm_train --model tiny --steps 150 --seed 0 --outdir runs/demo_lm_train"
-SAMPLE_AFTER = f"""{PY} course.lm_sample --model tiny --weights runs/demo_lm_train/weights.pt --dataset {HELD} --out runs/demo_lm_after/completions.jsonl
+SAMPLE_AFTER = f"""{LOCAL} --weights runs/demo_lm_train --outdir runs/demo_lm_after
 {PY} course.eval --dataset {HELD} --completions runs/demo_lm_after/completions.jsonl --outdir runs/demo_lm_eval_after"""
 GATE = f"{PY} course.gate --baseline runs/demo_lm_eval_before --candidate runs/demo_lm_eval_after --min-delta 0.3"
-POLICIES = """cat runs/demo_lm_before/policy.json | jq '.model, .weights_fingerprint'
-cat runs/demo_lm_after/policy.json | jq '.model, .weights_fingerprint'
-diff runs/demo_lm_before/completions.sampling.json runs/demo_lm_after/completions.sampling.json"""
+CONDITIONS = """cat runs/demo_lm_eval_before/manifest.json | jq '.policy, .sampling_config'
+cat runs/demo_lm_eval_after/manifest.json | jq '.policy, .sampling_config'"""
 
 
 def _pass_rate_below(run: str, limit: float) -> object:
     return lambda root, done: done.returncode == 0 and _json(root, f"{run}/summary.json")["pass_rate"] < limit
+
+
+def _policy(root: Path, run: str) -> dict:
+    return _json(root, f"{run}/manifest.json")["policy"]
 
 
 def _best_of_8_rose(root: Path, _: Done) -> bool:
@@ -36,7 +40,7 @@ def _best_of_8_rose(root: Path, _: Done) -> bool:
 
 
 def _weights_did_not_move(root: Path, _: Done) -> bool:
-    return _json(root, "runs/demo_lm_pack/policy.json")["weights_fingerprint"] == _json(root, "data/lm/tiny.json")["fingerprint"]
+    return _policy(root, "runs/demo_lm_pack")["weights_fingerprint"] == _json(root, "data/lm/tiny.json")["fingerprint"]
 
 
 def _trained(root: Path, done: Done) -> bool:
@@ -44,13 +48,19 @@ def _trained(root: Path, done: Done) -> bool:
     return done.returncode == 0 and s["heldout"]["after"]["strict_format_rate"] >= 0.95 and s["weights_after"] != s["weights_before"]
 
 
-def _accept(_: Path, done: Done) -> bool:
-    return done.returncode == 0 and "ACCEPT" in done.stdout
+def _sampled_the_trained_weights(root: Path, done: Done) -> bool:
+    trained = _json(root, "runs/demo_lm_train/summary.json")["weights_after"]
+    return done.returncode == 0 and _policy(root, "runs/demo_lm_after")["weights_fingerprint"] == trained
+
+
+def _accept_naming_the_policy(_: Path, done: Done) -> bool:
+    return done.returncode == 0 and "ACCEPT" in done.stdout and "weights_fingerprint" in done.stdout
 
 
 def _only_the_policy_changed(root: Path, done: Done) -> bool:
-    before, after = (_json(root, f"runs/demo_lm_{w}/policy.json") for w in ("before", "after"))
-    return done.returncode == 0 and before["weights_fingerprint"] != after["weights_fingerprint"]
+    before, after = (_json(root, f"runs/demo_lm_eval_{w}/manifest.json") for w in ("before", "after"))
+    same_room = before["sampling_config"] == after["sampling_config"]
+    return done.returncode == 0 and same_room and before["policy"]["weights_fingerprint"] != after["policy"]["weights_fingerprint"]
 
 
 LM_SEGMENT = Segment("LM", "Segment LM: the three loops on a real language model", [
@@ -68,12 +78,14 @@ LM_SEGMENT = Segment("LM", "Segment LM: the three loops on a real language model
          "Watch the format rate, P(first token 'F'), and the KL to the starting model.",
          TRAIN, checks=[("held-out strict format ≥ 0.95 after training, weights changed", _trained)]),
     Step("Loop A again: the same sampling configuration, the trained weights",
-         "Same prompts, same temperature, same seed; only the policy differs.",
-         SAMPLE_AFTER, checks=[("exits 0", _ok)]),
+         "Same prompts, same temperature, same seed; only the policy differs: the weights of the training run.",
+         SAMPLE_AFTER, checks=[("exits 0, sampling the trained weights", _sampled_the_trained_weights)]),
     Step("The gate",
-         "Inside the Locked Room (same dataset, scorer, sampling configuration, ids), the delta rule decides.",
-         GATE, checks=[("ACCEPT (exit 0)", _accept)]),
+         "Inside the Locked Room (same dataset, scorer, sampling configuration, ids), the delta rule decides, "
+         "and the gate names what changed: the policy, by its weights fingerprint.",
+         GATE, checks=[("ACCEPT (exit 0), naming the weights fingerprint", _accept_naming_the_policy)]),
     Step("What changed",
-         "The sampling sidecars are identical; the weights fingerprints differ. The policy is the variable under test.",
-         POLICIES, checks=[("sidecars identical, weights fingerprints differ", _only_the_policy_changed)]),
+         "The two measurements' sampling configurations are identical; their policies differ only in the weights. "
+         "The policy is the variable under test.",
+         CONDITIONS, checks=[("sampling configurations identical, weights fingerprints differ", _only_the_policy_changed)]),
 ])

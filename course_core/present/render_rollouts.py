@@ -41,8 +41,9 @@ def rollout_summary(con: Any, run: WrittenRun) -> None:
 
     side = run.summary
     stats, policy = side["stats"], side["policy"]
+    where = f"at {policy['base_url']}" if policy.get("base_url") else f"({policy.get('source')}, no server)"
     con.print(f"[bold]sampled {stats['items']} items × {side['n']} = {stats['samples']} samples[/bold] from "
-              f"{escape(policy_label(policy))} at {escape(str(policy.get('base_url')))}")
+              f"{escape(policy_label(policy))} {escape(where)}")
     con.print(f"{side['api']}, temperature {side['temperature']:g}, top_p {side['top_p']:g}, max_tokens {side['max_tokens']}, "
               f"seed {side['seed']}; finish reasons " + ", ".join(f"{k} {v}" for k, v in stats["finish_reasons"].items()))
     if stats["resumed_samples"]:

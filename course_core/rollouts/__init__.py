@@ -10,6 +10,6 @@
 
 May import the foundations (``errors``, ``paths``, ``artifacts/``) and ``measurement/`` (the
 scorer's format instruction and answer range); never ``present/`` (the CLIs pass a progress
-callback in), ``learning/`` or torch. The kit's local models (``lm/``) implement ``Source``
-there, so nothing here depends on them.
+callback in), ``learning/``, ``lm/`` or torch. The kit's local models implement ``Source`` in
+``lm/source.py`` (``--source local``), so nothing here depends on them.
 """

@@ -86,8 +86,12 @@ def check_settings(n: int, fmt: str, params: SamplingParams, template: str, conc
         raise UserError(f"--concurrency must be in 1..{MAX_CONCURRENCY}, got {concurrency}", field="--concurrency")
 
 
-def read_prompts(dataset: str | Path) -> list[tuple[str, str]]:
-    """(id, prompt) of every dataset row, in order; rows checked against ``dataset_row``."""
+def read_prompts(dataset: str | Path, check_prompt: Callable[[str], None] | None = None) -> list[tuple[str, str]]:
+    """(id, prompt) of every dataset row, in order; rows checked against ``dataset_row``.
+
+    ``check_prompt`` (a source's, given the text it will be sent) raises ValueError for a prompt
+    the source cannot take; it becomes a user error naming the row.
+    """
     rows: list[tuple[str, str]] = []
     first_line: dict[str, int] = {}
     for line, row in iter_jsonl(dataset, "dataset"):
@@ -95,9 +99,35 @@ def read_prompts(dataset: str | Path) -> list[tuple[str, str]]:
         if row["id"] in first_line:
             raise UserError(f"duplicate id {row['id']!r} (first seen on line {first_line[row['id']]})",
                             path=dataset, line=line, field="id", hint="every example id must appear once per file")
+        if check_prompt is not None:
+            try:
+                check_prompt(row["prompt"])
+            except ValueError as exc:
+                raise UserError(str(exc), path=dataset, line=line, field="prompt", hint="shorten the prompt, or sample another model") from None
         first_line[row["id"]] = line
         rows.append((row["id"], row["prompt"]))
     return rows
+
+
+def source_settings(source: Source, params: SamplingParams, n: int, template: str) -> dict[str, Any]:
+    """The sampling configuration, with the source's own template around each prompt where it has one.
+
+    A local model wraps the prompt itself (the tiny model's newline, SmolLM2's chat template and
+    worked examples): that text is a condition of the measurement, like ``prompt_template``.
+    """
+    if hasattr(source, "check_params"):
+        source.check_params(params)
+    sampling = sampling_record(params, n, template)
+    if getattr(source, "prompt_format", None) is not None:
+        sampling["model_prompt_format"] = source.prompt_format
+    return sampling
+
+
+def params_for(source: Source, seed: int | None, **given: Any) -> SamplingParams:
+    """The source's default parameters (``SamplingParams()`` unless it has ``default_params()``),
+    with ``seed`` (None: send none) and every other given one (None: not given)."""
+    base = source.default_params() if hasattr(source, "default_params") else SamplingParams()
+    return replace(base, seed=seed, **{k: v for k, v in given.items() if v is not None})
 
 
 class Interrupted(KeyboardInterrupt):
@@ -241,9 +271,10 @@ def sample_rollouts(
     check_settings(n, fmt, params, prompt_template, concurrency)
     outdir = Path(outdir)
     check_outdir(outdir)  # fail before paying for samples that could not be written
-    prompts = read_prompts(dataset)
+    sampling = source_settings(source, params, n, prompt_template)
+    check_prompt = getattr(source, "check_prompt", None)
+    prompts = read_prompts(dataset, None if check_prompt is None else lambda p: check_prompt(prompt_template.replace(PLACEHOLDER, p)))
     data_record = input_record("dataset", dataset, len(prompts))
-    sampling = sampling_record(params, n, prompt_template)
     settings = {"dataset_sha256": data_record["sha256"], "format": fmt, "policy": source.policy(), "sampling": sampling,
                 "started_utc": utc_now()}
     staging = Staging(outdir)

@@ -17,8 +17,13 @@ key) and :class:`SourceGaveUp` when it retried and could not get an answer; the 
 sample already written either way, so the next run resumes.
 
 Optional members the sampler reads when present: ``stats() -> dict`` (counters merged into the
-sidecar's ``stats``, e.g. retries) and ``n_refused`` (True once the source knows it cannot
-return several samples per request).
+sidecar's ``stats``, e.g. retries), ``n_refused`` (True once the source knows it cannot
+return several samples per request), ``default_params() -> SamplingParams`` (what an option
+the user did not give means for this source), ``check_params(params)`` (raises UserError for a
+parameter it cannot honour), ``check_prompt(text)`` (raises ValueError for a prompt it cannot
+take; the sampler names the dataset line) and ``prompt_format`` (the text the source itself
+wraps around each prompt, recorded in the sampling configuration). The three checks run before
+anything is staged or sampled.
 
 ``policy()`` is the policy under test, recorded in the sidecar and in every manifest that uses
 the rollouts. Keys the kit reads: ``source`` (a short kind, e.g. ``"openai_compatible"``),
@@ -27,8 +32,9 @@ the rollouts. Keys the kit reads: ``source`` (a short kind, e.g. ``"openai_compa
 what the samples report (``served_model``, ``system_fingerprint``).
 
 Two sources exist: :class:`course_core.rollouts.openai_compat.OpenAICompatibleSource` (any
-server speaking the OpenAI chat or completions API) and, from the Loop C work, the kit's own
-local models, which need no server. A new source is a class with these three members; nothing
+server speaking the OpenAI chat or completions API) and :class:`course_core.lm.source.LocalSource`
+(the kit's own local models, tiny and SmolLM2, which need no server; it fills
+``weights_fingerprint``). A new source is a class with these three members; nothing
 else in the sampler changes.
 """
 
@@ -37,7 +43,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from course_core.errors import UserError
+
 APIS = ("chat", "completions")
+KINDS = {"openai": ("--base-url", "--api-key-env"), "local": ("--weights", "--shots")}  # --source → the options only it takes
 
 
 @dataclass(frozen=True)
@@ -87,3 +96,15 @@ class Source(Protocol):
 
 class SourceGaveUp(Exception):
     """A source retried as far as it may and still has no answer (the run can be resumed later)."""
+
+
+def check_source_options(kind: str, given: dict[str, Any]) -> None:
+    """Refuse an option of the other kind of source (``given``: option → value, None when absent); a server needs --base-url."""
+    for other, options in KINDS.items():
+        for option in options:
+            if other != kind and given.get(option) is not None:
+                raise UserError(f"{option} is for --source {other}, not --source {kind}", field=option,
+                                hint=f"drop {option}, or sample with --source {other}")
+    if kind == "openai" and given.get("--base-url") is None:
+        raise UserError("--source openai needs the server's --base-url", field="--base-url",
+                        hint="e.g. --base-url http://localhost:8000/v1, or --source local --model tiny for the kit's own model")
