@@ -30,6 +30,7 @@ grade: the trusted side parses every reply strictly and judges it.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -399,6 +400,7 @@ class Zygote:
         """fork(), waiting out a full process table for a while: outside a user namespace of its
         own (the fallback) the process limit is shared with every sandbox of the same user."""
         give_up = time.monotonic() + 2 * float(self.limits["timeout_s"])
+        gc.freeze()  # what the zygote holds is never scanned again by a child's collections (nor copied on write by them)
         while True:
             try:
                 return os.fork()
@@ -635,11 +637,24 @@ def _remove_sysv_ipc() -> None:
             remove(ipc_id)
 
 
+def preload_pytest() -> None:
+    """pytest's own plugins, imported once here rather than by every run's ``pytest.main``."""
+    from _pytest.config import default_plugins
+
+    for name in default_plugins:
+        try:
+            __import__(f"_pytest.{name}")
+        except ImportError:
+            pass
+
+
 def suite(zygote: Zygote, config: dict, relay: Channel) -> None:
     import pytest
     from pytest_jsonreport.plugin import JSONReport
 
     from course_core.grading import harness
+
+    preload_pytest()
 
     scratch = config["scratch"]
     while True:
