@@ -648,6 +648,47 @@ def preload_pytest() -> None:
             pass
 
 
+class PreparedSuite:
+    """pytest's configuration of the suite runs, made once in the zygote; each run's child uses its own copy.
+
+    Only kit code runs here: the kit's arguments and the kit's conftest (pytest loads a test
+    folder's conftest while it configures). The student's test file is imported later, by each
+    run's collection, in the child, so nothing of the student's is in the zygote. Output is
+    captured at the ``sys`` level: pytest's default fd-level capture would open its temporary
+    files here, and every run's child would share them.
+    """
+
+    def __init__(self, args: list[str]) -> None:
+        from _pytest.config import _prepareconfig
+        from pytest_jsonreport.plugin import JSONReport
+
+        self.plugin = JSONReport()
+        self.config = _prepareconfig([*args, "--capture=sys"], [self.plugin])
+
+    def run(self) -> int:
+        """In a run's child: the session pytest.main would run with this configuration."""
+        from _pytest.config import UsageError
+
+        try:
+            return int(self.config.hook.pytest_cmdline_main(config=self.config))
+        except UsageError:
+            return 4
+        finally:
+            self.config._ensure_unconfigure()
+
+
+def _prepare(args: list[str], work_dir: str) -> PreparedSuite | None:
+    """The runs' shared configuration, or None (each run then configures pytest itself)."""
+    here = os.getcwd()
+    os.chdir(work_dir)  # the arguments are relative to the directory each run starts in
+    try:
+        return PreparedSuite(args)
+    except BaseException:  # e.g. a pytest without this internal API: per-run pytest.main still works
+        return None
+    finally:
+        os.chdir(here)
+
+
 def suite(zygote: Zygote, config: dict, relay: Channel) -> None:
     import pytest
     from pytest_jsonreport.plugin import JSONReport
@@ -655,8 +696,10 @@ def suite(zygote: Zygote, config: dict, relay: Channel) -> None:
     from course_core.grading import harness
 
     preload_pytest()
-
     scratch = config["scratch"]
+    args = [*config["pytest_args"], "-p", "pytest_jsonreport.plugin", "--json-report-file=none"]
+    os.environ["PYTEST_VERSION"] = pytest.__version__  # as pytest.main sets it for a run
+    prepared = _prepare(args, os.path.join(scratch, "work"))
     while True:
         request = zygote.control.read()
         if request is None:
@@ -668,9 +711,9 @@ def suite(zygote: Zygote, config: dict, relay: Channel) -> None:
 
         def work(fd: int, channel: Channel, seq: int = seq) -> None:
             harness.use_relay(channel)
-            plugin = JSONReport()
+            plugin = prepared.plugin if prepared is not None else JSONReport()
             try:
-                code = int(pytest.main([*config["pytest_args"], "-p", "pytest_jsonreport.plugin", "--json-report-file=none"], plugins=[plugin]))
+                code = prepared.run() if prepared is not None else int(pytest.main(args, plugins=[plugin]))
             except BaseException:
                 code = 3
             tests = [
