@@ -230,6 +230,11 @@ def _take(fd: int, chunks: list[bytes]) -> bytes | None:
     return chunk if sum(map(len, chunks)) <= MAX_REPLY + 1024 else None
 
 
+def mb_over(used: int) -> int:
+    """Bytes in use → MB, rounded up: a total just over the limit never reads as the limit itself."""
+    return -(-used >> 20)
+
+
 def run_delay(pid: int) -> float:
     """Seconds ``pid`` has spent runnable but waiting for a CPU (/proc/<pid>/schedstat)."""
     try:
@@ -454,7 +459,7 @@ class Zygote:
                 if not readable:
                     in_use = self.memory_in_use(pid)
                     if in_use > self.memory_cap:
-                        return b"", {"memory_mb": in_use >> 20}, None
+                        return b"", {"memory_mb": mb_over(in_use)}, None
         finally:
             if pidfd >= 0:
                 os.close(pidfd)
@@ -576,7 +581,7 @@ def serve(zygote: Zygote, config: dict) -> None:
             used = zygote.memory_in_use(zygote.server["pid"])  # between calls too: background processes count
             if used > zygote.memory_cap:
                 zygote.stop_server()
-                over = {"memory_mb": used >> 20}
+                over = {"memory_mb": mb_over(used)}
         request = zygote.control.read()
         if request is None:
             zygote.stop_server()
