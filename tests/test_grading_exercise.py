@@ -12,7 +12,7 @@ from conftest import REPO, run_cli
 from course_core.errors import UserError
 from course_core.grading import evidence, reflect
 from course_core.grading.exercise import FIELD_KINDS, Limits, discover, exercise_ids, load_exercise
-from course_core.grading.staging import stage
+from course_core.grading.staging import stage as stage_folder
 
 TOY = REPO / "tests" / "fixtures" / "ex_toy"
 
@@ -135,7 +135,7 @@ def test_the_schemas_evidence_checks_are_the_graders() -> None:
 def test_the_schemas_answer_kinds_are_the_ones_reflect_judges(tmp_path: Path) -> None:
     common = {"key", "points", "feedback", "name", "tolerance", "leaves"}
     assert set(_schema()["$defs"]["field"]["properties"]) - common == set(FIELD_KINDS)
-    staged = stage(TOY, load_exercise(TOY), tmp_path / "staged")
+    staged = stage_folder(TOY, load_exercise(TOY), tmp_path / "staged")
     answered = reflect.parse("```answers\nk: 1\n```\n")
     shapes = {  # one value of each kind, as the schema admits it
         "equals_json": {"file": "evidence/note.json", "pointer": "/answer"}, "equals_manifest_diff": ["evidence/a", "evidence/b"],

@@ -25,7 +25,6 @@ import atexit
 import ctypes
 import json
 import os
-import resource
 import secrets
 import select
 import shutil
