@@ -184,3 +184,30 @@ def test_the_pilot_exercises_forbid_the_kit_reference_of_what_they_ask_for() -> 
     assert found["a1_locked_room"].forbidden_imports == ["course_core.measurement.gate"]
     assert found["b1_selection"].forbidden_imports == ["course_core.selection"]
     assert found["a1_locked_room"].preload == ["course_core.measurement.scoring"]
+
+
+def test_toml_lines_finds_tables_arrays_of_tables_and_keys_but_not_text_in_strings() -> None:
+    from course_core.grading.toml_lines import dotted, key_lines, line_of
+
+    text = '\n'.join([
+        'id = "x"',                      # 1
+        'notes = """',                   # 2
+        'fake = 1',                      # 3: inside a multi-line string
+        '"""',                           # 4
+        '[stages.sabotage]',             # 5
+        'points = 1',                    # 6
+        '[[stages.sabotage.checks]]',    # 7
+        'id = "a"',                      # 8
+        '[[stages.sabotage.checks]]',    # 9
+        'check = "json_value"  # why',   # 10
+        'equals_json = { file = "f" }',  # 11
+    ])
+    found = key_lines(text)
+    assert found[("id",)] == 1 and ("fake",) not in found
+    assert found[("stages", "sabotage", "points")] == 6
+    assert found[("stages", "sabotage", "checks", 1, "check")] == 10
+    assert line_of(text, ["stages", "sabotage", "checks", 0, "id"]) == 8
+    assert line_of(text, ["stages", "sabotage", "checks", 1, "equals_json", "file"]) == 11  # inside an inline table: its key's line
+    assert line_of(text, ["stages", "sabotage", "checks", 1, "pointer"]) == 9  # missing: the table it belongs in
+    assert line_of(text, ["nowhere"]) is None
+    assert dotted(["stages", "sabotage", "checks", 1, "op"]) == "stages.sabotage.checks[1].op"
