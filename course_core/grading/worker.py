@@ -3,9 +3,9 @@
 Started by :mod:`course_core.grading.sandbox` as ``python -I -S -B worker.py CTL_IN CTL_OUT
 [RELAY_IN RELAY_OUT]``. Before anything of the student's runs it applies the limits, drops to
 the sandbox's unprivileged uid (when it starts as the namespace's root), installs the import
-guard, and imports what every check needs (the kit modules the exercise uses; pytest and the
-harness for a suite run) — once. Then every test's calls, and every run of a test suite, get a
-``fork()``: the child does the work and writes its replies into a pipe of its own; the zygote
+guard, and imports what every check needs (the kit modules the exercise uses; pytest, its
+plugins and the harness for a suite run, whose pytest configuration it also makes) — once. Then
+every test's calls, and every run of a test suite, get a ``fork()``: the child does the work and writes its replies into a pipe of its own; the zygote
 keeps the wall clock and the sandbox's memory total, forwards the reply, and afterwards ends
 every other process of the sandbox. Under bubblewrap the zygote is pid 1 of the sandbox's pid
 namespace, so ``kill(-1)`` reaches every process but itself and no student process can
