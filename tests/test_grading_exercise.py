@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, run_cli
 from course_core.errors import UserError
-from course_core.grading.exercise import Limits, discover, exercise_ids, load_exercise
+from course_core.grading import evidence, reflect
+from course_core.grading.exercise import FIELD_KINDS, Limits, discover, exercise_ids, load_exercise
+from course_core.grading.staging import stage as stage_folder
 
 TOY = REPO / "tests" / "fixtures" / "ex_toy"
 
@@ -45,11 +48,20 @@ def _toy_copy(tmp_path: Path, old: str, new: str) -> Path:
     return folder
 
 
+def _line_of(folder: Path, new: str, field: str) -> int:
+    """The line the edit put ``field``'s key on (its last key, when the edit spans lines)."""
+    text = (folder / "exercise.toml").read_text(encoding="utf-8")
+    last = field.rsplit(".", 1)[-1].split("[")[0]
+    at = text.index(new)
+    inside = new.find(f"{last} =")
+    return text[: at + max(inside, 0)].count("\n") + 1
+
+
 @pytest.mark.parametrize(
     ("old", "new", "field", "words"),
     [
         ('check = "json_value"', 'check = "json_valu"', "stages.sabotage.checks[0].check", "did you mean 'json_value'"),
-        ('op = "eq"', 'op = "equals"', "stages.sabotage.checks[0].op", "op must be one of"),
+        ('op = "eq"', 'op = "equals"', "stages.sabotage.checks[0].op", "expected one of lt, le, gt, ge, eq, ne"),
         ('pointer = "/answer"', 'pointr = "/answer"', "stages.sabotage.checks[0].pointr", "did you mean 'pointer'"),
         ('id = "ex_toy"', 'id = "ex_other"', "id", "differs from its folder name"),
         ('loop = "A"', 'loop = "D"', "loop", "one of A, B, C"),
@@ -60,15 +72,81 @@ def _toy_copy(tmp_path: Path, old: str, new: str) -> Path:
         ("min_words = 5", 'min_words = "five"', "stages.reflect.prose[0].min_words", "a word count"),
         ('one_of = ["blue"]', 'one_of = ["blue"]\nleaves = true', "stages.reflect.fields[1].leaves", "equals_manifest_diff only"),
         ('one_of = ["blue"]', 'equals_manifest_diff = ["evidence/a", "evidence/b"]\nleaves = "yes"', "stages.reflect.fields[1].leaves", "true or false"),
+        ("points = 40", 'points = "forty"', "stages.build.points", 'expected a number of points (not negative), got "forty"'),
+        ("timeout_s = 3", "timeout = 3", "limits.timeout", "did you mean 'timeout_s'"),
+        ('title = "Toy arithmetic"', 'titel = "Toy arithmetic"', "titel", "did you mean 'title'"),
     ],
 )
-def test_a_broken_exercise_toml_names_the_field(tmp_path: Path, old: str, new: str, field: str, words: str) -> None:
+def test_a_broken_exercise_toml_names_the_file_line_and_field(tmp_path: Path, old: str, new: str, field: str, words: str) -> None:
     folder = _toy_copy(tmp_path, old, new)
     with pytest.raises(UserError) as caught:
         load_exercise(folder)
     assert caught.value.field == field
     assert words in str(caught.value)
     assert caught.value.path == str(folder / "exercise.toml")
+    assert caught.value.line == _line_of(folder, new, field)
+
+
+def test_a_missing_key_is_placed_at_its_table(tmp_path: Path) -> None:
+    folder = _toy_copy(tmp_path, 'pointer = "/answer"\nop = "eq"', 'op = "eq"')
+    with pytest.raises(UserError) as caught:
+        load_exercise(folder)
+    assert (caught.value.field, caught.value.message) == ("stages.sabotage.checks[0].pointer", "missing key 'pointer'")
+    lines = (folder / "exercise.toml").read_text(encoding="utf-8").splitlines()
+    assert lines[caught.value.line - 1] == "[[stages.sabotage.checks]]"
+    assert "[[stages.sabotage.checks]]" not in lines[: caught.value.line - 1]  # the first check's table
+
+
+def test_a_broken_exercise_toml_stops_the_grader_with_exit_2_and_no_traceback(tmp_path: Path) -> None:
+    folder = _toy_copy(tmp_path, 'check = "json_value"', 'check = "jsonvalue"')
+    done = run_cli("course.grade", "--exercises-root", str(tmp_path), "--out", str(tmp_path / "report"))
+    toml, line = folder / "exercise.toml", _line_of(folder, 'check = "jsonvalue"', "check")
+    assert done.returncode == 2, done.stderr
+    assert f"{toml}:{line}" in done.stderr
+    assert "field 'stages.sabotage.checks[0].check'" in done.stderr and "did you mean 'json_value'" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not (tmp_path / "report").exists()
+
+
+@pytest.mark.skipif(not (REPO / "exercises").is_dir(), reason="no exercises yet")
+def test_every_shipped_exercise_toml_validates_against_the_schema() -> None:
+    from course_core.artifacts.schemas import fast_check, validator
+    from course_core.grading.exercise import tomllib
+
+    tomls = sorted((REPO / "exercises").glob("*/exercise.toml"))
+    assert len(tomls) == 8
+    for toml in tomls:
+        raw = tomllib.loads(toml.read_text(encoding="utf-8"))
+        assert list(validator("exercise").iter_errors(raw)) == [], toml
+        assert fast_check("exercise")(raw), f"{toml}: the compiled fast path should accept it (no jsonschema import)"
+
+
+def _schema() -> dict:
+    return json.loads((REPO / "schemas" / "exercise.schema.json").read_text(encoding="utf-8"))
+
+
+def test_the_schemas_evidence_checks_are_the_graders() -> None:
+    schema = _schema()["$defs"]["evidence_check"]
+    named = set(schema["properties"]["check"]["enum"])
+    assert named == set(evidence.CHECKS), "schemas/exercise.schema.json and evidence.CHECKS must list the same checks"
+    assert {rule["if"]["properties"]["check"]["const"] for rule in schema["allOf"]} == named  # each with its keys
+
+
+def test_the_schemas_answer_kinds_are_the_ones_reflect_judges(tmp_path: Path) -> None:
+    common = {"key", "points", "feedback", "name", "tolerance", "leaves"}
+    assert set(_schema()["$defs"]["field"]["properties"]) - common == set(FIELD_KINDS)
+    staged = stage_folder(TOY, load_exercise(TOY), tmp_path / "staged")
+    answered = reflect.parse("```answers\nk: 1\n```\n")
+    shapes = {  # one value of each kind, as the schema admits it
+        "equals_json": {"file": "evidence/note.json", "pointer": "/answer"}, "equals_manifest_diff": ["evidence/a", "evidence/b"],
+        "equals_sha256": {"file": "evidence/note.json"}, "one_of": ["1"], "answer_key": True,
+        "log_signs": {"file": "evidence/run/log.jsonl", "steps": [1, 2], "of": "advantage"}, "not_a_kind": True,
+    }
+    assert set(shapes) == {*FIELD_KINDS, "not_a_kind"}
+    for kind, value in shapes.items():
+        verdict = reflect.check_field(staged, answered, {"key": "k", "kind": kind, kind: value}, None)
+        unknown = verdict.feedback.startswith("unknown field check")
+        assert unknown == (kind == "not_a_kind"), (kind, verdict)
 
 
 def test_invalid_toml_is_a_user_error(tmp_path: Path) -> None:
@@ -106,3 +184,30 @@ def test_the_pilot_exercises_forbid_the_kit_reference_of_what_they_ask_for() -> 
     assert found["a1_locked_room"].forbidden_imports == ["course_core.measurement.gate"]
     assert found["b1_selection"].forbidden_imports == ["course_core.selection"]
     assert found["a1_locked_room"].preload == ["course_core.measurement.scoring"]
+
+
+def test_toml_lines_finds_tables_arrays_of_tables_and_keys_but_not_text_in_strings() -> None:
+    from course_core.grading.toml_lines import dotted, key_lines, line_of
+
+    text = '\n'.join([
+        'id = "x"',                      # 1
+        'notes = """',                   # 2
+        'fake = 1',                      # 3: inside a multi-line string
+        '"""',                           # 4
+        '[stages.sabotage]',             # 5
+        'points = 1',                    # 6
+        '[[stages.sabotage.checks]]',    # 7
+        'id = "a"',                      # 8
+        '[[stages.sabotage.checks]]',    # 9
+        'check = "json_value"  # why',   # 10
+        'equals_json = { file = "f" }',  # 11
+    ])
+    found = key_lines(text)
+    assert found[("id",)] == 1 and ("fake",) not in found
+    assert found[("stages", "sabotage", "points")] == 6
+    assert found[("stages", "sabotage", "checks", 1, "check")] == 10
+    assert line_of(text, ["stages", "sabotage", "checks", 0, "id"]) == 8
+    assert line_of(text, ["stages", "sabotage", "checks", 1, "equals_json", "file"]) == 11  # inside an inline table: its key's line
+    assert line_of(text, ["stages", "sabotage", "checks", 1, "pointer"]) == 9  # missing: the table it belongs in
+    assert line_of(text, ["nowhere"]) is None
+    assert dotted(["stages", "sabotage", "checks", 1, "op"]) == "stages.sabotage.checks[1].op"

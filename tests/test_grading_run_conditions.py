@@ -101,7 +101,7 @@ def test_sign_tokens() -> None:
     ("table", "message"),
     [
         ('log_signs = { file = "evidence/r/log.jsonl", steps = [5, 2], of = "advantage" }', "1 <= first <= last"),
-        ('log_signs = { file = "evidence/r/log.jsonl", steps = [1, 2], of = "reward" }', "of must be one of advantage, sampled_probability"),
+        ('log_signs = { file = "evidence/r/log.jsonl", steps = [1, 2], of = "reward" }', "expected one of advantage, sampled_probability"),
     ],
 )
 def test_a_wrong_log_signs_table_is_refused_when_the_exercise_loads(tmp_path: Path, table: str, message: str) -> None:

@@ -313,3 +313,21 @@ def test_nothing_survives_the_sandbox(serve) -> None:
     sb.close()
     assert [pid for pid in tree if _alive(pid)] == []
     assert not sb.alive
+
+
+def test_the_kit_library_copy_keeps_bytecode_but_none_of_a_forbidden_module(tmp_path: Path) -> None:
+    """Sandboxes import the kit without compiling it; a forbidden module leaves neither source nor bytecode."""
+    import compileall
+    import sys
+
+    from course_core.grading.sandbox import kit_library
+    from course_core.paths import KIT_ROOT
+
+    compileall.compile_dir(KIT_ROOT / "course_core" / "measurement", quiet=1)  # as an installed kit has it
+    lib = kit_library(("course_core.measurement.gate",))
+    cache = lib / "course_core" / "measurement" / "__pycache__"
+    tag = sys.implementation.cache_tag
+    assert (cache / f"scoring.{tag}.pyc").is_file()
+    assert not (lib / "course_core" / "measurement" / "gate.py").exists()
+    assert not list(cache.glob("gate.*")), "the forbidden module's bytecode would import without its source"
+    assert all(p.name.endswith(f".{tag}.pyc") for p in lib.rglob("*.pyc"))

@@ -15,6 +15,7 @@ from conftest import REPO
 from course_core.artifacts.fastcheck import compile_check
 from course_core.artifacts.schemas import fast_check, first_error, schema_names, validate_input, validator
 from course_core.errors import UserError
+from course_core.grading.exercise import tomllib
 
 
 def test_every_schema_has_an_absolute_id_and_compiles():
@@ -88,6 +89,7 @@ def _valid_rows() -> dict[str, list[dict]]:
         out["manifest"] = [json.loads((ev / "manifest.json").read_text())]
         out["eval_summary"] = [json.loads((ev / "summary.json").read_text())]
         out["selection_summary"] = [json.loads((sel / "summary.json").read_text())]
+    out["exercise"] = [tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted((REPO / "exercises").glob("*/exercise.toml"))]
     return out
 
 

@@ -195,9 +195,15 @@ class _Generator:
         """An expression true exactly when ``x`` is valid under ``schema`` (type, properties, required only)."""
         if schema is True or schema == {}:
             return "True"
-        if not isinstance(schema, dict) or set(schema) - _ANNOTATIONS - {"type", "properties", "required"}:
-            raise _Unsupported("if: only type, properties and required are decided exactly")
+        if not isinstance(schema, dict) or set(schema) - _ANNOTATIONS - {"type", "properties", "required", "const", "enum"}:
+            raise _Unsupported("if: only type, properties, required and string constants are decided exactly")
         parts = []
+        for key in ("const", "enum"):
+            if key in schema:
+                values = [schema[key]] if key == "const" else list(schema[key])
+                if not all(isinstance(v, str) for v in values):
+                    raise _Unsupported("if: only string constants are decided exactly")
+                parts.append(f"(isinstance({x}, str) and {x} in {self.constant(frozenset(values))})")
         if "type" in schema:
             names = [schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])
             if not names or not all(n in _EXACT_TYPE for n in names):

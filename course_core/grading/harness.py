@@ -31,8 +31,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 CONFIG_ENV = "RLF_GRADER_CONFIG"
 
 
@@ -380,6 +378,8 @@ class StudentData:
 
 def student_data_fixture() -> Any:
     """The ``student_data`` fixture (a :class:`StudentData`); call it in the exercise's tests/conftest.py."""
+    import pytest  # here, not at the top: the grader's trusted process uses the Worker without pytest
+
     caller = sys._getframe(1).f_globals.get("__file__")
     exercise_dir = Path(caller).resolve().parent.parent if caller else Path.cwd()
 
@@ -393,6 +393,8 @@ def student_data_fixture() -> Any:
 
 def student_fixture(module: str) -> Any:
     """The ``student`` fixture for the module ``module``; call it in the exercise's tests/conftest.py."""
+    import pytest
+
     caller = sys._getframe(1).f_globals.get("__file__")
     exercise_dir = Path(caller).resolve().parent.parent if caller else Path.cwd()
 

@@ -83,7 +83,7 @@ class SuiteSandbox:
                 "mode": "suite",
                 "module": self.exercise.module,
                 "pytest_args": [
-                    f"../{SUITE_DIR}/{self.test_name}", "-c", "/dev/null", "--rootdir", "../suite", "-p", "no:cacheprovider",
+                    f"../{SUITE_DIR}/{self.test_name}", "-c", "/dev/null", "--rootdir", "../suite", "--confcutdir", "../suite", "-p", "no:cacheprovider",
                     "-q", "--no-header", "--tb=no", "-o", "console_output_style=classic", "--assert=plain",
                     *UNUSED_PLUGINS,
                 ],
@@ -144,7 +144,7 @@ class SuiteSandbox:
 def _servers(exercise: Exercise, found: list[Variant]) -> dict[str, tuple[Worker, str]]:
     """Variant key → (the sandbox serving it, its name there). The student's module never shares one with the kit's."""
     kit = {f"v{i}": v.path for i, v in enumerate(found) if v.name != "your_module"}
-    base = {"module": exercise.module, "limits": exercise.limits.as_dict()}
+    base = {"module": exercise.module, "limits": exercise.limits.as_dict(), "preload": exercise.preload}
     kit_worker = Worker({**base, "variants": kit})
     out = {}
     for i, v in enumerate(found):

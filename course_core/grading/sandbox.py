@@ -25,7 +25,6 @@ import atexit
 import ctypes
 import json
 import os
-import resource
 import secrets
 import select
 import shutil
@@ -128,6 +127,19 @@ def _module_path(root: Path, dotted: str) -> Path | None:
     return None
 
 
+def _compiled_elsewhere(folder: str, names: list[str]) -> set[str]:
+    """What a copy of the kit library leaves out: bytecode of other interpreters, and stray .pyc files.
+
+    This interpreter's ``__pycache__`` is kept, so sandboxes (which run with ``-B``) import the
+    kit without compiling it again; Python checks each .pyc against its source's size and
+    modification time (copied along), so a stale one is simply not used.
+    """
+    tag = f".{sys.implementation.cache_tag}.pyc"
+    if os.path.basename(folder) == "__pycache__":
+        return {n for n in names if not n.endswith(tag)}
+    return {n for n in names if n.endswith((".pyc", ".pyo"))}
+
+
 def kit_library(forbidden: tuple[str, ...] = ()) -> Path:
     """A world-readable copy of the kit's library (course_core/ and schemas/) minus ``forbidden`` modules.
 
@@ -143,15 +155,16 @@ def kit_library(forbidden: tuple[str, ...] = ()) -> Path:
     if key in _KITLIBS:
         return _KITLIBS[key]
     root = Path(tempfile.mkdtemp(prefix="rlf-kitlib-"))
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(KIT_ROOT / "course_core", root / "course_core", ignore=ignore, symlinks=False)
-    shutil.copytree(KIT_ROOT / "schemas", root / "schemas", ignore=ignore, symlinks=False)
+    shutil.copytree(KIT_ROOT / "course_core", root / "course_core", ignore=_compiled_elsewhere, symlinks=False)
+    shutil.copytree(KIT_ROOT / "schemas", root / "schemas", ignore=_compiled_elsewhere, symlinks=False)
     for dotted in key:
         found = _module_path(root, dotted)
         if found is not None and found.is_dir():
             shutil.rmtree(found)
         elif found is not None:
             found.unlink()
+            for compiled in (found.parent / "__pycache__").glob(f"{found.stem}.*.pyc"):
+                compiled.unlink()
     for path in [root, *root.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     _KITLIBS[key] = root

@@ -51,13 +51,14 @@ def loads(text: str | bytes) -> Any:
     """Parse ``text`` strictly; ValueError (never RecursionError or OverflowError later) when it is not safe JSON."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    if text.count("[") + text.count("{") > MAX_DEPTH and _depth_of_brackets(text) > MAX_DEPTH:
+    openings = text.count("[") + text.count("{")  # no deeper than this: most replies need no depth check at all
+    if openings > MAX_DEPTH and _depth_of_brackets(text) > MAX_DEPTH:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
     try:
         value = json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int)
     except RecursionError:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
-    if nested_too_deep(value):
+    if openings > MAX_DEPTH and nested_too_deep(value):
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
     return value
 

@@ -141,6 +141,7 @@ def main(spec_path: str) -> int:
         *[g["path"] for g in spec["groups"]],
         "-c", os.devnull,
         "--rootdir", spec["rootdir"],
+        "--confcutdir", spec["rootdir"],  # pytest then collects from here, never listing the parent folders' entries
         "-p", "no:cacheprovider", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:doctest", "-p", "no:stepwise",
         "--import-mode=importlib",
         "--basetemp", spec["basetemp"],

@@ -3,9 +3,9 @@
 Started by :mod:`course_core.grading.sandbox` as ``python -I -S -B worker.py CTL_IN CTL_OUT
 [RELAY_IN RELAY_OUT]``. Before anything of the student's runs it applies the limits, drops to
 the sandbox's unprivileged uid (when it starts as the namespace's root), installs the import
-guard, and imports what every check needs (the kit modules the exercise uses; pytest and the
-harness for a suite run) — once. Then every test's calls, and every run of a test suite, get a
-``fork()``: the child does the work and writes its replies into a pipe of its own; the zygote
+guard, and imports what every check needs (the kit modules the exercise uses; pytest, its
+plugins and the harness for a suite run, whose pytest configuration it also makes) — once. Then
+every test's calls, and every run of a test suite, get a ``fork()``: the child does the work and writes its replies into a pipe of its own; the zygote
 keeps the wall clock and the sandbox's memory total, forwards the reply, and afterwards ends
 every other process of the sandbox. Under bubblewrap the zygote is pid 1 of the sandbox's pid
 namespace, so ``kill(-1)`` reaches every process but itself and no student process can
@@ -30,6 +30,7 @@ grade: the trusted side parses every reply strictly and judges it.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -229,6 +230,11 @@ def _take(fd: int, chunks: list[bytes]) -> bytes | None:
     return chunk if sum(map(len, chunks)) <= MAX_REPLY + 1024 else None
 
 
+def mb_over(used: int) -> int:
+    """Bytes in use → MB, rounded up: a total just over the limit never reads as the limit itself."""
+    return -(-used >> 20)
+
+
 def run_delay(pid: int) -> float:
     """Seconds ``pid`` has spent runnable but waiting for a CPU (/proc/<pid>/schedstat)."""
     try:
@@ -399,6 +405,7 @@ class Zygote:
         """fork(), waiting out a full process table for a while: outside a user namespace of its
         own (the fallback) the process limit is shared with every sandbox of the same user."""
         give_up = time.monotonic() + 2 * float(self.limits["timeout_s"])
+        gc.freeze()  # what the zygote holds is never scanned again by a child's collections (nor copied on write by them)
         while True:
             try:
                 return os.fork()
@@ -452,7 +459,7 @@ class Zygote:
                 if not readable:
                     in_use = self.memory_in_use(pid)
                     if in_use > self.memory_cap:
-                        return b"", {"memory_mb": in_use >> 20}, None
+                        return b"", {"memory_mb": mb_over(in_use)}, None
         finally:
             if pidfd >= 0:
                 os.close(pidfd)
@@ -574,7 +581,7 @@ def serve(zygote: Zygote, config: dict) -> None:
             used = zygote.memory_in_use(zygote.server["pid"])  # between calls too: background processes count
             if used > zygote.memory_cap:
                 zygote.stop_server()
-                over = {"memory_mb": used >> 20}
+                over = {"memory_mb": mb_over(used)}
         request = zygote.control.read()
         if request is None:
             zygote.stop_server()
@@ -635,13 +642,69 @@ def _remove_sysv_ipc() -> None:
             remove(ipc_id)
 
 
+def preload_pytest() -> None:
+    """pytest's own plugins, imported once here rather than by every run's ``pytest.main``."""
+    from _pytest.config import default_plugins
+
+    for name in default_plugins:
+        try:
+            __import__(f"_pytest.{name}")
+        except ImportError:
+            pass
+
+
+class PreparedSuite:
+    """pytest's configuration of the suite runs, made once in the zygote; each run's child uses its own copy.
+
+    Only kit code runs here: the kit's arguments and the kit's conftest (pytest loads a test
+    folder's conftest while it configures). The student's test file is imported later, by each
+    run's collection, in the child, so nothing of the student's is in the zygote. Output is
+    captured at the ``sys`` level: pytest's default fd-level capture would open its temporary
+    files here, and every run's child would share them.
+    """
+
+    def __init__(self, args: list[str]) -> None:
+        from _pytest.config import _prepareconfig
+        from pytest_jsonreport.plugin import JSONReport
+
+        self.plugin = JSONReport()
+        self.config = _prepareconfig([*args, "--capture=sys"], [self.plugin])
+
+    def run(self) -> int:
+        """In a run's child: the session pytest.main would run with this configuration."""
+        from _pytest.config import UsageError
+
+        try:
+            return int(self.config.hook.pytest_cmdline_main(config=self.config))
+        except UsageError:
+            return 4
+        finally:
+            self.config._ensure_unconfigure()
+
+
+def _prepare(args: list[str], work_dir: str) -> PreparedSuite | None:
+    """The runs' shared configuration, or None (each run then configures pytest itself)."""
+    here = os.getcwd()
+    os.chdir(work_dir)  # the arguments are relative to the directory each run starts in
+    try:
+        return PreparedSuite(args)
+    except BaseException:  # e.g. a pytest without this internal API: per-run pytest.main still works
+        return None
+    finally:
+        os.chdir(here)
+
+
 def suite(zygote: Zygote, config: dict, relay: Channel) -> None:
     import pytest
     from pytest_jsonreport.plugin import JSONReport
 
     from course_core.grading import harness
 
+    preload_pytest()
     scratch = config["scratch"]
+    args = [*config["pytest_args"], "-p", "pytest_jsonreport.plugin", "--json-report-file=none"]
+    os.environ["PYTEST_VERSION"] = pytest.__version__  # as pytest.main sets it for a run
+    prepared = _prepare(args, os.path.join(scratch, "work"))
     while True:
         request = zygote.control.read()
         if request is None:
@@ -653,9 +716,9 @@ def suite(zygote: Zygote, config: dict, relay: Channel) -> None:
 
         def work(fd: int, channel: Channel, seq: int = seq) -> None:
             harness.use_relay(channel)
-            plugin = JSONReport()
+            plugin = prepared.plugin if prepared is not None else JSONReport()
             try:
-                code = int(pytest.main([*config["pytest_args"], "-p", "pytest_jsonreport.plugin", "--json-report-file=none"], plugins=[plugin]))
+                code = prepared.run() if prepared is not None else int(pytest.main(args, plugins=[plugin]))
             except BaseException:
                 code = 3
             tests = [
