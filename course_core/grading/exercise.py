@@ -82,6 +82,18 @@ class Stage:
     prose: list[dict[str, Any]] = field(default_factory=list)  # reflect prose sections
     lock_points: float = 0.0
     student_tests: str | None = None
+    hidden_points: float = 0.0  # of ``points``: the hidden tests' share (graded where solutions/ is)
+    hidden_chaff_points: float = 0.0  # of ``lock_points``: the hidden chaffs' share
+
+    def pools(self) -> dict[str, float]:
+        """The stage's points, split into the pools its checks share (each an integer of exercise.toml)."""
+        if self.name in ("sabotage", "reflect"):
+            return {"main": self.points}
+        tests = self.points - self.lock_points - self.hidden_points
+        pools = {"tests": tests, "hidden": self.hidden_points}
+        if self.name == "repair":
+            pools |= {"lock": self.lock_points - self.hidden_chaff_points, "lock_hidden": self.hidden_chaff_points}
+        return pools
 
 
 @dataclass
@@ -139,6 +151,37 @@ def _points(path: Path, where: str, value: Any) -> float:
     return float(value)
 
 
+def _integer_points(path: Path, where: str, value: Any) -> float:
+    points = _points(path, where, value)
+    if points != int(points):
+        raise _err(path, where, f"points are whole numbers (got {value}): the report shows them as they are written here")
+    return points
+
+
+def _check_split(path: Path, where: str, stage: Stage) -> None:
+    """Build/Repair: visible tests, hidden tests (and the lock) split the stage's points; each share has its files."""
+    visible = stage.points - stage.lock_points - stage.hidden_points
+    if visible < 0:
+        raise _err(path, f"{where}.hidden_points", f"hidden_points ({stage.hidden_points:g}) and lock_points leave {visible:g} for the visible tests")
+    if bool(stage.hidden_tests) != bool(stage.hidden_points):
+        raise _err(path, f"{where}.hidden_points", "state hidden_points (> 0) exactly when the stage has hidden_tests: they are the hidden tests' share of points")
+    if bool(stage.tests) != bool(visible):
+        raise _err(path, f"{where}.points", (
+            f"the visible tests' share is points - lock_points - hidden_points = {visible:g}: "
+            + ("give the visible tests points, or list none" if stage.tests else "with no visible tests it must be 0")
+        ))
+
+
+def _check_sum(path: Path, where: str, stage: Stage) -> None:
+    """Sabotage/Reflect: the checks' points are the stage's points, nothing rescaled."""
+    items = stage.checks + stage.fields + stage.prose
+    if stage.name not in ("sabotage", "reflect") or not items:
+        return
+    total = sum(c["points"] for c in items)
+    if total != stage.points:
+        raise _err(path, f"{where}.points", f"the stage's checks add up to {total:g} points, not {stage.points:g}: make them agree")
+
+
 def _rel_path(path: Path, where: str, value: Any) -> str:
     """A relative, normalised POSIX path that stays inside the exercise folder."""
     _typed(path, where, value, str, "a relative path (string)")
@@ -169,7 +212,7 @@ def _check_evidence(path: Path, i: int, raw: Any) -> dict[str, Any]:
     if not ID_RE.match(str(raw["id"])):
         raise _err(path, f"{where}.id", "a check id is lower_snake_case")
     check = dict(raw)
-    check["points"] = _points(path, f"{where}.points", raw.get("points", 1))
+    check["points"] = _integer_points(path, f"{where}.points", raw.get("points", 1))
     for key in ("run", "baseline", "candidate", "file", "module"):
         if key in raw:
             _rel_path(path, f"{where}.{key}", raw[key])
@@ -209,7 +252,7 @@ def _check_field(path: Path, i: int, raw: Any) -> dict[str, Any]:
         raise _err(path, where, f"each field has exactly one of {', '.join(FIELD_CHECKS)}; found {len(kinds)}")
     check = dict(raw)
     check["kind"] = kinds[0]
-    check["points"] = _points(path, f"{where}.points", raw.get("points", 1))
+    check["points"] = _integer_points(path, f"{where}.points", raw.get("points", 1))
     spec = raw[kinds[0]]
     if kinds[0] == "equals_json":
         _typed(path, f"{where}.equals_json", spec, dict, "a table {file, pointer[, tolerance]}")
@@ -249,7 +292,7 @@ def _check_prose(path: Path, i: int, raw: Any) -> dict[str, Any]:
     if "key" not in raw:
         raise _err(path, f"{where}.key", "missing key 'key' (the '## key' heading in REFLECT.md)")
     check = dict(raw)
-    check["points"] = _points(path, f"{where}.points", raw.get("points", 1))
+    check["points"] = _integer_points(path, f"{where}.points", raw.get("points", 1))
     check["min_words"] = int(_typed(path, f"{where}.min_words", raw.get("min_words", 1), int, "a word count"))
     return check
 
@@ -258,15 +301,15 @@ def _stage(path: Path, name: str, raw: Any) -> Stage:
     where = f"stages.{name}"
     _typed(path, where, raw, dict, "a table")
     allowed = {
-        "build": {"points", "tests", "hidden_tests"},
+        "build": {"points", "tests", "hidden_tests", "hidden_points"},
         "sabotage": {"points", "checks"},
         "reflect": {"points", "fields", "prose"},
-        "repair": {"points", "tests", "hidden_tests", "lock_points", "student_tests"},
+        "repair": {"points", "tests", "hidden_tests", "hidden_points", "lock_points", "hidden_chaff_points", "student_tests"},
     }[name]
     _unknown_keys(path, where, raw, allowed)
     if "points" not in raw:
         raise _err(path, f"{where}.points", "every stage states its points")
-    stage = Stage(name=name, points=_points(path, f"{where}.points", raw["points"]))
+    stage = Stage(name=name, points=_integer_points(path, f"{where}.points", raw["points"]))
     for key in ("tests", "hidden_tests"):
         items = _typed(path, f"{where}.{key}", raw.get(key, []), list, "a list of test files")
         setattr(stage, key, [_rel_path(path, f"{where}.{key}[{j}]", t) for j, t in enumerate(items)])
@@ -281,6 +324,13 @@ def _stage(path: Path, name: str, raw: Any) -> Stage:
             stage.student_tests = _rel_path(path, f"{where}.student_tests", raw["student_tests"])
         if stage.lock_points and not stage.student_tests:
             raise _err(path, f"{where}.student_tests", "lock_points need student_tests (e.g. tests/test_regression.py)")
+        stage.hidden_chaff_points = _integer_points(path, f"{where}.hidden_chaff_points", raw.get("hidden_chaff_points", 0))
+        if stage.hidden_chaff_points > stage.lock_points:
+            raise _err(path, f"{where}.hidden_chaff_points", "hidden_chaff_points are part of lock_points and cannot exceed them")
+    if name in ("build", "repair"):
+        stage.hidden_points = _integer_points(path, f"{where}.hidden_points", raw.get("hidden_points", 0))
+        _check_split(path, where, stage)
+    _check_sum(path, where, stage)
     ids = [c["id"] for c in stage.checks] + [f["key"] for f in stage.fields] + [p["key"] for p in stage.prose]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
@@ -327,6 +377,14 @@ def load_exercise(folder: str | Path) -> Exercise:
     stages_raw = _typed(path, "stages", raw.get("stages", {}), dict, "a table of stages")
     _unknown_keys(path, "stages", stages_raw, set(STAGES))
     stages = {name: _stage(path, name, stages_raw[name]) for name in STAGES if name in stages_raw}
+    repair = stages.get("repair")
+    if repair is not None and repair.lock_points:
+        public = sorted(p.name for p in (folder / "chaffs").glob("*.py"))
+        if bool(public) != bool(repair.lock_points - repair.hidden_chaff_points):
+            raise _err(path, "stages.repair.hidden_chaff_points", (
+                f"the public chaffs ({', '.join(public) or 'none in chaffs/'}) share lock_points - hidden_chaff_points = "
+                f"{repair.lock_points - repair.hidden_chaff_points:g}: give them points exactly when there are some"
+            ))
     order = raw.get("order", 0)
     _typed(path, "order", order, int, "an integer")
     forbidden = _typed(path, "forbidden_imports", raw.get("forbidden_imports", []), list, "a list of module names")

@@ -141,6 +141,11 @@ def run_groups(exercise: Exercise, staged: Staged, groups: list[dict[str, Any]],
     return json.loads(results.read_text(encoding="utf-8")), ""
 
 
+def pool_of(group: dict[str, Any]) -> str:
+    """Visible and hidden tests share separate pools of the stage's points (exercise.toml's hidden_points)."""
+    return "hidden" if group["visibility"] == "hidden" else "tests"
+
+
 def checks_from_results(exercise: Exercise, groups: list[dict[str, Any]], results: dict[str, Any] | None, failure: str, problems: list[str]) -> list[dict[str, Any]]:
     by_name = {g["name"]: g for g in groups}
     checks: list[dict[str, Any]] = []
@@ -149,7 +154,7 @@ def checks_from_results(exercise: Exercise, groups: list[dict[str, Any]], result
         for g in groups:
             checks.append({
                 "id": f"{exercise.id}.{g['stage']}.{g['name']}", "name": f"{g['visibility']} {g['stage']} tests",
-                "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": g["visibility"], "pool": "tests", "stage": g["stage"],
+                "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": g["visibility"], "pool": pool_of(g), "stage": g["stage"],
                 "feedback": "the grader could not run these tests (a grader problem, not your code; tell your instructor)",
                 "command": None,
             })
@@ -163,7 +168,7 @@ def checks_from_results(exercise: Exercise, groups: list[dict[str, Any]], result
         stem = Path(nodeid.split("::")[0]).stem
         checks.append({
             "id": f"{exercise.id}.{group['stage']}.{stem}", "name": f"{stem} could not be collected",
-            "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": group["visibility"], "pool": "tests", "stage": group["stage"],
+            "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": group["visibility"], "pool": pool_of(group), "stage": group["stage"],
             "feedback": "these tests could not be collected (a grader problem, not your code; tell your instructor)",
             "command": None,
         })
@@ -184,6 +189,6 @@ def checks_from_results(exercise: Exercise, groups: list[dict[str, Any]], result
         checks.append({
             "id": check_id, "name": human_name(t["name"], t.get("doc", "")), "raw": float(t["points"]),
             "fraction": 1.0 if passed else 0.0, "status": t["outcome"], "visibility": g["visibility"],
-            "feedback": "" if passed else t["feedback"], "command": command, "pool": "tests", "stage": g["stage"],
+            "feedback": "" if passed else t["feedback"], "command": command, "pool": pool_of(g), "stage": g["stage"],
         })
     return checks
