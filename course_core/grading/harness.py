@@ -402,7 +402,7 @@ def student_fixture(module: str) -> Any:
             return RelayProxy(_RELAY[0], module)
         config = grader_config()
         if config is None:
-            from course_core.grading.chaff_option import module_path
+            from course_core.grading.module_choice import module_path
 
             return load_module(module, module_path(request.config, exercise_dir, module))
         if config["module"] != module:

@@ -98,17 +98,18 @@ def check_arithmetic(report: dict[str, Any]) -> None:
     for submission in report["submissions"]:
         label = submission["submission"]
         scored(label, submission["score"], graded_here(submission))
+        adds(label, submission, submission["exercises"], "score", "max_score", "staff_points")
         expected = 100.0 * submission["score"] / graded_here(submission) if graded_here(submission) > 0 else 0.0
         if abs(submission["percent"] - expected) > 0.01:
             raise ArtifactBug(f"report.json: {label} percent {submission['percent']} != 100*score/max ({expected:.4f})")
         for exercise in submission["exercises"]:
-            scored(f"{label}/{exercise['id']}", exercise["score"], graded_here(exercise))
-            adds(f"{label}/{exercise['id']}", exercise, exercise["stages"], "score", "max_score", "staff_points")
             for stage in exercise["stages"]:
-                scored(f"{label}/{exercise['id']}.{stage['stage']}", stage["score"], graded_here(stage))
-                adds(f"{label}/{exercise['id']}.{stage['stage']}", stage, stage["checks"], "points", "max_points", None)
                 for check in stage["checks"]:
                     scored(f"{label}/{check['id']}", check["points"], check["max_points"])
+                scored(f"{label}/{exercise['id']}.{stage['stage']}", stage["score"], graded_here(stage))
+                adds(f"{label}/{exercise['id']}.{stage['stage']}", stage, stage["checks"], "points", "max_points", None)
+            scored(f"{label}/{exercise['id']}", exercise["score"], graded_here(exercise))
+            adds(f"{label}/{exercise['id']}", exercise, exercise["stages"], "score", "max_score", "staff_points")
 
 
 def shared_command(checks: list[dict[str, Any]]) -> str | None:

@@ -1,4 +1,4 @@
 from course_core.grading.harness import student_data_fixture, student_fixture
-from course_core.grading.chaff_option import pytest_addoption, pytest_sessionfinish  # noqa: F401 (--chaff NAME)
+from course_core.grading.module_choice import pytest_addoption, pytest_sessionfinish  # noqa: F401 (--chaff NAME)
 student = student_fixture("verifiers")
 student_data = student_data_fixture()
