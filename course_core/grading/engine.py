@@ -34,7 +34,7 @@ from course_core.grading import evidence, lock, reflect
 from course_core.grading.exercise import Exercise, discover
 from course_core.grading.safetext import clean, clean_tree
 from course_core.grading.staging import Staged, stage, stage_submission
-from course_core.grading.testsets import checks_from_results, prepare_groups, run_groups
+from course_core.grading.testsets import checks_from_results, grade_flags, prepare_groups, run_groups
 
 PROSE_CHARS = 20_000
 
@@ -65,9 +65,9 @@ def _solutions_for(root: str | None, ex_id: str) -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def check_command(ex_id: str, check_id: str) -> str:
+def check_command(exercise: Exercise, check_id: str) -> str:
     """The command that grades one check again from the kit's root and exits 1 while it does not pass."""
-    return f"python -m course.grade --check {check_id}"
+    return f"python -m course.grade{grade_flags(exercise)} --check {check_id}"
 
 
 def _evidence_checks(exercise: Exercise, staged: Staged) -> list[dict[str, Any]]:
@@ -82,7 +82,7 @@ def _evidence_checks(exercise: Exercise, staged: Staged) -> list[dict[str, Any]]
         out.append({
             "id": f"{exercise.id}.sabotage.{spec['id']}", "name": spec.get("name") or spec["id"].replace("_", " "),
             "raw": spec["points"], "fraction": 1.0 if verdict.passed else 0.0, "status": "passed" if verdict.passed else "failed",
-            "visibility": "visible", "feedback": feedback, "command": check_command(exercise.id, f"{exercise.id}.sabotage.{spec['id']}"),
+            "visibility": "visible", "feedback": feedback, "command": check_command(exercise, f"{exercise.id}.sabotage.{spec['id']}"),
             "pool": "main", "stage": "sabotage",
         })
     return out
@@ -103,7 +103,7 @@ def _reflect_checks(exercise: Exercise, staged: Staged, solutions: Path | None, 
         checks.append({
             "id": f"{exercise.id}.reflect.{spec['key']}", "name": spec.get("name") or f"answer '{spec['key']}'",
             "raw": spec["points"], "fraction": 1.0 if v.status == "passed" else 0.0, "status": v.status,
-            "visibility": "visible", "feedback": feedback, "command": check_command(exercise.id, f"{exercise.id}.reflect.{spec['key']}"),
+            "visibility": "visible", "feedback": feedback, "command": check_command(exercise, f"{exercise.id}.reflect.{spec['key']}"),
             "pool": "main", "stage": "reflect",
         })
     for spec in st.prose:
@@ -119,7 +119,7 @@ def _reflect_checks(exercise: Exercise, staged: Staged, solutions: Path | None, 
         checks.append({
             "id": f"{exercise.id}.reflect.prose.{spec['key']}", "name": spec.get("name") or f"prose '{spec['key']}' (≥ {spec['min_words']} words)",
             "raw": spec["points"], "fraction": 1.0 if ok else 0.0, "status": "passed" if ok else "failed",
-            "visibility": "visible", "feedback": feedback, "command": check_command(exercise.id, f"{exercise.id}.reflect.prose.{spec['key']}"),
+            "visibility": "visible", "feedback": feedback, "command": check_command(exercise, f"{exercise.id}.reflect.prose.{spec['key']}"),
             "pool": "main", "stage": "reflect",
         })
         if reflection.problem is None:
@@ -277,7 +277,7 @@ def _errored_exercise(exercise: Exercise, message: str) -> dict[str, Any]:
     for name, st in exercise.stages.items():
         check = {
             "id": f"{exercise.id}.{name}.grader", "name": "grading of this stage", "points": 0.0, "max_points": st.points,
-            "status": "error", "visibility": "visible", "command": f"python -m course.grade --exercise {exercise.id}",
+            "status": "error", "visibility": "visible", "command": f"python -m course.grade{grade_flags(exercise)} --exercise {exercise.id}",
             "feedback": "the grader failed on this exercise (a grader problem, not your code; tell your instructor)",
         }
         stages.append({"stage": name, "score": 0.0, "max_score": st.points, "staff_points": 0.0, "checks": [check]})

@@ -30,6 +30,7 @@ from typing import Any
 from course_core.grading.exercise import Exercise
 from course_core.grading.harness import StudentError, Worker, WorkerFailure
 from course_core.grading.sandbox import MessageTooLarge, Sandbox, SandboxError, WorkerDied, WorkerTimeout, backstop, describe_end
+from course_core.grading.testsets import display_folder
 
 PYTEST_MEANING = {2: "pytest was interrupted", 3: "pytest hit an internal error", 4: "pytest was called wrongly", 5: "no tests were collected"}
 SUITE_DIR = "suite/tests"
@@ -199,7 +200,7 @@ def _names(failing: list[str]) -> str:
 def chaff_command(exercise: Exercise, name: str) -> str:
     """Your tests against the public chaff ``chaffs/<name>.py``; exits 1 while no test fails on it."""
     test_rel = exercise.stages["repair"].student_tests or "tests/test_regression.py"
-    return f"python -m pytest exercises/{exercise.id}/{test_rel} -q --chaff {name}"
+    return f"python -m pytest {display_folder(exercise)}/{test_rel} -q --chaff {name}"
 
 
 def judge(exercise: Exercise, student_tests: Path | None, conftest: Path, found: list[Variant], refused_note: str = "") -> list[dict]:
@@ -212,7 +213,7 @@ def judge(exercise: Exercise, student_tests: Path | None, conftest: Path, found:
     """
     ex = exercise.id
     test_rel = exercise.stages["repair"].student_tests or "tests/test_regression.py"
-    own_command = f"python -m pytest exercises/{ex}/{test_rel} -q"
+    own_command = f"python -m pytest {display_folder(exercise)}/{test_rel} -q"
     wheats = [v for v in found if v.role == "wheat"]
     public = [v for v in found if v.role == "chaff" and v.visibility == "visible"]
     hidden = [v for v in found if v.role == "chaff" and v.visibility == "hidden"]
@@ -236,7 +237,7 @@ def judge(exercise: Exercise, student_tests: Path | None, conftest: Path, found:
         return chaff_checks("not_run", (
             "not run: make the visible tests pass first. Without the reference solution here, your own "
             f"{exercise.module_file} is the correct version your regression tests are checked against"
-        ), f"python -m pytest exercises/{ex}/tests -q")
+        ), f"python -m pytest {display_folder(exercise)}/tests -q")
     runs = run_all(exercise, student_tests, conftest, found)
     by = {id(v): runs[i] for i, v in enumerate(found)}
     reference = next((by[id(v)] for v in wheats if v.name == "reference"), None)
@@ -287,7 +288,7 @@ def judge(exercise: Exercise, student_tests: Path | None, conftest: Path, found:
             checks.append(check(key, name, 1.0, "error", 0.0, run.detail, "visible", command))
         elif run.status == "passed":
             checks.append(check(key, name, 1.0, "failed", 0.0, (
-                f"your tests pass on this wrong version (study exercises/{ex}/chaffs/{v.name}.py): add a test that fails on it"
+                f"your tests pass on this wrong version (study {display_folder(exercise)}/chaffs/{v.name}.py): add a test that fails on it"
             ), "visible", command))
         elif not wheat_ok:
             why = None if reference is not None and reference.status != "passed" else own_command  # the reference's run: graded by staff

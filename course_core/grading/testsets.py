@@ -31,12 +31,20 @@ def human_name(name: str, doc: str) -> str:
     return f"{text} [{param}" if param else text
 
 
-def _display_folder(exercise: Exercise) -> str:
+def display_folder(exercise: Exercise) -> str:
     """The exercise folder as a student types it from the kit's root."""
     try:
         return exercise.folder.resolve().relative_to(KIT_ROOT).as_posix()
     except ValueError:
         return f"exercises/{exercise.id}"
+
+
+def grade_flags(exercise: Exercise) -> str:
+    """What ``python -m course.grade`` needs to find this exercise: nothing for the kit's own exercises/."""
+    root = exercise.folder.resolve().parent
+    if root == (KIT_ROOT / "exercises").resolve():
+        return ""
+    return " --exercises-root " + shlex.quote(str(Path(display_folder(exercise)).parent))
 
 
 def _copy_group(src_dir: Path, dest: Path, keep_tests: set[str], exclude: set[str], conftest: Path) -> None:
@@ -75,7 +83,7 @@ def prepare_groups(exercise: Exercise, hidden_dir: Path | None, run_dir: Path, p
                 gdir = run_dir / "tests" / name
                 exclude = student_owned if visibility == "visible" else set()
                 _copy_group(base / parent, gdir, names, exclude, conftest)
-                origin = f"{_display_folder(exercise)}/{parent}" if visibility == "visible" else None
+                origin = f"{display_folder(exercise)}/{parent}" if visibility == "visible" else None
                 groups.append({"name": name, "path": str(gdir), "stage": stage_name, "visibility": visibility, "origin": origin})
     return groups
 
