@@ -158,6 +158,7 @@ def test_every_failing_check_has_a_command_that_reproduces_it(student_copy: Path
         entries = len(re.findall(r"^- \*\*.*— (failed|error|not run),", md, flags=re.M))
         assert len(lines) == entries  # every failing entry of report.md ends with its reproduce line
         assert set(lines) <= commands | {"graded by staff"} | {_file_of(c) for c in commands}
+    print(f"{len(commands)} reproduce commands:", *sorted(commands), sep="\n  ")
     for command in sorted(commands):
         kinds.add(command.split()[2] + (" --chaff" if "--chaff" in command else "") + (" --check" if "--check" in command else ""))
         argv = shlex.split(command)
@@ -189,3 +190,30 @@ def test_a1_a_module_shown_wrong_by_a_hidden_test_costs_repair_not_the_lock(tmp_
     assert all(c["status"] == "passed" for c in lock), lock  # and not the lock
     for check in checks.values():
         assert not any(words in check["feedback"] for words in BLAME_THE_TEST), check
+
+
+# --- the isolation note is for staff --------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the uid fallback is Linux-only")
+def test_the_isolation_note_is_never_shown_to_a_student(tmp_path: Path) -> None:
+    """In a fallback mode (here forced: "uid" as root, "same-uid" otherwise) the student sees scores, not sandbox talk."""
+    import os
+
+    from course_core.grading.sandbox import ISOLATION_ENV, NOTES
+
+    mode = "uid" if os.geteuid() == 0 else "same-uid"
+    env = {ISOLATION_ENV: mode}
+    home = run_cli("course.grade", *TOY, "--out", str(tmp_path / "home"), env=env, timeout=600)
+    assert home.returncode == 0, home.stderr[-3000:]
+    shown = home.stdout + home.stderr + (tmp_path / "home" / "report.md").read_text(encoding="utf-8")
+    shown += json.dumps(json.loads((tmp_path / "home" / "results.json").read_text(encoding="utf-8"))["output"])
+    shown = shown.replace(str(tmp_path), "")  # the folder is named after this test
+    for words in (NOTES[mode][:40], "isolation", "namespaces"):
+        assert words not in shown
+    report = json.loads((tmp_path / "home" / "report.json").read_text(encoding="utf-8"))
+    assert report["isolation"] == {"mode": mode, "note": NOTES[mode]}  # the staff-facing record
+    staff = run_cli("course.grade", *TOY, "--submission", str(HONEST), "--out", str(tmp_path / "staff"), env=env, timeout=600)
+    assert staff.returncode == 0, staff.stderr[-3000:]
+    said = " ".join(staff.stderr.split())  # the terminal wraps it
+    assert said.count(NOTES[mode]) == 1 and "isolation" not in staff.stdout.replace(str(tmp_path), "")  # said once, to staff
