@@ -11,8 +11,11 @@ For each submission (the working copy, or ``--submission PATH``), each exercise 
 * Lock — the student's regression tests against wheats and chaffs, in the sandbox
   (:mod:`course_core.grading.lock`).
 
-Stage score = stage points × earned / possible, per pool of checks (Repair has two pools:
-its tests, and the lock's ``lock_points``). ``pending_key`` checks count neither way.
+A stage is worth its exercise.toml points, split into pools (:meth:`Stage.pools`: visible
+tests, hidden tests, public and hidden chaffs); each pool's points are shared by its checks'
+weights, and nothing is rescaled. What only the instructors' files can grade (hidden tests and
+chaffs, the answer key) shows at home as a ``staff`` check with its points, counted in
+``staff_points``, never as points earned here.
 Submissions are graded in parallel processes with ``jobs > 1``; one submission's disaster
 (or a grader fault while grading it) affects only that submission.
 """
