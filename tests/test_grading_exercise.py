@@ -60,6 +60,14 @@ def _toy_copy(tmp_path: Path, old: str, new: str) -> Path:
         ("min_words = 5", 'min_words = "five"', "stages.reflect.prose[0].min_words", "a word count"),
         ('one_of = ["blue"]', 'one_of = ["blue"]\nleaves = true', "stages.reflect.fields[1].leaves", "equals_manifest_diff only"),
         ('one_of = ["blue"]', 'equals_manifest_diff = ["evidence/a", "evidence/b"]\nleaves = "yes"', "stages.reflect.fields[1].leaves", "true or false"),
+        # points are exercise.toml's integers, and every share of a stage has its files
+        ("[stages.sabotage]\npoints = 3", "[stages.sabotage]\npoints = 10", "stages.sabotage.points", "add up to 3 points, not 10"),
+        ("key = \"colour\"\npoints = 1", "key = \"colour\"\npoints = 1.5", "stages.reflect.fields[1].points", "whole numbers"),
+        ("hidden_points = 10\n", "", "stages.build.hidden_points", "exactly when the stage has hidden_tests"),
+        ("hidden_points = 20", "hidden_points = 25", "stages.repair.hidden_points", "leave -5 for the visible tests"),
+        ("hidden_points = 20", "hidden_points = 15", "stages.repair.points", "with no visible tests it must be 0"),
+        ("hidden_chaff_points = 6", "hidden_chaff_points = 11", "stages.repair.hidden_chaff_points", "cannot exceed"),
+        ("hidden_chaff_points = 6", "hidden_chaff_points = 10", "stages.repair.hidden_chaff_points", "the public chaffs (mean_empty_zero.py) share"),
     ],
 )
 def test_a_broken_exercise_toml_names_the_field(tmp_path: Path, old: str, new: str, field: str, words: str) -> None:

@@ -69,4 +69,6 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     else:
         return
     if reporter is not None:
+        if getattr(reporter._tw, "width_of_current_line", 0):  # -q leaves the progress line open
+            reporter._tw.line()
         reporter.write_line(f"--chaff {name}: {message}")

@@ -149,6 +149,11 @@ def run_groups(exercise: Exercise, staged: Staged, groups: list[dict[str, Any]],
     return json.loads(results.read_text(encoding="utf-8")), ""
 
 
+def _group_command(group: dict[str, Any]) -> str | None:
+    """The visible tests of a group, run as a student runs them; None for hidden ones (graded by staff)."""
+    return "python -m pytest " + shlex.quote(group["origin"]) if group["visibility"] == "visible" else None
+
+
 def pool_of(group: dict[str, Any]) -> str:
     """Visible and hidden tests share separate pools of the stage's points (exercise.toml's hidden_points)."""
     return "hidden" if group["visibility"] == "hidden" else "tests"
@@ -164,7 +169,7 @@ def checks_from_results(exercise: Exercise, groups: list[dict[str, Any]], result
                 "id": f"{exercise.id}.{g['stage']}.{g['name']}", "name": f"{g['visibility']} {g['stage']} tests",
                 "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": g["visibility"], "pool": pool_of(g), "stage": g["stage"],
                 "feedback": "the grader could not run these tests (a grader problem, not your code; tell your instructor)",
-                "command": None,
+                "command": _group_command(g),
             })
         return checks
     for err in results.get("collect_errors", []):
@@ -178,7 +183,7 @@ def checks_from_results(exercise: Exercise, groups: list[dict[str, Any]], result
             "id": f"{exercise.id}.{group['stage']}.{stem}", "name": f"{stem} could not be collected",
             "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": group["visibility"], "pool": pool_of(group), "stage": group["stage"],
             "feedback": "these tests could not be collected (a grader problem, not your code; tell your instructor)",
-            "command": None,
+            "command": _group_command(group),
         })
     seen: set[str] = set()
     for t in results["tests"]:
