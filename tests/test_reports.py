@@ -255,7 +255,7 @@ def test_markdown_has_score_table_failures_with_commands_and_prose() -> None:
     assert "reproduce: `pytest exercises/a1_locked_room/tests/test_build.py::test_compare`" in md
     assert "hidden test" in md and "KeyError('id')" in md
     assert "### Graded by staff\n\n- a1_locked_room: 14 points — secret_literal (4), hidden (10)" in md
-    assert "reproduce: `graded by staff`" in md  # the failing hidden test needs the instructors' files
+    assert "reproduce: graded by staff (it needs the instructors' files)" in md  # the failing hidden test: not a command
     assert "A person will read your prose answers: a1_locked_room 'why_invalid' (7 words)." in md
     assert "## Reflection prose (for a human reader)" in md
     assert "````text\nThe dataset changed so ``` nothing compares.\n````" in md  # fence longer than the text's backticks

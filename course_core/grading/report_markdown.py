@@ -8,6 +8,7 @@ from typing import Any
 from course_core.grading.report_model import (
     COLLAPSE_AT,
     FAILING,
+    STAFF_REPRODUCE,
     STAGES,
     fmt,
     fraction,
@@ -59,7 +60,9 @@ def _entry(title: str, checks: list[dict[str, Any]]) -> list[str]:
     if first["feedback"].strip():
         lines += ["", *("  " + line for line in _fenced(first["feedback"], "text"))]
     command = reproduce_all(checks)
-    if command:
+    if command == STAFF_REPRODUCE:  # not a command: it needs the instructors' files
+        lines += ["", f"  reproduce: {STAFF_REPRODUCE} (it needs the instructors' files)"]
+    elif command:
         lines += ["", f"  reproduce: `{command.replace('`', '')}`"]
     return lines + [""]
 
