@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from course_core.grading.report_model import FAILING, STAFF, exercise_columns, fmt, fraction, reproduce, stage_map, total_line
+from course_core.grading.report_model import FAILING, STAFF, exercise_columns, fmt, fraction, stage_map, total_line
 
 # Characters XML 1.0 cannot carry at all (feedback may quote arbitrary student output).
 _XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -38,9 +38,8 @@ def _test_output(check: dict[str, Any]) -> str:
         parts.append(f"Graded by staff ({fmt(check['max_points'])} points): not counted by this grader.")
     if check["feedback"].strip():
         parts.append(check["feedback"].rstrip())
-    command = reproduce(check) if check["status"] in FAILING else check["command"]
-    if command:
-        parts.append(f"Reproduce: {command}")
+    if check["command"]:
+        parts.append(f"Reproduce: {check['command']}")
     return "\n\n".join(parts)
 
 
