@@ -19,7 +19,7 @@ conftest files and schemas always come from this kit. Student code runs in sandb
 processes. Hidden tests, hidden chaffs and answer keys are used when solutions/ (or
 --solutions / --hidden-tests) is present.
 
-exit codes: 0 grading completed (scores are data), 1 a score is below --fail-under,
+exit codes: 0 grading completed (scores are data), 1 a score is below --fail-under or a --check does not pass,
 2 bad arguments, 3 grading incomplete (a grader problem; the report says where)."""
 
 
@@ -27,6 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = parser("python -m course.grade", "Grade Build / Sabotage / Reflect / Repair for each exercise.", EPILOG)
     p.add_argument("--submission", nargs="+", action="extend", metavar="PATH", help="a checkout (or a folder laid out like exercises/) to grade; repeatable")
     p.add_argument("--exercise", action="append", metavar="ID", help="grade only this exercise (repeatable)")
+    p.add_argument("--check", action="append", metavar="ID", help="grade this check again (its id in report.json; repeatable) and say how it stands, writing no report: exit 1 while one does not pass")
     p.add_argument("--exercises-root", metavar="DIR", help="where the exercise definitions live (default: this kit's exercises/)")
     p.add_argument("--solutions", metavar="DIR", help="reference solutions, chaffs and answer keys (default: this kit's solutions/ if present)")
     p.add_argument("--hidden-tests", metavar="DIR", help="hidden tests, laid out like solutions/ (default: --solutions)")
@@ -36,10 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
     args = p.parse_args(argv)
 
+    from rich.padding import Padding
     from rich.text import Text
 
     from course_core.errors import UserError
-    from course_core.grading.engine import Options, grade
+    from course_core.grading.engine import Options, grade, named_checks, stages_for
+    from course_core.grading.exercise import discover
     from course_core.grading.progress import progress
     from course_core.grading.reports import render_table, write_reports
     from course_core.grading.sandbox import isolation
@@ -54,12 +57,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(args.out)
     check_output_folder(out, "--out")
     default_solutions = KIT_ROOT / "solutions"
+    exercises_root = args.exercises_root or str(KIT_ROOT / "exercises")
+    ex_ids, stages = stages_for(args.check, discover(exercises_root, args.exercise)) if args.check else (args.exercise or [], [])
+    if args.check and args.submission and len(args.submission) > 1:
+        raise UserError("--check grades one submission (or the working copy)", field="--check")
     opts = Options(
-        exercises_root=args.exercises_root or str(KIT_ROOT / "exercises"),
+        exercises_root=exercises_root,
         solutions_root=args.solutions or (str(default_solutions) if default_solutions.is_dir() else None),
         hidden_root=args.hidden_tests,
-        exercise_ids=args.exercise or [],
+        exercise_ids=ex_ids,
         jobs=args.jobs,
+        stages=stages,
     )
     err = console(stderr=True)
     if args.submission and not isolation().contained:  # staff, on a machine without user namespaces: said once
@@ -67,21 +75,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     with progress(err, len(args.submission or [None])) as on_done:
         outcome = grade(args.submission, opts, on_done)
     report = outcome.report
-    try:
-        written = write_reports(report, out)
-    except OSError as exc:
-        raise UserError(f"could not write the reports: {exc.strerror}", path=exc.filename or out) from None
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=True))
+    if args.check:  # one check graded again: its verdict on the terminal, the reports left as they were
+        checks = named_checks(report, args.check)
+        for check in checks:
+            console().print(Text.assemble((check["id"], "bold"), f": {check['status'].replace('_', ' ')}"))
+            if check["status"] != "passed" and check["feedback"].strip():
+                console().print(Padding(Text(check["feedback"].strip()), (0, 0, 0, 2)))
     else:
-        render_table(console(), report)
-        console().print(f"wrote {args.out}/")
-        for path in written:
-            console().print(f"  {path}")
+        try:
+            written = write_reports(report, out)
+        except OSError as exc:
+            raise UserError(f"could not write the reports: {exc.strerror}", path=exc.filename or out) from None
+        if args.json:
+            print(json.dumps(report, indent=2, ensure_ascii=True))
+        else:
+            render_table(console(), report)
+            console().print(f"wrote {args.out}/")
+            for path in written:
+                console().print(f"  {path}")
     for problem in outcome.problems:
         err.print(Text.assemble(("grader problem: ", "red"), problem))
     if outcome.problems:
         return 3
+    if args.check and any(c["status"] != "passed" for c in checks):
+        return 1
     if args.fail_under is not None and any(s["percent"] < args.fail_under for s in report["submissions"]):
         low = ", ".join(f"{s['submission']} {s['percent']:.1f}%" for s in report["submissions"] if s["percent"] < args.fail_under)
         err.print(f"below --fail-under {args.fail_under:g}%: {low}")

@@ -194,9 +194,16 @@ def test_the_grader_survives_every_attack(graded: dict[str, Any]) -> None:
     assert labels == [*BASELINES, *graded["attacks"]]
 
 
+def _toy_total() -> float:
+    """What the toy exercise is worth: its stages' points in exercise.toml, added up (nothing rescaled)."""
+    from course_core.grading.exercise import load_exercise
+
+    return sum(s.points for s in load_exercise(FIXTURES / "ex_toy").stages.values())
+
+
 def test_the_honest_submission_keeps_full_marks(graded: dict[str, Any]) -> None:
     honest = _sub(graded, "_honest")
-    assert honest["score"] == honest["max_score"] == 100
+    assert honest["score"] == honest["max_score"] == _toy_total() and honest["percent"] == 100
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
@@ -299,7 +306,7 @@ def test_without_root_the_limits_still_hold() -> None:
         assert " ".join(proc.stderr.split()).count("runs as your own user") == 1
     scores = {s["submission"]: s["score"] for s in report["submissions"]}
     honest = next(s for s in report["submissions"] if s["submission"] == "_honest")
-    assert scores["_honest"] == 100, [c for c in _checks(honest) if c["status"] != "passed"]
+    assert scores["_honest"] == _toy_total(), [c for c in _checks(honest) if c["status"] != "passed"]
     assert all(scores[a] <= scores["_base"] for a in SAME_UID_ATTACKS)
     assert leftovers == []
 

@@ -59,11 +59,15 @@ def test_the_answer_key_is_pending_without_solutions(tmp_path: Path) -> None:
     stages = _stages(report)
     assert (report["mode"], report["hidden_tests"]) == ("staff", False)
     secret = next(c for c in stages["reflect"]["checks"] if c["id"] == "ex_toy.reflect.secret")
-    assert secret["status"] == "pending_key" and secret["points"] == 0
-    assert stages["reflect"]["score"] == stages["reflect"]["max_score"] == 20
+    assert (secret["status"], secret["points"], secret["max_points"]) == ("staff", 0, 1)  # graded by staff, worth its 1 point
+    assert (stages["reflect"]["score"], stages["reflect"]["max_score"], stages["reflect"]["staff_points"]) == (4, 5, 1)
     lock = [c for c in stages["repair"]["checks"] if ".lock." in c["id"]]
     assert [c["id"].rsplit(".", 2)[1:] for c in lock] == [["wheat", "your_module"], ["chaff", "mean_empty_zero"]]
-    assert report["submissions"][0]["percent"] == 100
+    staff = {c["id"]: (c["status"], c["max_points"]) for c in stages["repair"]["checks"] if c["status"] == "staff"}
+    assert staff == {"ex_toy.repair.hidden": ("staff", 20), "ex_toy.repair.lock_hidden": ("staff", 6)}
+    sub = report["submissions"][0]
+    # nothing rescaled: the toy is worth 78 (40 + 3 + 5 + 30), at home as for staff; 37 of them graded by staff
+    assert (sub["score"], sub["max_score"], sub["staff_points"], sub["percent"]) == (41, 78, 37, 100)
     assert report["prose"] == [{"submission": "sub", "exercise": "ex_toy", "key": "why", "words": 10,
                                 "text": "Because the note says so, and I checked it twice."}]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -52,6 +53,11 @@ def _line_of(folder: Path, new: str, field: str) -> int:
     """The line the edit put ``field``'s key on (its last key, when the edit spans lines)."""
     text = (folder / "exercise.toml").read_text(encoding="utf-8")
     last = field.rsplit(".", 1)[-1].split("[")[0]
+    if not re.search(rf"(?<!\w){last} =", new) and field.startswith("stages."):  # a rule across keys: the named key in its table, or the table
+        table = "[" + ".".join(field.split(".")[:2]) + "]"
+        start = text.index(table)
+        key, following = text.find(f"\n{last} =", start), text.find("\n[", start + 1)
+        return text[: key + 1 if key != -1 and (following == -1 or key < following) else start].count("\n") + 1
     at = text.index(new)
     inside = new.find(f"{last} =")
     return text[: at + max(inside, 0)].count("\n") + 1
@@ -72,9 +78,17 @@ def _line_of(folder: Path, new: str, field: str) -> int:
         ("min_words = 5", 'min_words = "five"', "stages.reflect.prose[0].min_words", "a word count"),
         ('one_of = ["blue"]', 'one_of = ["blue"]\nleaves = true', "stages.reflect.fields[1].leaves", "equals_manifest_diff only"),
         ('one_of = ["blue"]', 'equals_manifest_diff = ["evidence/a", "evidence/b"]\nleaves = "yes"', "stages.reflect.fields[1].leaves", "true or false"),
-        ("points = 40", 'points = "forty"', "stages.build.points", 'expected a number of points (not negative), got "forty"'),
+        ("points = 40", 'points = "forty"', "stages.build.points", 'expected a whole number of points (not negative): the report shows them as written, got "forty"'),
         ("timeout_s = 3", "timeout = 3", "limits.timeout", "did you mean 'timeout_s'"),
         ('title = "Toy arithmetic"', 'titel = "Toy arithmetic"', "titel", "did you mean 'title'"),
+        # points are exercise.toml's integers, and every share of a stage has its files
+        ("[stages.sabotage]\npoints = 3", "[stages.sabotage]\npoints = 10", "stages.sabotage.points", "add up to 3 points, not 10"),
+        ("key = \"colour\"\npoints = 1", "key = \"colour\"\npoints = 1.5", "stages.reflect.fields[1].points", "expected a whole number of points"),
+        ("hidden_points = 10\n", "", "stages.build.hidden_points", "exactly when the stage has hidden_tests"),
+        ("hidden_points = 20", "hidden_points = 25", "stages.repair.hidden_points", "leave -5 for the visible tests"),
+        ("hidden_points = 20", "hidden_points = 15", "stages.repair.points", "with no visible tests it must be 0"),
+        ("hidden_chaff_points = 6", "hidden_chaff_points = 11", "stages.repair.hidden_chaff_points", "cannot exceed"),
+        ("hidden_chaff_points = 6", "hidden_chaff_points = 10", "stages.repair.hidden_chaff_points", "the public chaffs (mean_empty_zero.py) share"),
     ],
 )
 def test_a_broken_exercise_toml_names_the_file_line_and_field(tmp_path: Path, old: str, new: str, field: str, words: str) -> None:

@@ -77,7 +77,7 @@ def test_values_reach_the_suite_as_json_and_the_module_is_out_of_reach(tmp_path:
 def test_honest_tests_catch_every_chaff() -> None:
     checks = judge(TOY, HONEST_TESTS, CONFTEST, variants(TOY, None, SOLUTIONS))
     assert [c["status"] for c in checks] == ["passed"] * 3
-    assert sum(c["raw"] for c in checks) == 4
+    assert {c["pool"]: c["raw"] for c in checks} == {"lock": 1.0, "lock_hidden": 1.0}  # exercise.toml splits the points between the pools
     assert checks[-1]["name"] == "your tests catch the 3 hidden wrong versions"
 
 
@@ -97,7 +97,7 @@ def test_hidden_chaffs_are_reported_as_a_count(tmp_path: Path) -> None:
     tests = _tests(tmp_path, "def test_add(student):\n    assert student.add(2, 3) == 5\n")
     checks = {c["id"].rsplit(".", 1)[1]: c for c in judge(TOY, tests, CONFTEST, variants(TOY, None, SOLUTIONS))}
     hidden = checks["hidden_chaffs"]
-    assert (hidden["status"], hidden["fraction"], hidden["raw"]) == ("failed", pytest.approx(1 / 3), 3.0)
+    assert (hidden["status"], hidden["fraction"], hidden["pool"]) == ("failed", pytest.approx(1 / 3), "lock_hidden")
     assert hidden["feedback"] == "your tests catch 1 of 3 hidden wrong versions"
 
 

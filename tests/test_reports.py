@@ -32,10 +32,10 @@ def _check(ex: str, stage: str, name: str, points: float, max_points: float, sta
 
 
 def _stage(stage: str, points: float, checks: list[dict]) -> dict:
-    counted = [c for c in checks if c["status"] != "pending_key"]
-    maximum = sum(c["max_points"] for c in counted)
-    earned = sum(c["points"] for c in counted)
-    return {"stage": stage, "score": points * earned / maximum if maximum else 0.0, "max_score": float(points), "checks": checks}
+    """A stage as the engine writes it: its points are its checks' points added up, nothing rescaled."""
+    assert sum(c["max_points"] for c in checks) == points, "a stage is worth what its checks add up to"
+    staff = sum(c["max_points"] for c in checks if c["status"] == "staff")
+    return {"stage": stage, "score": sum(c["points"] for c in checks), "max_score": float(points), "staff_points": staff, "checks": checks}
 
 
 def _exercise(ex: str, title: str, loop: str, stages: list[dict]) -> dict:
@@ -45,6 +45,7 @@ def _exercise(ex: str, title: str, loop: str, stages: list[dict]) -> dict:
         "loop": loop,
         "score": sum(s["score"] for s in stages),
         "max_score": sum(s["max_score"] for s in stages),
+        "staff_points": sum(s["staff_points"] for s in stages),
         "stages": stages,
     }
 
@@ -52,12 +53,14 @@ def _exercise(ex: str, title: str, loop: str, stages: list[dict]) -> dict:
 def _submission(label: str, exercises: list[dict], good: bool = False) -> dict:
     score = sum(e["score"] for e in exercises)
     maximum = sum(e["max_score"] for e in exercises)
+    staff = sum(e["staff_points"] for e in exercises)
     return {
         "submission": label,
         "path": f"submissions/{label}",
         "score": score,
         "max_score": maximum,
-        "percent": 100 * score / maximum,
+        "staff_points": staff,
+        "percent": 100 * score / (maximum - staff),
         "exercises": exercises,
     }
 
@@ -68,13 +71,13 @@ def _a1(good: bool) -> dict:
         "build",
         40,
         [
-            _check(ex, "build", "test_build.test_fingerprint", 1, 1, "passed"),
+            _check(ex, "build", "test_build.test_fingerprint", 10, 10, "passed"),
             _check(
                 ex,
                 "build",
                 "test_build.test_compare",
-                2 if good else 0,
-                2,
+                20 if good else 0,
+                20,
                 "passed" if good else "failed",
                 feedback="" if good else "expected 'dataset_fingerprint', got 'scorer_version'",
                 command="pytest exercises/a1_locked_room/tests/test_build.py::test_compare",
@@ -83,30 +86,33 @@ def _a1(good: bool) -> dict:
                 ex,
                 "build",
                 "hidden.test_build_hidden.test_ids",
-                1 if good else 0,
-                1,
+                10 if good else 0,
+                10,
                 "passed" if good else "error",
                 visibility="hidden",
                 feedback="" if good else "StudentError: KeyError('id')",
             ),
         ],
     )
-    sabotage = _stage("sabotage", 20, [_check(ex, "sabotage", "clean_run", 5, 5, "passed"), _check(ex, "sabotage", "modified_run", 0 if not good else 5, 5, "passed" if good else "not_run")])
+    sabotage = _stage("sabotage", 20, [_check(ex, "sabotage", "clean_run", 10, 10, "passed"), _check(ex, "sabotage", "modified_run", 0 if not good else 10, 10, "passed" if good else "not_run", command="python -m course.grade --check a1_locked_room.sabotage.modified_run")])
     reflect = _stage(
         "reflect",
         20,
         [
-            _check(ex, "reflect", "differing_field", 4, 4, "passed"),
-            _check(ex, "reflect", "secret_literal", 0, 4, "pending_key", feedback="answer key not available"),
+            _check(ex, "reflect", "differing_field", 16, 16, "passed"),
+            _check(ex, "reflect", "secret_literal", 0, 4, "staff", feedback="graded by staff: 4 points"),
         ],
     )
-    repair = _stage("repair", 20, [_check(ex, "repair", "lock", 10 if good else 2.5, 10, "passed" if good else "failed", feedback="caught 1 of 4 chaffs")])
+    repair = _stage("repair", 20, [
+        _check(ex, "repair", "lock", 10 if good else 2.5, 10, "passed" if good else "failed", feedback="caught 1 of 4 chaffs", visibility="hidden"),
+        _check(ex, "repair", "hidden", 0, 10, "staff", visibility="hidden", feedback="graded by staff: 10 points"),
+    ])
     return _exercise(ex, "The Locked Room", "A", [build, sabotage, reflect, repair])
 
 
 def _b1() -> dict:
     ex = "b1_best_of_n"
-    return _exercise(ex, "Best of N | selection", "B", [_stage("build", 10, [_check(ex, "build", "test_sel.test_argmax", 1, 1, "passed")])])
+    return _exercise(ex, "Best of N | selection", "B", [_stage("build", 10, [_check(ex, "build", "test_sel.test_argmax", 10, 10, "passed")])])
 
 
 def make_report(n: int = 1) -> dict:
@@ -148,14 +154,15 @@ def test_gradescope_results_follow_their_spec_and_add_up() -> None:
         assert test.get("status", "passed") in ("passed", "failed")
         assert 0 <= test["score"] <= test["max_score"] + 1e-9
     assert sum(t["score"] for t in res["tests"]) == pytest.approx(sub["score"], abs=1e-3)
-    assert sum(t["max_score"] for t in res["tests"]) == pytest.approx(sub["max_score"], abs=1e-3)
+    assert sum(t["max_score"] for t in res["tests"]) == pytest.approx(sub["max_score"] - sub["staff_points"], abs=1e-3)
     by_name = {t["name"]: t for t in res["tests"]}
     hidden = by_name["a1_locked_room [build] hidden.test_build_hidden.test_ids"]
     assert hidden["visibility"] == "hidden" and hidden["status"] == "failed" and "KeyError" in hidden["output"]
     failed = by_name["a1_locked_room [build] test_build.test_compare"]
     assert "Reproduce: pytest exercises/a1_locked_room/tests/test_build.py::test_compare" in failed["output"]
-    pending = by_name["a1_locked_room [reflect] secret_literal"]
-    assert "status" not in pending and pending["max_score"] == 0 and "Not counted" in pending["output"]
+    staff = by_name["a1_locked_room [reflect] secret_literal"]
+    assert "status" not in staff and staff["max_score"] == 0 and "Graded by staff (4 points)" in staff["output"]
+    assert res["output"].startswith("48.5 / 96 graded here, 14 more graded by staff points (50.5%)")
     assert "not_run" not in json.dumps([t.get("status") for t in res["tests"]])
 
 
@@ -182,7 +189,7 @@ def test_junit_xml_one_suite_per_exercise_stage_with_failures(tmp_path: Path, mo
     assert "Reproduce: pytest" in failure.text
     assert suites["a1_locked_room.reflect"].find("testcase/skipped") is not None
     assert suites["a1_locked_room.sabotage"].find("testcase[@name='modified_run']/failure").get("type") == "not_run"
-    assert root.get("tests") == "9" and root.get("failures") == "3" and root.get("errors") == "1"
+    assert root.get("tests") == "10" and root.get("failures") == "3" and root.get("errors") == "1"
 
 
 @settings(max_examples=40, deadline=None)
@@ -239,15 +246,17 @@ def test_a_later_run_removes_report_files_it_did_not_write(tmp_path: Path, monke
 
 def test_markdown_has_score_table_failures_with_commands_and_prose() -> None:
     md = render_markdown(make_report(1))
-    assert "## alice: 55/110 (50.0%)" in md
+    assert "## alice: 48.5 / 96 graded here, 14 more graded by staff (50.5%)" in md
     assert "| exercise | loop | build | sabotage | reflect | repair | total |" in md
     row = next(line for line in md.splitlines() if line.startswith("| `a1_locked_room`"))
-    assert row.split(" | ")[2:] == ["10/40", "10/20", "20/20", "5/20", "**45/100** |"]
+    assert row.split(" | ")[2:] == ["10/40", "10/20", "16/16 +4", "2.5/10 +10", "**38.5/86 +14** |"]
     assert "Best of N \\| selection" in md  # a pipe in a title cannot break the table
     assert "#### `a1_locked_room` · build" in md
     assert "reproduce: `pytest exercises/a1_locked_room/tests/test_build.py::test_compare`" in md
     assert "hidden test" in md and "KeyError('id')" in md
-    assert "Awaiting the answer key" in md and "secret_literal" in md
+    assert "### Graded by staff\n\n- a1_locked_room: 14 points — secret_literal (4), hidden (10)" in md
+    assert "reproduce: graded by staff (it needs the instructors' files)" in md  # the failing hidden test: not a command
+    assert "A person will read your prose answers: a1_locked_room 'why_invalid' (7 words)." in md
     assert "## Reflection prose (for a human reader)" in md
     assert "````text\nThe dataset changed so ``` nothing compares.\n````" in md  # fence longer than the text's backticks
 
@@ -263,7 +272,9 @@ def test_invalid_report_is_a_kit_bug_and_writes_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "mutate, message",
     [
-        (lambda r: r["submissions"][0]["exercises"][0]["stages"][0]["checks"][0].update(points=2), "above its maximum"),
+        (lambda r: r["submissions"][0]["exercises"][0]["stages"][0]["checks"][0].update(points=11), "above its maximum"),
+        (lambda r: r["submissions"][0]["exercises"][0]["stages"][0]["checks"][0].update(points=2), "what its parts add up to"),
+        (lambda r: r["submissions"][0]["exercises"][0]["stages"][2].update(staff_points=0), "staff_points"),
         (lambda r: r["submissions"][0].update(percent=99.0), "percent"),
         (lambda r: r["submissions"][0].update(score=float("nan")), "non-finite"),
     ],
@@ -292,11 +303,11 @@ def test_terminal_table_fits_80_columns_and_shows_feedback() -> None:
     text = con.export_text()
     assert report == before
     assert max(len(line) for line in text.splitlines()) <= 80
-    assert "alice  55/110 (50.0%)" in text
+    assert "alice  48.5 / 96 graded here, 14 more graded by staff (50.5%)" in text
     assert "a1_locked_room (A)" in text and "10/40" in text
     assert "expected 'dataset_fingerprint', got 'scorer_version'" in text
     assert "reproduce: pytest exercises/a1_locked_room/tests/test_build.py::test_compare" in text
-    assert "1 check(s) await the answer key" in text
+    assert "graded by staff (+N in the table):\n  a1_locked_room: 14 points — secret_literal (4), hidden (10)" in text
     assert "    line 11\n    … (8 more lines in report.md)" in text and "line 12" not in text
 
 
@@ -304,7 +315,7 @@ def test_many_checks_with_one_feedback_share_one_entry_and_one_command() -> None
     report = make_report(1)
     ex = "b1_best_of_n"
     checks = [
-        _check(ex, "build", f"test_sel.test_{i}", 0, 1, "failed", feedback="not implemented yet: pick is a stub",
+        _check(ex, "build", f"test_sel.test_{i}", 0, 2.5, "failed", feedback="not implemented yet: pick is a stub",
                command=f"python -m pytest 'exercises/b1/tests/test_sel.py::test_{i}[a b]'")
         for i in range(4)
     ]
@@ -312,15 +323,15 @@ def test_many_checks_with_one_feedback_share_one_entry_and_one_command() -> None
     sub = report["submissions"][0]
     sub["score"] = sum(e["score"] for e in sub["exercises"])
     sub["max_score"] = sum(e["max_score"] for e in sub["exercises"])
-    sub["percent"] = 100 * sub["score"] / sub["max_score"]
+    sub["percent"] = 100 * sub["score"] / (sub["max_score"] - sub["staff_points"])
     validate_report(report)
     md = render_markdown(report)
     assert md.count("not implemented yet: pick is a stub") == 1
-    assert "**4 checks** with the same feedback (test_sel.test_0; test_sel.test_1; test_sel.test_2; test_sel.test_3) — failed, 0/4 pts" in md
+    assert "**4 checks** with the same feedback (test_sel.test_0; test_sel.test_1; test_sel.test_2; test_sel.test_3) — failed, 0/10 pts" in md
     assert "reproduce: `python -m pytest exercises/b1/tests/test_sel.py`" in md
     con = Console(width=80, record=True, color_system=None, file=io.StringIO())
     render_table(con, report)
     text = con.export_text()
-    assert "✗ 4 checks (test_sel.test_0, test_sel.test_1 and 2 more)  0/4 failed" in text
+    assert "✗ 4 checks (test_sel.test_0, test_sel.test_1 and 2 more)  0/10 failed" in text
     assert text.count("not implemented yet: pick is a stub") == 1
     assert "reproduce: python -m pytest exercises/b1/tests/test_sel.py" in text

@@ -11,8 +11,11 @@ For each submission (the working copy, or ``--submission PATH``), each exercise 
 * Lock — the student's regression tests against wheats and chaffs, in the sandbox
   (:mod:`course_core.grading.lock`).
 
-Stage score = stage points × earned / possible, per pool of checks (Repair has two pools:
-its tests, and the lock's ``lock_points``). ``pending_key`` checks count neither way.
+A stage is worth its exercise.toml points, split into pools (:meth:`Stage.pools`: visible
+tests, hidden tests, public and hidden chaffs); each pool's points are shared by its checks'
+weights, and nothing is rescaled. What only the instructors' files can grade (hidden tests and
+chaffs, the answer key) shows at home as a ``staff`` check with its points, counted in
+``staff_points``, never as points earned here.
 Submissions are graded in parallel processes with ``jobs > 1``; one submission's disaster
 (or a grader fault while grading it) affects only that submission.
 """
@@ -34,7 +37,7 @@ from course_core.grading import evidence, lock, reflect
 from course_core.grading.exercise import Exercise, discover
 from course_core.grading.safetext import clean, clean_tree
 from course_core.grading.staging import Staged, stage, stage_submission
-from course_core.grading.testsets import checks_from_results, prepare_groups, run_groups
+from course_core.grading.testsets import checks_from_results, grade_flags, prepare_groups, run_groups
 
 PROSE_CHARS = 20_000
 
@@ -46,6 +49,7 @@ class Options:
     hidden_root: str | None = None  # laid out like solutions/: <root>/<id>/hidden/...
     exercise_ids: list[str] = field(default_factory=list)
     jobs: int = 1
+    stages: list[str] = field(default_factory=list)  # grade only these stages (default: all)
 
 
 @dataclass
@@ -64,6 +68,11 @@ def _solutions_for(root: str | None, ex_id: str) -> Path | None:
     return folder if folder.is_dir() else None
 
 
+def check_command(exercise: Exercise, check_id: str) -> str:
+    """The command that grades one check again from the kit's root and exits 1 while it does not pass."""
+    return f"python -m course.grade{grade_flags(exercise)} --check {check_id}"
+
+
 def _evidence_checks(exercise: Exercise, staged: Staged) -> list[dict[str, Any]]:
     st = exercise.stages.get("sabotage")
     out = []
@@ -76,7 +85,8 @@ def _evidence_checks(exercise: Exercise, staged: Staged) -> list[dict[str, Any]]
         out.append({
             "id": f"{exercise.id}.sabotage.{spec['id']}", "name": spec.get("name") or spec["id"].replace("_", " "),
             "raw": spec["points"], "fraction": 1.0 if verdict.passed else 0.0, "status": "passed" if verdict.passed else "failed",
-            "visibility": "visible", "feedback": feedback, "command": None, "pool": "main", "stage": "sabotage",
+            "visibility": "visible", "feedback": feedback, "command": check_command(exercise, f"{exercise.id}.sabotage.{spec['id']}"),
+            "pool": "main", "stage": "sabotage",
         })
     return out
 
@@ -96,7 +106,8 @@ def _reflect_checks(exercise: Exercise, staged: Staged, solutions: Path | None, 
         checks.append({
             "id": f"{exercise.id}.reflect.{spec['key']}", "name": spec.get("name") or f"answer '{spec['key']}'",
             "raw": spec["points"], "fraction": 1.0 if v.status == "passed" else 0.0, "status": v.status,
-            "visibility": "visible", "feedback": feedback, "command": None, "pool": "main", "stage": "reflect",
+            "visibility": "visible", "feedback": feedback, "command": check_command(exercise, f"{exercise.id}.reflect.{spec['key']}"),
+            "pool": "main", "stage": "reflect",
         })
     for spec in st.prose:
         text = reflection.prose.get(spec["key"], "")
@@ -111,14 +122,15 @@ def _reflect_checks(exercise: Exercise, staged: Staged, solutions: Path | None, 
         checks.append({
             "id": f"{exercise.id}.reflect.prose.{spec['key']}", "name": spec.get("name") or f"prose '{spec['key']}' (≥ {spec['min_words']} words)",
             "raw": spec["points"], "fraction": 1.0 if ok else 0.0, "status": "passed" if ok else "failed",
-            "visibility": "visible", "feedback": feedback, "command": None, "pool": "main", "stage": "reflect",
+            "visibility": "visible", "feedback": feedback, "command": check_command(exercise, f"{exercise.id}.reflect.prose.{spec['key']}"),
+            "pool": "main", "stage": "reflect",
         })
         if reflection.problem is None:
             prose.append({"submission": label, "exercise": exercise.id, "key": spec["key"], "words": words, "text": text[:PROSE_CHARS]})
     return checks, prose
 
 
-def _lock_checks(exercise: Exercise, staged: Staged, solutions: Path | None, module_is_wheat: bool) -> list[dict[str, Any]]:
+def _lock_checks(exercise: Exercise, staged: Staged, solutions: Path | None, module_is_wheat: bool, repair_tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     st = exercise.stages.get("repair")
     if st is None or not st.lock_points or not st.student_tests:
         return []
@@ -130,34 +142,67 @@ def _lock_checks(exercise: Exercise, staged: Staged, solutions: Path | None, mod
         if module.read_bytes() == (solutions / exercise.module_file).read_bytes():
             found = [v for v in found if v.name != "your_module"]
     checks = lock.judge(exercise, tests if tests.is_file() else None, exercise.folder / "tests" / "conftest.py", found, note)
+    # a module the reference shows wrong loses what one Repair test is worth (the heaviest), in the tests' pool
+    pool = "tests" if st.pools()["tests"] > 0 else "hidden"
+    weight = max((c["raw"] for c in repair_tests if c["pool"] == pool), default=1.0)
     for c in checks:
         c["stage"] = "repair"
+        if c["pool"] == "module":
+            c["pool"], c["raw"] = pool, weight
     return checks
 
 
-def _scale(stage_name: str, points_by_pool: dict[str, float], raw: list[dict[str, Any]]) -> dict[str, Any]:
-    """Raw checks → the report's stage: each pool's points shared by raw weight; pending_key counts neither way."""
-    score = max_score = 0.0
-    checks = []
-    for pool, pool_points in points_by_pool.items():
+STAFF = "staff"  # graded where the instructors' files are (hidden tests and chaffs, the answer key): shown, not counted here
+STAFF_NAMES = {
+    ("build", "hidden"): "hidden build tests",
+    ("repair", "hidden"): "hidden repair tests",
+    ("repair", "lock_hidden"): "your tests catch the hidden wrong versions",
+}
+
+
+def _placeholder(ex_id: str, stage_name: str, pool: str, points: float, at_home: bool) -> dict[str, Any]:
+    """A pool with points but no checks: graded by staff (at home), or a grader problem (with solutions)."""
+    name = STAFF_NAMES.get((stage_name, pool), f"{stage_name} {pool}")
+    if at_home:
+        return {
+            "id": f"{ex_id}.{stage_name}.{pool}", "name": name, "raw": 1.0, "fraction": 0.0, "status": STAFF, "visibility": "hidden",
+            "feedback": f"graded by staff: {points:g} points, with the instructors' files (not part of the student copy)",
+            "command": None, "pool": pool,
+        }
+    return {
+        "id": f"{ex_id}.{stage_name}.{pool}", "name": name, "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": "hidden",
+        "feedback": "the grader found none of these checks (a grader problem, not your code; tell your instructor)",
+        "command": None, "pool": pool,
+    }
+
+
+def _score_stage(ex_id: str, stage_name: str, pools: dict[str, float], raw: list[dict[str, Any]], at_home: dict[str, bool], problems: list[str]) -> dict[str, Any]:
+    """Raw checks → the report's stage. Each pool's integer points (exercise.toml) are shared by its checks' weights;
+    a staff check keeps its share and counts as "graded by staff". Nothing is rescaled: the stage is worth its points."""
+    score = staff = 0.0
+    for pool, pool_points in pools.items():
         members = [c for c in raw if c["pool"] == pool]
-        counted = [c for c in members if c["status"] != "pending_key"]
-        total = sum(c["raw"] for c in counted)
+        if not members and pool_points > 0:
+            home = at_home.get(pool, False)
+            if not home:
+                problems.append(f"{ex_id}: no {stage_name} checks in pool '{pool}' ({pool_points:g} points)")
+            members = [_placeholder(ex_id, stage_name, pool, pool_points, home)]
+            raw.append(members[0])
+        total = sum(c["raw"] for c in members)
         factor = pool_points / total if total > 0 else 0.0
-        if total > 0:
-            max_score += pool_points
         for c in members:
-            max_points = c["raw"] * factor
-            points = max_points * c["fraction"] if c["status"] != "pending_key" else 0.0
-            if c["status"] != "pending_key":
-                score += points
-            c["_points"], c["_max"] = points, max_points
-    for c in raw:
-        checks.append({
-            "id": c["id"], "name": c["name"], "points": round(c["_points"], 6), "max_points": round(c["_max"], 6),
-            "status": c["status"], "visibility": c["visibility"], "feedback": c["feedback"], "command": c["command"],
-        })
-    return {"stage": stage_name, "score": round(min(score, max_score), 6), "max_score": round(max_score, 6), "checks": checks}
+            if c["status"] == "pending_key":
+                c["status"] = STAFF
+            c["_max"] = c["raw"] * factor
+            c["_points"] = 0.0 if c["status"] == STAFF else c["_max"] * c["fraction"]
+            score += c["_points"]
+            staff += c["_max"] if c["status"] == STAFF else 0.0
+    checks = [{
+        "id": c["id"], "name": c["name"], "points": round(c["_points"], 6), "max_points": round(c["_max"], 6),
+        "status": c["status"], "visibility": c["visibility"], "feedback": c["feedback"], "command": c["command"],
+    } for c in raw]
+    max_score = sum(pools.values())
+    return {"stage": stage_name, "score": round(min(score, max_score), 6), "max_score": max_score, "staff_points": round(staff, 6), "checks": checks}
 
 
 def grade_exercise(exercise: Exercise, staged: Staged, opts: Options, work: Path, label: str, problems: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -166,31 +211,68 @@ def grade_exercise(exercise: Exercise, staged: Staged, opts: Options, work: Path
     hidden = _solutions_for(opts.hidden_root or opts.solutions_root, exercise.id)
     run_dir = work / "run" / exercise.id
     run_dir.mkdir(parents=True)
-    groups = prepare_groups(exercise, hidden, run_dir, problems)
+    wanted = [n for n in exercise.stages if not opts.stages or n in opts.stages]
+    groups = prepare_groups(exercise, hidden, run_dir, problems) if {"build", "repair"} & set(wanted) else []
     test_checks: list[dict[str, Any]] = []
     if groups:
         results, failure = run_groups(exercise, staged, groups, run_dir)
         test_checks = checks_from_results(exercise, groups, results, failure, problems)
     tests_ran = [c for c in test_checks if c["status"] != "not_run"]
     module_is_wheat = bool(tests_ran) and all(c["status"] == "passed" for c in tests_ran)
-    reflect_checks, prose = _reflect_checks(exercise, staged, solutions, label)
+    reflect_checks, prose = _reflect_checks(exercise, staged, solutions, label) if "reflect" in wanted else ([], [])
+    home = {"hidden": hidden is None, "lock_hidden": solutions is None}
     stages = []
     for name, st in exercise.stages.items():
-        if name == "build":
-            stages.append(_scale(name, {"tests": st.points}, [c for c in test_checks if c["stage"] == "build"]))
+        if name not in wanted:
+            continue
+        if name in ("build", "repair"):
+            raw = [c for c in test_checks if c["stage"] == name]
+            if name == "repair":
+                raw += _lock_checks(exercise, staged, solutions, module_is_wheat, raw)
         elif name == "sabotage":
-            stages.append(_scale(name, {"main": st.points}, _evidence_checks(exercise, staged)))
-        elif name == "reflect":
-            stages.append(_scale(name, {"main": st.points}, reflect_checks))
-        elif name == "repair":
-            raw = [c for c in test_checks if c["stage"] == "repair"] + _lock_checks(exercise, staged, solutions, module_is_wheat)
-            stages.append(_scale(name, {"tests": st.points - st.lock_points, "lock": st.lock_points}, raw))
+            raw = _evidence_checks(exercise, staged)
+        else:
+            raw = reflect_checks
+        stages.append(_score_stage(exercise.id, name, st.pools(), raw, home, problems))
     entry = {
         "id": exercise.id, "title": exercise.title, "loop": exercise.loop,
-        "score": round(sum(s["score"] for s in stages), 6), "max_score": round(sum(s["max_score"] for s in stages), 6),
-        "stages": stages,
+        "score": round(sum(s["score"] for s in stages), 6), "max_score": sum(s["max_score"] for s in stages),
+        "staff_points": round(sum(s["staff_points"] for s in stages), 6), "stages": stages,
     }
     return entry, prose
+
+
+def stages_for(check_ids: list[str], exercises: list[Exercise]) -> tuple[list[str], list[str]]:
+    """(exercise ids, stages) that grading ``check_ids`` needs; an id that names no exercise and stage is a UserError.
+
+    The lock reads the Build and Repair tests' verdicts, so a Repair check grades Build too.
+    """
+    from course_core.errors import did_you_mean
+
+    by_id = {e.id: e for e in exercises}
+    ex_ids: list[str] = []
+    stages: set[str] = set()
+    for check_id in check_ids:
+        ex_id, _, rest = check_id.partition(".")
+        stage = rest.partition(".")[0]
+        if ex_id not in by_id or stage not in by_id[ex_id].stages:
+            known = [f"{e.id}.{n}" for e in exercises for n in e.stages]
+            raise UserError(f"'{check_id}' names no exercise and stage", field="--check",
+                            hint=did_you_mean(f"{ex_id}.{stage}", known, "check ids are <exercise>.<stage>.<check>, as report.json lists them"))
+        ex_ids.append(ex_id)
+        stages |= {"build", "repair"} if stage in ("build", "repair") else {stage}
+    return list(dict.fromkeys(ex_ids)), sorted(stages)
+
+
+def named_checks(report: dict[str, Any], check_ids: list[str]) -> list[dict[str, Any]]:
+    """Each named check of a one-submission report; an id that is not there is a UserError."""
+    from course_core.errors import did_you_mean
+
+    found = {c["id"]: c for e in report["submissions"][0]["exercises"] for s in e["stages"] for c in s["checks"]}
+    for check_id in check_ids:
+        if check_id not in found:
+            raise UserError(f"no check '{check_id}' in this grade run", field="--check", hint=did_you_mean(check_id, sorted(found)))
+    return [found[i] for i in check_ids]
 
 
 def _errored_exercise(exercise: Exercise, message: str) -> dict[str, Any]:
@@ -198,12 +280,12 @@ def _errored_exercise(exercise: Exercise, message: str) -> dict[str, Any]:
     for name, st in exercise.stages.items():
         check = {
             "id": f"{exercise.id}.{name}.grader", "name": "grading of this stage", "points": 0.0, "max_points": st.points,
-            "status": "error", "visibility": "visible", "command": None,
+            "status": "error", "visibility": "visible", "command": f"python -m course.grade{grade_flags(exercise)} --exercise {exercise.id}",
             "feedback": "the grader failed on this exercise (a grader problem, not your code; tell your instructor)",
         }
-        stages.append({"stage": name, "score": 0.0, "max_score": st.points, "checks": [check]})
+        stages.append({"stage": name, "score": 0.0, "max_score": st.points, "staff_points": 0.0, "checks": [check]})
     return {"id": exercise.id, "title": exercise.title, "loop": exercise.loop, "score": 0.0,
-            "max_score": sum(s["max_score"] for s in stages), "stages": stages}
+            "max_score": sum(s["max_score"] for s in stages), "staff_points": 0.0, "stages": stages}
 
 
 # --- one submission ---------------------------------------------------------------------------
@@ -229,17 +311,20 @@ def grade_submission(label: str, path: str | None, opts: Options) -> tuple[dict[
             prose += more
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    score = round(sum(e["score"] for e in entries), 6)
-    max_score = round(sum(e["max_score"] for e in entries), 6)
-    submission = {
-        "submission": label,
-        "path": "." if path is None else str(path),
-        "score": score,
-        "max_score": max_score,
-        "percent": round(100.0 * score / max_score, 4) if max_score else 0.0,
-        "exercises": entries,
-    }
+    submission = totals(label, "." if path is None else str(path), entries)
     return clean_tree(submission), clean_tree(prose), [clean(f"{label}: {p}" if not p.startswith(label) else p) for p in problems]
+
+
+def totals(label: str, path: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """One submission's entry: its exercises, and what they add up to (percent of the points graded here)."""
+    score = round(sum(e["score"] for e in entries), 6)
+    max_score = sum(e["max_score"] for e in entries)
+    staff = round(sum(e["staff_points"] for e in entries), 6)
+    here = max_score - staff
+    return {
+        "submission": label, "path": path, "score": score, "max_score": max_score, "staff_points": staff,
+        "percent": round(100.0 * score / here, 4) if here > 0 else 0.0, "exercises": entries,
+    }
 
 
 def stage_all(path: str | None, exercise: Exercise, dest: Path) -> Staged:
@@ -343,7 +428,7 @@ def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str],
                 on_done(label)
     ordered = [_writable(results[i], jobs_in[i], exercises) for i in range(len(jobs_in))]
     hidden = any(
-        c["visibility"] == "hidden" and ".lock." not in c["id"]
+        c["visibility"] == "hidden" and ".lock." not in c["id"] and c["status"] != STAFF
         for sub, _, _ in ordered for e in sub["exercises"] for s in e["stages"] for c in s["checks"]
     )
     report = {
@@ -362,9 +447,7 @@ def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str],
 def _failed_submission(job: tuple[str, str | None], exercises: list[Exercise], message: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
     label, path = job
     entries = [_errored_exercise(e, message) for e in exercises]
-    max_score = sum(e["max_score"] for e in entries)
-    sub = {"submission": label, "path": "." if path is None else str(path), "score": 0.0, "max_score": max_score, "percent": 0.0, "exercises": entries}
-    return sub, [], [f"{label}: {message}"]
+    return totals(label, "." if path is None else str(path), entries), [], [f"{label}: {message}"]
 
 
 def _writable(result: tuple[dict[str, Any], list[dict[str, Any]], list[str]], job: tuple[str, str | None], exercises: list[Exercise]) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:

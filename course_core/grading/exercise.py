@@ -68,6 +68,18 @@ class Stage:
     prose: list[dict[str, Any]] = field(default_factory=list)  # reflect prose sections
     lock_points: float = 0.0
     student_tests: str | None = None
+    hidden_points: float = 0.0  # of ``points``: the hidden tests' share (graded where solutions/ is)
+    hidden_chaff_points: float = 0.0  # of ``lock_points``: the hidden chaffs' share
+
+    def pools(self) -> dict[str, float]:
+        """The stage's points, split into the pools its checks share (each an integer of exercise.toml)."""
+        if self.name in ("sabotage", "reflect"):
+            return {"main": self.points}
+        tests = self.points - self.lock_points - self.hidden_points
+        pools = {"tests": tests, "hidden": self.hidden_points}
+        if self.name == "repair":
+            pools |= {"lock": self.lock_points - self.hidden_chaff_points, "lock_hidden": self.hidden_chaff_points}
+        return pools
 
 
 @dataclass
@@ -171,11 +183,44 @@ def _semantic_problem(raw: dict[str, Any], folder: Path) -> tuple[list[str | int
         return ["stages", "repair", "lock_points"], "lock_points cannot exceed the stage's points", None
     if repair.get("lock_points", 0) and "student_tests" not in repair:
         return ["stages", "repair", "student_tests"], "lock_points need student_tests", "e.g. student_tests = \"tests/test_regression.py\""
+    if repair.get("hidden_chaff_points", 0) > repair.get("lock_points", 0):
+        return ["stages", "repair", "hidden_chaff_points"], "hidden_chaff_points are part of lock_points and cannot exceed them", None
+    if repair.get("lock_points", 0):
+        public = sorted(p.name for p in (folder / "chaffs").glob("*.py"))
+        shared = repair["lock_points"] - repair.get("hidden_chaff_points", 0)
+        if bool(public) != bool(shared):
+            return ["stages", "repair", "hidden_chaff_points"], (
+                f"the public chaffs ({', '.join(public) or 'none in chaffs/'}) share lock_points - hidden_chaff_points = "
+                f"{shared}: give them points exactly when there are some"), None
+    for name in ("build", "repair"):
+        if name in stages:
+            problem = _split_problem(name, stages[name])
+            if problem is not None:
+                return problem
+    for name in ("sabotage", "reflect"):
+        items = [*stages.get(name, {}).get("checks", []), *stages.get(name, {}).get("fields", []), *stages.get(name, {}).get("prose", [])]
+        total = sum(item.get("points", 1) for item in items)
+        if items and total != stages[name]["points"]:
+            return ["stages", name, "points"], f"the stage's checks add up to {total} points, not {stages[name]['points']}: make them agree", None
     for name, stage in stages.items():
         ids = [c["id"] for c in stage.get("checks", [])] + [f["key"] for f in stage.get("fields", [])] + [p["key"] for p in stage.get("prose", [])]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             return ["stages", name], f"duplicate check id/key: {', '.join(dupes)}", None
+    return None
+
+
+def _split_problem(name: str, stage: dict[str, Any]) -> tuple[list[str | int], str, str | None] | None:
+    """Build/Repair: visible tests, hidden tests (and the lock) split the stage's points; each share has its files."""
+    hidden = stage.get("hidden_points", 0)
+    visible = stage["points"] - stage.get("lock_points", 0) - hidden
+    if visible < 0:
+        return ["stages", name, "hidden_points"], f"hidden_points ({hidden}) and lock_points leave {visible} for the visible tests", None
+    if bool(stage.get("hidden_tests")) != bool(hidden):
+        return ["stages", name, "hidden_points"], "state hidden_points (> 0) exactly when the stage has hidden_tests: they are the hidden tests' share of points", None
+    if bool(stage.get("tests")) != bool(visible):
+        advice = "give the visible tests points, or list none" if stage.get("tests") else "with no visible tests it must be 0"
+        return ["stages", name, "points"], f"the visible tests' share is points - lock_points - hidden_points = {visible}: {advice}", None
     return None
 
 
@@ -193,9 +238,12 @@ def _stage(name: str, raw: dict[str, Any]) -> Stage:
         stage.fields.append(field_spec)
     for spec in raw.get("prose", []):
         stage.prose.append({**spec, "points": float(spec.get("points", 1)), "min_words": int(spec.get("min_words", 1))})
+    if name in ("build", "repair"):
+        stage.hidden_points = float(raw.get("hidden_points", 0))
     if name == "repair":
         stage.lock_points = float(raw.get("lock_points", 0))
         stage.student_tests = raw.get("student_tests")
+        stage.hidden_chaff_points = float(raw.get("hidden_chaff_points", 0))
     return stage
 
 

@@ -404,7 +404,9 @@ def student_fixture(module: str) -> Any:
             return RelayProxy(_RELAY[0], module)
         config = grader_config()
         if config is None:
-            return load_module(module, exercise_dir / f"{module}.py")
+            from course_core.grading.module_choice import module_path
+
+            return load_module(module, module_path(request.config, exercise_dir, module))
         if config["module"] != module:
             raise RuntimeError(f"grader configured for {config['module']!r}, tests ask for {module!r}")
         # hidden tests get a sandbox of their own: nothing they send can reach a visible test's feedback

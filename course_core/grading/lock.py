@@ -12,7 +12,10 @@ and nothing a run writes is there for the next.
 
 Only the exit status counts: 0 = the suite passed, 1 = it failed; anything else (timeout,
 crash, usage error, no tests collected) is an error and earns nothing. Points: 0 if any wheat
-fails; otherwise lock_points × (chaffs caught / chaffs). Feedback on the reference and on the
+fails; otherwise each pool of exercise.toml (the public chaffs', the hidden chaffs') × the fraction of its
+chaffs caught. The student's tests also run on the reference (when staff grade): a test that passes there
+and fails on the student's module shows the module is wrong, which costs a Repair test, never the lock.
+Feedback on the reference and on the
 hidden chaffs is an aggregate (how many caught), never a test name or output of the suite:
 those are chosen by student code that has seen the reference's behaviour.
 """
@@ -27,6 +30,7 @@ from typing import Any
 from course_core.grading.exercise import Exercise
 from course_core.grading.harness import StudentError, Worker, WorkerFailure
 from course_core.grading.sandbox import MessageTooLarge, Sandbox, SandboxError, WorkerDied, WorkerTimeout, backstop, describe_end
+from course_core.grading.testsets import display_folder
 
 PYTEST_MEANING = {2: "pytest was interrupted", 3: "pytest hit an internal error", 4: "pytest was called wrongly", 5: "no tests were collected"}
 SUITE_DIR = "suite/tests"
@@ -189,76 +193,108 @@ def variants(exercise: Exercise, staged_module: Path | None, solutions_dir: Path
 
 
 def _names(failing: list[str]) -> str:
-    names = [n.split("::")[-1][:80] for n in failing]
+    names = [f"`{n.split('::')[-1][:80]}`" for n in failing]
     return ", ".join(dict.fromkeys(names)) if names else "some of your tests"
 
 
+def chaff_command(exercise: Exercise, name: str) -> str:
+    """Your tests against the public chaff ``chaffs/<name>.py``; exits 1 while no test fails on it."""
+    test_rel = exercise.stages["repair"].student_tests or "tests/test_regression.py"
+    return f"python -m pytest {display_folder(exercise)}/{test_rel} -q --chaff {name}"
+
+
 def judge(exercise: Exercise, student_tests: Path | None, conftest: Path, found: list[Variant], refused_note: str = "") -> list[dict]:
-    """The lock's raw checks: one per wheat (no weight, but a failing wheat voids the chaffs), one per
-    public chaff, and one for all hidden chaffs together (weight = their number; partial credit)."""
+    """The lock's raw checks: one per wheat (no weight, but a failing reference voids the chaffs), one per
+    public chaff (pool ``lock``), and one for all hidden chaffs together (pool ``lock_hidden``; partial credit).
+
+    The student's own module is a wheat only while the reference does not contradict it: when the
+    student's tests pass on the reference and fail on the student's module, the module is wrong, and
+    the check saying so is in pool ``module`` (the engine counts it with the Repair tests, not the lock).
+    """
     ex = exercise.id
     test_rel = exercise.stages["repair"].student_tests or "tests/test_regression.py"
-    own_command = f"python -m pytest exercises/{ex}/{test_rel} -q"
+    own_command = f"python -m pytest {display_folder(exercise)}/{test_rel} -q"
     wheats = [v for v in found if v.role == "wheat"]
     public = [v for v in found if v.role == "chaff" and v.visibility == "visible"]
     hidden = [v for v in found if v.role == "chaff" and v.visibility == "hidden"]
 
-    def check(key: str, name: str, raw: float, status: str, fraction: float, feedback: str, visibility: str, command: str | None = None) -> dict:
+    def check(key: str, name: str, raw: float, status: str, fraction: float, feedback: str, visibility: str,
+              command: str | None = None, pool: str = "lock") -> dict:
         return {
             "id": f"{ex}.repair.lock.{key}", "name": name, "raw": raw, "fraction": fraction, "status": status,
-            "visibility": visibility, "feedback": feedback, "command": command, "pool": "lock",
+            "visibility": visibility, "feedback": feedback, "command": command, "pool": pool,
         }
 
-    def chaff_checks(status: str, feedback: str) -> list[dict]:
-        out = [check(f"chaff.{v.name}", f"your tests catch chaff '{v.name}'", 1.0, status, 0.0, feedback, "visible") for v in public]
+    def chaff_checks(status: str, feedback: str, command: str | None) -> list[dict]:
+        out = [check(f"chaff.{v.name}", f"your tests catch chaff '{v.name}'", 1.0, status, 0.0, feedback, "visible", command) for v in public]
         if hidden:
-            out.append(check("hidden_chaffs", f"your tests catch the {len(hidden)} hidden wrong versions", float(len(hidden)), status, 0.0, feedback, "hidden"))
+            out.append(check("hidden_chaffs", f"your tests catch the {len(hidden)} hidden wrong versions", 1.0, status, 0.0, feedback, "hidden", pool="lock_hidden"))
         return out
 
     if student_tests is None:
-        return chaff_checks("failed", refused_note or f"{test_rel} is not in your submission")
+        return chaff_checks("failed", refused_note or f"{test_rel} is not in your submission", own_command)
     if not wheats:
         return chaff_checks("not_run", (
             "not run: make the visible tests pass first. Without the reference solution here, your own "
             f"{exercise.module_file} is the correct version your regression tests are checked against"
-        ))
+        ), f"python -m pytest {display_folder(exercise)}/tests -q")
     runs = run_all(exercise, student_tests, conftest, found)
     by = {id(v): runs[i] for i, v in enumerate(found)}
+    reference = next((by[id(v)] for v in wheats if v.name == "reference"), None)
     checks: list[dict] = []
     wheat_ok = True
     for v in wheats:
         run = by[id(v)]
-        reference = v.name == "reference"
-        name = "your tests pass on the reference solution" if reference else "your tests pass on your own module"
+        is_reference = v.name == "reference"
+        name = "your tests pass on the reference solution" if is_reference else "your tests pass on your own module"
         key = f"wheat.{v.name}"
+        command = None if is_reference else own_command  # the reference is the instructors': graded by staff
         if run.status == "passed":
-            checks.append(check(key, name, 0.0, "passed", 1.0, "", v.visibility, own_command))
+            checks.append(check(key, name, 0.0, "passed", 1.0, "", v.visibility, command))
             continue
-        wheat_ok = False
         if run.status == "error":
-            checks.append(check(key, name, 0.0, "error", 0.0, run.detail, v.visibility, own_command))
-        elif reference:
+            wheat_ok = False
+            checks.append(check(key, name, 0.0, "error", 0.0, run.detail, v.visibility, command))
+        elif is_reference:
+            wheat_ok = False
             count = len(run.failing) or "some"
             checks.append(check(key, name, 0.0, "failed", 0.0, (
                 f"your tests fail on a correct solution (the reference): {count} of your tests fail there. A regression "
                 "test must pass on every correct implementation: test what the contract promises, not details of one version."
-            ), v.visibility, own_command))
+            ), v.visibility, command))
+        elif reference is not None and reference.status == "passed":
+            # the reference passes every test the student's module fails: the module is wrong, not the tests
+            checks.append(check("module_fails_own_tests", f"your {exercise.module_file} passes your own regression tests", 0.0, "failed", 0.0, (
+                f"your {exercise.module_file} fails your test {_names(run.failing)}, which the reference passes: "
+                "your module, not your test, needs the fix."
+            ), "visible", command, pool="module"))
+        elif reference is not None:
+            wheat_ok = False
+            checks.append(check(key, name, 0.0, "failed", 0.0, (
+                f"your tests fail on your own {exercise.module_file} ({_names(run.failing)}) and on the reference too: "
+                "fix the tests (see the check on the reference)."
+            ), v.visibility, command))
         else:
+            wheat_ok = False
             checks.append(check(key, name, 0.0, "failed", 0.0, (
                 f"your tests fail on your own {exercise.module_file}, which passes the visible tests: {_names(run.failing)}. "
-                "A regression test must pass on every correct implementation."
-            ), v.visibility, own_command))
+                "Either the module has a bug the visible tests miss (fix the module), or the test asks for more than the "
+                "contract promises (fix the test); staff grading runs your tests on the reference, which tells the two apart."
+            ), v.visibility, command))
     for v in public:
         run = by[id(v)]
-        key, name = f"chaff.{v.name}", f"your tests catch chaff '{v.name}'"
+        key, name, command = f"chaff.{v.name}", f"your tests catch chaff '{v.name}'", chaff_command(exercise, v.name)
         if run.status == "error":
-            checks.append(check(key, name, 1.0, "error", 0.0, run.detail, "visible"))
+            checks.append(check(key, name, 1.0, "error", 0.0, run.detail, "visible", command))
         elif run.status == "passed":
-            checks.append(check(key, name, 1.0, "failed", 0.0, f"your tests pass on this wrong version (study exercises/{ex}/chaffs/{v.name}.py): add a test that fails on it", "visible"))
+            checks.append(check(key, name, 1.0, "failed", 0.0, (
+                f"your tests pass on this wrong version (study {display_folder(exercise)}/chaffs/{v.name}.py): add a test that fails on it"
+            ), "visible", command))
         elif not wheat_ok:
-            checks.append(check(key, name, 1.0, "failed", 0.0, "caught, but not counted: your tests also fail on a correct solution (see above)", "visible"))
+            why = None if reference is not None and reference.status != "passed" else own_command  # the reference's run: graded by staff
+            checks.append(check(key, name, 1.0, "failed", 0.0, "caught, but not counted: your tests also fail on a correct solution (see above)", "visible", why))
         else:
-            checks.append(check(key, name, 1.0, "passed", 1.0, f"caught by {_names(run.failing)}", "visible"))
+            checks.append(check(key, name, 1.0, "passed", 1.0, f"caught by {_names(run.failing)}", "visible", command))
     if hidden:
         caught = sum(1 for v in hidden if by[id(v)].status == "failed")
         errors = sum(1 for v in hidden if by[id(v)].status == "error")
@@ -270,5 +306,5 @@ def judge(exercise: Exercise, student_tests: Path | None, conftest: Path, found:
             feedback += f"; on {errors} of them your test run ended with an error"
         if not wheat_ok and caught:
             feedback += " (not counted: your tests also fail on a correct solution)"
-        checks.append(check("hidden_chaffs", name, float(len(hidden)), status, fraction, feedback, "hidden"))
+        checks.append(check("hidden_chaffs", name, 1.0, status, fraction, feedback, "hidden", pool="lock_hidden"))
     return checks

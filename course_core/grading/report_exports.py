@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from course_core.grading.report_model import FAILING, PENDING, exercise_columns, fmt, stage_map
+from course_core.grading.report_model import FAILING, STAFF, exercise_columns, fmt, fraction, stage_map, total_line
 
 # Characters XML 1.0 cannot carry at all (feedback may quote arbitrary student output).
 _XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -32,14 +32,10 @@ def _pick(report: dict[str, Any], submission: str | None) -> dict[str, Any]:
     raise ValueError(f"no submission labelled {submission!r} in the report")
 
 
-def _counted_max(stage: dict[str, Any]) -> float:
-    return sum(check["max_points"] for check in stage["checks"] if check["status"] != PENDING)
-
-
 def _test_output(check: dict[str, Any]) -> str:
     parts = []
-    if check["status"] == PENDING:
-        parts.append("Not counted: the answer key is not available to this grader.")
+    if check["status"] == STAFF:
+        parts.append(f"Graded by staff ({fmt(check['max_points'])} points): not counted by this grader.")
     if check["feedback"].strip():
         parts.append(check["feedback"].rstrip())
     if check["command"]:
@@ -50,8 +46,8 @@ def _test_output(check: dict[str, Any]) -> str:
 def gradescope_results(report: dict[str, Any], submission: str | None = None) -> dict[str, Any]:
     """Gradescope's results.json for one submission (the only one, unless ``submission`` names it).
 
-    Each check becomes a test worth its share of the stage: points × stage max / counted check max,
-    so the tests add up to the stage scores; the top-level ``score`` is the submission's total.
+    Each check becomes a test worth its points, so the tests add up to the stage scores (a check
+    graded by staff is worth 0 here); the top-level ``score`` is the submission's total.
     """
     sub = _pick(report, submission)
     tests: list[dict[str, Any]] = []
@@ -59,19 +55,17 @@ def gradescope_results(report: dict[str, Any], submission: str | None = None) ->
     for e, exercise in enumerate(sub["exercises"], 1):
         stages = stage_map(exercise)
         summary.append(
-            f"{exercise['id']} ({exercise['title']}): {fmt(exercise['score'])}/{fmt(exercise['max_score'])} — "
-            + ", ".join(f"{name} {fmt(s['score'])}/{fmt(s['max_score'])}" for name, s in stages.items())
+            f"{exercise['id']} ({exercise['title']}): {fraction(exercise)} — "
+            + ", ".join(f"{name} {fraction(s)}" for name, s in stages.items())
         )
         for s, stage in enumerate(exercise["stages"], 1):
-            denominator = _counted_max(stage)
-            scale = stage["max_score"] / denominator if denominator else 0.0
             for c, check in enumerate(stage["checks"], 1):
-                counted = check["status"] != PENDING
+                counted = check["status"] != STAFF
                 test: dict[str, Any] = {
                     "name": f"{exercise['id']} [{stage['stage']}] {check['name']}",
                     "number": f"{e}.{s}.{c}",
-                    "score": round(check["points"] * scale, 4) if counted else 0.0,
-                    "max_score": round(check["max_points"] * scale, 4) if counted else 0.0,
+                    "score": round(check["points"], 4) if counted else 0.0,
+                    "max_score": round(check["max_points"], 4) if counted else 0.0,
                     "output": _test_output(check),
                     "tags": [exercise["id"], stage["stage"]],
                     "visibility": "hidden" if check["visibility"] == "hidden" else "visible",
@@ -79,7 +73,7 @@ def gradescope_results(report: dict[str, Any], submission: str | None = None) ->
                 if counted:
                     test["status"] = "passed" if check["status"] == "passed" else "failed"
                 tests.append(test)
-    header = f"{fmt(sub['score'])}/{fmt(sub['max_score'])} points ({sub['percent']:.1f}%)"
+    header = f"{total_line(sub)} points ({sub['percent']:.1f}%)"
     if report["hidden_tests"]:
         header += "; includes hidden tests"
     return {
@@ -121,9 +115,9 @@ def junit_xml(report: dict[str, Any]) -> str:
                     elif check["status"] in FAILING:
                         counts["failures"] += 1
                         ET.SubElement(case, "failure", message=first_line, type=check["status"]).text = detail
-                    elif check["status"] == PENDING:
+                    elif check["status"] == STAFF:
                         counts["skipped"] += 1
-                        ET.SubElement(case, "skipped", message="answer key not available; not counted")
+                        ET.SubElement(case, "skipped", message="graded by staff; not counted here")
                 for key, value in counts.items():
                     suite.set(key, str(value))
                     totals[key] += value

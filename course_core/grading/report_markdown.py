@@ -8,13 +8,15 @@ from typing import Any
 from course_core.grading.report_model import (
     COLLAPSE_AT,
     FAILING,
-    PENDING,
+    STAFF_REPRODUCE,
     STAGES,
     fmt,
     fraction,
     iter_checks,
-    shared_command,
+    reproduce_all,
     stage_map,
+    staff_summary,
+    total_line,
 )
 
 
@@ -57,8 +59,10 @@ def _entry(title: str, checks: list[dict[str, Any]]) -> list[str]:
     lines = [f"- {title} — {status}, {points} pts{hidden}"]
     if first["feedback"].strip():
         lines += ["", *("  " + line for line in _fenced(first["feedback"], "text"))]
-    command = shared_command(checks)
-    if command:
+    command = reproduce_all(checks)
+    if command == STAFF_REPRODUCE:  # not a command: it needs the instructors' files
+        lines += ["", f"  reproduce: {STAFF_REPRODUCE} (it needs the instructors' files)"]
+    elif command:
         lines += ["", f"  reproduce: `{command.replace('`', '')}`"]
     return lines + [""]
 
@@ -78,23 +82,23 @@ def _stage_entries(checks: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _failing_section(submission: dict[str, Any]) -> list[str]:
+def _failing_section(submission: dict[str, Any], prose: list[dict[str, Any]]) -> list[str]:
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    pending: list[str] = []
     for exercise, stage, check in iter_checks(submission):
         if check["status"] in FAILING:
             groups.setdefault((exercise["id"], stage["stage"]), []).append(check)
-        elif check["status"] == PENDING:
-            pending.append(f"`{exercise['id']}` {stage['stage']}: {_cell(check['name'])}")
     if not groups:
-        lines = ["", "All checks passed." if not pending else "No failing checks."]
+        lines = ["", f"Every check graded here passed: {total_line(submission)}."]
     else:
         lines = ["", "### What to fix"]
         for (ex_id, stage), checks in groups.items():
             lines += ["", f"#### `{ex_id}` · {stage}", "", *_stage_entries(checks)]
             lines.pop()
-    if pending:
-        lines += ["", "Awaiting the answer key (not counted either way): " + "; ".join(pending) + "."]
+    staff, readers = staff_summary(submission, prose)
+    if staff:
+        lines += ["", "### Graded by staff", "", *(f"- {_cell(line)}" for line in staff)]
+    if readers:
+        lines += ["", "A person will read your prose answers: " + "; ".join(_cell(r) for r in readers) + "."]
     return lines
 
 
@@ -119,12 +123,12 @@ def render_markdown(report: dict[str, Any]) -> str:
     for submission in report["submissions"]:
         lines += [
             "",
-            f"## {_cell(submission['submission'])}: {fraction(submission)} ({submission['percent']:.1f}%)",
+            f"## {_cell(submission['submission'])}: {total_line(submission)} ({submission['percent']:.1f}%)",
             "",
             f"source: `{submission['path'].replace('`', '')}`",
             "",
             *_score_table(submission),
-            *_failing_section(submission),
+            *_failing_section(submission, [p for p in report["prose"] if p["submission"] == submission["submission"]]),
         ]
     lines += _prose_section(report["prose"])
     return "\n".join(lines) + "\n"

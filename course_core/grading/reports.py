@@ -22,14 +22,16 @@ from course_core.grading.report_markdown import render_markdown
 from course_core.grading.report_model import (
     COLLAPSE_AT,
     FAILING,
-    PENDING,
     STAGES,
     check_arithmetic,
     fmt,
     fraction,
+    graded_here,
     iter_checks,
-    shared_command,
+    reproduce_all,
     stage_map,
+    staff_summary,
+    total_line,
 )
 
 __all__ = ["gradescope_results", "render_markdown", "render_table", "validate_report", "write_reports"]
@@ -133,7 +135,7 @@ def _remove_stale(outdir: Path, current: set[str]) -> None:
 
 
 def _cell_style(scored: dict[str, Any]) -> str:
-    if scored["max_score"] and scored["score"] >= scored["max_score"] - 1e-9:
+    if graded_here(scored) > 0 and scored["score"] >= graded_here(scored) - 1e-9:
         return "green"
     return "red" if scored["score"] <= 0 else "yellow"
 
@@ -154,7 +156,7 @@ def _render_check(con: Any, name: str, points: str, checks: list[dict[str, Any]]
         lines = [*lines[:FEEDBACK_LINES], f"… ({len(lines) - FEEDBACK_LINES} more lines in report.md)"]
     for line in lines:
         indented(Text(line), 4)
-    command = shared_command(checks)
+    command = reproduce_all(checks)
     if command:
         indented(Text("reproduce: " + command, style="cyan"), 4)
 
@@ -180,11 +182,12 @@ def _render_failing(con: Any, failing: list[tuple[dict[str, Any], dict[str, Any]
 
 def render_table(con: Any, report: dict[str, Any]) -> None:
     """Per submission: a table exercise × stage with scores, then each failing check and its feedback."""
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
     for sub in report["submissions"]:
-        con.print(Text.assemble((sub["submission"], "bold"), f"  {fraction(sub)} ({sub['percent']:.1f}%)"))
+        con.print(Text.assemble((sub["submission"], "bold"), f"  {total_line(sub)} ({sub['percent']:.1f}%)"))
         table = Table(show_edge=False, pad_edge=False, header_style="bold")
         table.add_column("exercise", overflow="fold", ratio=2)
         for stage in STAGES:
@@ -200,10 +203,14 @@ def render_table(con: Any, report: dict[str, Any]) -> None:
             table.add_row(*cells)
         con.print(table)
         failing = [(e, s, c) for e, s, c in iter_checks(sub) if c["status"] in FAILING]
-        pending = [c for _, _, c in iter_checks(sub) if c["status"] == PENDING]
         _render_failing(con, failing)
-        if pending:
-            con.print(Text(f"{len(pending)} check(s) await the answer key and are not counted.", style="dim"))
         if not failing:
-            con.print(Text("all checks passed", style="green"))
+            con.print(Text(f"every check graded here passed: {total_line(sub)}", style="green"))
+        staff, readers = staff_summary(sub, [p for p in report["prose"] if p["submission"] == sub["submission"]])
+        if staff:
+            con.print(Text("graded by staff (+N in the table):", style="bold"))
+            for line in staff:
+                con.print(Padding(Text(line, style="dim"), (0, 0, 0, 2), expand=False))
+        if readers:
+            con.print(Text("a person will read your prose answers: " + "; ".join(readers), style="dim"))
         con.print()

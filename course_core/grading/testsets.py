@@ -31,12 +31,20 @@ def human_name(name: str, doc: str) -> str:
     return f"{text} [{param}" if param else text
 
 
-def _display_folder(exercise: Exercise) -> str:
+def display_folder(exercise: Exercise) -> str:
     """The exercise folder as a student types it from the kit's root."""
     try:
         return exercise.folder.resolve().relative_to(KIT_ROOT).as_posix()
     except ValueError:
         return f"exercises/{exercise.id}"
+
+
+def grade_flags(exercise: Exercise) -> str:
+    """What ``python -m course.grade`` needs to find this exercise: nothing for the kit's own exercises/."""
+    root = exercise.folder.resolve().parent
+    if root == (KIT_ROOT / "exercises").resolve():
+        return ""
+    return " --exercises-root " + shlex.quote(str(Path(display_folder(exercise)).parent))
 
 
 def _copy_group(src_dir: Path, dest: Path, keep_tests: set[str], exclude: set[str], conftest: Path) -> None:
@@ -75,7 +83,7 @@ def prepare_groups(exercise: Exercise, hidden_dir: Path | None, run_dir: Path, p
                 gdir = run_dir / "tests" / name
                 exclude = student_owned if visibility == "visible" else set()
                 _copy_group(base / parent, gdir, names, exclude, conftest)
-                origin = f"{_display_folder(exercise)}/{parent}" if visibility == "visible" else None
+                origin = f"{display_folder(exercise)}/{parent}" if visibility == "visible" else None
                 groups.append({"name": name, "path": str(gdir), "stage": stage_name, "visibility": visibility, "origin": origin})
     return groups
 
@@ -141,6 +149,16 @@ def run_groups(exercise: Exercise, staged: Staged, groups: list[dict[str, Any]],
     return json.loads(results.read_text(encoding="utf-8")), ""
 
 
+def _group_command(group: dict[str, Any]) -> str | None:
+    """The visible tests of a group, run as a student runs them; None for hidden ones (graded by staff)."""
+    return "python -m pytest " + shlex.quote(group["origin"]) if group["visibility"] == "visible" else None
+
+
+def pool_of(group: dict[str, Any]) -> str:
+    """Visible and hidden tests share separate pools of the stage's points (exercise.toml's hidden_points)."""
+    return "hidden" if group["visibility"] == "hidden" else "tests"
+
+
 def checks_from_results(exercise: Exercise, groups: list[dict[str, Any]], results: dict[str, Any] | None, failure: str, problems: list[str]) -> list[dict[str, Any]]:
     by_name = {g["name"]: g for g in groups}
     checks: list[dict[str, Any]] = []
@@ -149,9 +167,9 @@ def checks_from_results(exercise: Exercise, groups: list[dict[str, Any]], result
         for g in groups:
             checks.append({
                 "id": f"{exercise.id}.{g['stage']}.{g['name']}", "name": f"{g['visibility']} {g['stage']} tests",
-                "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": g["visibility"], "pool": "tests", "stage": g["stage"],
+                "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": g["visibility"], "pool": pool_of(g), "stage": g["stage"],
                 "feedback": "the grader could not run these tests (a grader problem, not your code; tell your instructor)",
-                "command": None,
+                "command": _group_command(g),
             })
         return checks
     for err in results.get("collect_errors", []):
@@ -163,9 +181,9 @@ def checks_from_results(exercise: Exercise, groups: list[dict[str, Any]], result
         stem = Path(nodeid.split("::")[0]).stem
         checks.append({
             "id": f"{exercise.id}.{group['stage']}.{stem}", "name": f"{stem} could not be collected",
-            "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": group["visibility"], "pool": "tests", "stage": group["stage"],
+            "raw": 1.0, "fraction": 0.0, "status": "error", "visibility": group["visibility"], "pool": pool_of(group), "stage": group["stage"],
             "feedback": "these tests could not be collected (a grader problem, not your code; tell your instructor)",
-            "command": None,
+            "command": _group_command(group),
         })
     seen: set[str] = set()
     for t in results["tests"]:
@@ -184,6 +202,6 @@ def checks_from_results(exercise: Exercise, groups: list[dict[str, Any]], result
         checks.append({
             "id": check_id, "name": human_name(t["name"], t.get("doc", "")), "raw": float(t["points"]),
             "fraction": 1.0 if passed else 0.0, "status": t["outcome"], "visibility": g["visibility"],
-            "feedback": "" if passed else t["feedback"], "command": command, "pool": "tests", "stage": g["stage"],
+            "feedback": "" if passed else t["feedback"], "command": command, "pool": pool_of(g), "stage": g["stage"],
         })
     return checks

@@ -1,3 +1,6 @@
 from course_core.grading.harness import student_data_fixture, student_fixture
+from course_core.grading import module_choice
 student = student_fixture("verifiers")
 student_data = student_data_fixture()
+pytest_addoption = module_choice.pytest_addoption  # --chaff NAME: your tests against a public chaff
+pytest_sessionfinish = module_choice.pytest_sessionfinish

@@ -1,0 +1,56 @@
+"""``--chaff NAME``: an exercise's tests against its public chaff, passing only when one catches it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+TOY = REPO / "tests" / "fixtures" / "ex_toy"
+HONEST_TESTS = REPO / "tests" / "adversarial" / "_honest" / "ex_toy" / "tests" / "test_regression.py"
+
+
+def _pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", str(folder / "tests" / "test_regression.py"), "-q", "-p", "no:cacheprovider", *args],
+        cwd=folder.parent, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1"},
+    )
+
+
+@pytest.fixture()
+def toy(tmp_path: Path) -> Path:
+    folder = tmp_path / "ex_toy"
+    shutil.copytree(TOY, folder)
+    shutil.copyfile(REPO / "tests/fixtures/solutions/ex_toy/toy.py", folder / "toy.py")  # a correct module
+    return folder
+
+
+def test_tests_that_miss_the_chaff_fail_and_say_so(toy: Path) -> None:
+    proc = _pytest(toy, "--chaff", "mean_empty_zero")  # the template's one test passes on the chaff
+    assert proc.returncode == 1
+    assert "--chaff mean_empty_zero: every test passes on chaffs/mean_empty_zero.py, a wrong version" in proc.stdout
+
+
+def test_tests_that_catch_the_chaff_pass(toy: Path) -> None:
+    shutil.copyfile(HONEST_TESTS, toy / "tests" / "test_regression.py")
+    assert _pytest(toy).returncode == 0  # on the correct module: every test passes
+    proc = _pytest(toy, "--chaff", "mean_empty_zero")
+    assert proc.returncode == 0, proc.stdout
+    assert "caught: a test fails on chaffs/mean_empty_zero.py" in proc.stdout
+
+
+def test_an_unknown_chaff_is_a_usage_error_never_caught(toy: Path) -> None:
+    proc = _pytest(toy, "--chaff", "mean_empty_zro")
+    assert proc.returncode == 4
+    assert "ex_toy/chaffs/mean_empty_zro.py does not exist; did you mean 'mean_empty_zero'?" in proc.stdout + proc.stderr
+
+
+def test_without_the_option_the_module_is_tested(toy: Path) -> None:
+    (toy / "toy.py").write_text("def add(a, b):\n    return a + b + 1\n", encoding="utf-8")
+    assert _pytest(toy).returncode == 1
