@@ -51,7 +51,7 @@ def test_conditions_pass_and_the_first_that_differs_is_named(sub: Path, tmp_path
 
 
 def test_the_run_was_made_by_the_submitted_module(sub: Path, tmp_path: Path) -> None:
-    spec = {"check": "manifest_sha256_of", "runs": ["evidence/run"], "field": "sampling_config.policy_module.sha256", "of": "toy.py"}
+    spec = {"check": "manifest_sha256_of", "runs": ["evidence/run"], "field": "policy_module.sha256", "of": "toy.py"}
     assert _check(sub, tmp_path, **spec) == (True, "")
     with (sub / "toy.py").open("a", encoding="utf-8") as fh:
         fh.write("# edited after the run\n")

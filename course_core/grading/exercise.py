@@ -25,7 +25,7 @@ MODULE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 EVIDENCE_CHECKS: dict[str, tuple[set[str], set[str]]] = {
     # check name: (required keys, optional keys) besides id / points / check / feedback
-    "run_valid": ({"run"}, {"kind"}),
+    "run_valid": ({"run"}, {"kind", "inputs"}),
     "manifest_field_differs": ({"runs", "field"}, set()),
     "manifest_field_equal": ({"runs", "field"}, set()),
     "results_differ": ({"runs"}, {"min_distinct"}),
@@ -33,7 +33,6 @@ EVIDENCE_CHECKS: dict[str, tuple[set[str], set[str]]] = {
     "gate_rejects": ({"baseline", "candidate"}, {"violation", "min_delta"}),
     "json_value": ({"file", "pointer", "op", "value"}, set()),
     "differs_only_in": ({"runs", "fields"}, set()),
-    "rederived": ({"run"}, {"inputs"}),
     "version_tracks_behaviour": ({"runs"}, set()),
     "exploit_classes": ({"file", "min_classes"}, set()),
     "manifest_conditions": ({"run", "conditions"}, set()),
