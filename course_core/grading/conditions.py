@@ -47,7 +47,7 @@ def _at(dotted: str) -> Callable[[dict[str, Any]], Any]:
 NAMED: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "kind": ("is a run of kind", _at("kind")),
     "scorer": ("was scored with", _scorer),
-    "selector": ("selected with", _at("sampling_config.selector")),
+    "selector": ("was made with the selector", _at("sampling_config.selector")),
     "n": ("was made with --n", _at("sampling_config.n_used")),
     "seed": ("was made with --seed", _at("sampling_config.seed")),
     "lr": ("was made with --lr", _at("sampling_config.lr")),
