@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-from course_core.learning.bandit import BanditConfig
-from course_core.learning.user_policy import load_policy
-from course_core.learning.bandit_run import run_bandit
+from conftest import REPO, kit_run
 from course_core.errors import UserError
 from course_core.grading.evidence import evaluate
 from course_core.grading.exercise import load_exercise
@@ -25,11 +22,11 @@ KIT_UPDATE = REPO / "tests" / "fixtures" / "policies" / "kit_update.py"
 @pytest.fixture
 def sub(tmp_path: Path) -> Path:
     """A submission whose toy.py is a --policy module, with evidence/run made by it (lr 0.5, baseline, seed 0)."""
-    sub = tmp_path / "sub"
+    sub = tmp_path / "exercises" / "ex_toy"
     (sub / "evidence").mkdir(parents=True)
     shutil.copy(KIT_UPDATE, sub / "toy.py")
-    config = BanditConfig(steps=30, seed=0, lr=0.5, baseline=True)
-    run_bandit(config, sub / "evidence" / "run", args={"slow": True}, command=["test"], policy=load_policy(sub / "toy.py"))
+    kit_run("course.bandit_train", "--policy", sub / "toy.py", "--steps", "30", "--seed", "0", "--lr", "0.5", "--baseline", "--slow",
+            "--outdir", sub / "evidence" / "run")
     return sub
 
 
@@ -56,7 +53,7 @@ def test_the_run_was_made_by_the_submitted_module(sub: Path, tmp_path: Path) -> 
     with (sub / "toy.py").open("a", encoding="utf-8") as fh:
         fh.write("# edited after the run\n")
     ok, detail = _check(sub, tmp_path / "2", **spec)
-    assert not ok and "made with a different toy.py than the one you submit" in detail and "re-run it" in detail
+    assert not ok and "made with a different exercises/ex_toy/toy.py than the one you submit" in detail and "re-run it" in detail
     ok, detail = _check(sub, tmp_path / "3", **spec | {"field": "sampling_config.nope"})
     assert not ok and "was not made with your toy.py" in detail
 
@@ -119,4 +116,4 @@ def test_a_bandit_run_is_valid_with_its_log_and_not_with_a_truncated_one(sub: Pa
     log = sub / "evidence" / "run" / "log.jsonl"
     log.write_text("".join(log.read_text().splitlines(keepends=True)[:-1]))
     ok, detail = _check(sub, tmp_path / "2", check="run_valid", run="evidence/run", kind="bandit")
-    assert not ok and detail == "evidence/run/log.jsonl has 29 rows but summary.json says steps = 30"
+    assert not ok and detail == "exercises/ex_toy/evidence/run/log.jsonl has 29 lines; the kit's instrument, run again from the manifest, writes 30"

@@ -159,19 +159,24 @@ def _rederived(staged: Staged, rel: str, manifest: dict[str, Any]) -> str | None
 
 
 def validated_file(staged: Staged, rel: str) -> None:
-    """A file an answer or check reads must be part of a run the kit re-derived, or a file an
-    evidence check of the exercise judges and passes (a3's exploits.json); nothing loose counts."""
+    """What an answer may read: a file an instrument wrote into a run the kit re-derived, or a file
+    that a passing evidence check of the exercise reads itself (a3's exploits.json, judged row by
+    row). Anything else, a loose copy of a run's file included, is refused with the reason."""
     run = run_of(staged, rel)
     if run is not None:
-        load_run(staged, run, rows=False)
+        manifest = load_run(staged, run, rows=False).manifest
+        name = rel[len(run) + 1 :]
+        if name and name not in manifest["artifacts"]:
+            raise EvidenceError(f"{rel} is not one of the files the instrument wrote for {run} ({', '.join(manifest['artifacts'])})")
         return
-    judges = [c for c in getattr(staged.exercise.stages.get("sabotage"), "checks", []) if c.get("file") == rel and c["check"] in FILE_JUDGES]
-    if not judges:
-        raise EvidenceError(f"{rel} is not part of a run the kit made: answers and checks read only from run directories "
-                            "an instrument wrote (with their manifest.json), which the grader re-derives")
-    verdict = evaluate(staged, min(judges, key=lambda c: c.get("min_classes", 0)))
-    if not verdict.passed:
-        raise EvidenceError(f"{rel} does not pass its own evidence check: {verdict.detail.splitlines()[0] if verdict.detail else 'see Sabotage'}")
+    readers = [c for c in getattr(staged.exercise.stages.get("sabotage"), "checks", []) if c.get("file") == rel]
+    if not readers:
+        raise EvidenceError(f"{rel} is not part of a run the kit made: answers are read only from run directories an "
+                            "instrument wrote (with their manifest.json), which the grader re-derives")
+    failed = [evaluate(staged, c) for c in readers]
+    if not any(v.passed for v in failed):
+        detail = failed[0].detail.splitlines()[0] if failed[0].detail else "see Sabotage"
+        raise EvidenceError(f"{rel} does not pass the evidence check that reads it: {detail}")
 
 
 def log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[dict[str, Any]]:
@@ -363,7 +368,10 @@ def gate_rejects(staged: Staged, check: dict[str, Any]) -> Verdict:
 
 
 def json_value(staged: Staged, check: dict[str, Any]) -> Verdict:
-    validated_file(staged, check["file"])
+    """The value at ``pointer`` in ``file`` compares so; a file of a run is read only once the kit re-derived the run."""
+    run = run_of(staged, check["file"])
+    if run is not None:
+        validated_file(staged, check["file"])
     document = read_json_file(staged, check["file"])
     try:
         value = json_pointer(document, check["pointer"])
@@ -442,7 +450,6 @@ def version_tracks_behaviour(staged: Staged, check: dict[str, Any]) -> Verdict:
 
 
 MAX_EXPLOITS = 50
-FILE_JUDGES = ("exploit_classes",)  # checks that judge a loose file of the submission themselves
 
 
 def exploit_classes(staged: Staged, check: dict[str, Any]) -> Verdict:
