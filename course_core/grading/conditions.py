@@ -1,8 +1,8 @@
 """The conditions of an experiment, as an evidence check states them and as feedback names them.
 
 A check names each condition its run must have been made under, either by a short name
-(:data:`NAMED`: ``scorer = "strict_final_int@1.0.0"``, ``selector``, ``n``, ``seed``, ``lr``,
-``steps``, ...) or by a dotted manifest path (``"sampling_config.credit_step1" = false``). The
+(:data:`NAMED`: ``scorer = "strict_final_int@1.0.0"``, ``code = "kit"`` or the file of a user's
+module, ``selector``, ``n``, ``seed``, ``lr``, ``steps``, ...) or by a dotted manifest path (``"sampling_config.credit_step1" = false``). The
 first that differs is named with what the run was made with and what the step asks for:
 "evidence/modified was scored with weak_contains@1.0.0; this step asks for strict_final_int@1.0.0".
 """
@@ -39,6 +39,12 @@ def _input(role: str) -> Callable[[dict[str, Any]], Any]:
     return read
 
 
+def _code(m: dict[str, Any]) -> Any:
+    """``kit`` when the kit's own code made the run, else the file name of the user's module that did."""
+    modules = [rec for rec in (m.get("policy_module"), m.get("scorer_module")) if isinstance(rec, dict)]
+    return str(modules[0].get("path", "")).replace("\\", "/").rsplit("/", 1)[-1] if modules else "kit"
+
+
 def _at(dotted: str) -> Callable[[dict[str, Any]], Any]:
     return lambda m: _dotted(m, dotted)
 
@@ -47,6 +53,7 @@ def _at(dotted: str) -> Callable[[dict[str, Any]], Any]:
 NAMED: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "kind": ("is a run of kind", _at("kind")),
     "scorer": ("was scored with", _scorer),
+    "code": ("was made with the code of", _code),
     "selector": ("was made with the selector", _at("sampling_config.selector")),
     "n": ("was made with --n", _at("sampling_config.n_used")),
     "seed": ("was made with --seed", _at("sampling_config.seed")),

@@ -198,9 +198,14 @@ def _sign(x: float) -> int:
 
 def log_signs(staged: Staged, spec: dict[str, Any]) -> dict[int, int]:
     """step → the sign the log shows for it: of the advantage, or of the sampled arm's probability change."""
+    return signs_of(log_rows(staged, spec["file"]), spec)
+
+
+def signs_of(rows: list[dict[str, Any]], spec: dict[str, Any]) -> dict[int, int]:
+    """:func:`log_signs` on rows already read (and validated)."""
     first, last = spec["steps"]
     signs = {}
-    for row in log_rows(staged, spec["file"]):
+    for row in rows:
         if first <= row["step"] <= last:
             if spec["of"] == "advantage":
                 signs[row["step"]] = _sign(row["advantage"])
