@@ -33,7 +33,7 @@ from course_core.grading.staging import Staged
 
 # What a replay may differ in: when and where a run was made, never what it measured.
 PER_RUN_FIELDS = ("created_utc", "command", "environment")  # manifest.json keys, not compared
-UNCOMPARED_SUFFIXES = (".png", ".svg", ".pdf")  # figures, drawn from the compared summary and log
+UNCOMPARED_SUFFIXES = (".png", ".svg", ".pdf")  # figures: drawn from the compared summary and log, only where matplotlib is
 # The instruments the grader can replay: a kit CLI (course/*.py) or a kit-owned exercise script.
 INSTRUMENTS = (
     "course.eval", "course.validate_scorer", "course.selection_demo", "course.bandit_train",
@@ -246,6 +246,19 @@ def _first_difference(a: Any, b: Any, where: str = "") -> tuple[str, Any, Any] |
     return None if same else (where.lstrip(".") or "(the whole value)", a, b)
 
 
+def _figure(name: str) -> bool:
+    return name.endswith(UNCOMPARED_SUFFIXES)
+
+
+def _comparable_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest without its per-run fields, and its artifacts without figures (drawn only where
+    matplotlib is installed, so a run made without it is the same run)."""
+    out = {k: v for k, v in manifest.items() if k not in PER_RUN_FIELDS}
+    if isinstance(out.get("artifacts"), list):
+        out["artifacts"] = [a for a in out["artifacts"] if not (isinstance(a, str) and _figure(a))]
+    return out
+
+
 def _said(shown: str, path: str, mine: Any, again: Any) -> str:
     return (f"{shown}: {path} is {_short(mine)}, but the kit's instrument, run again from the manifest, "
             f"gives {_short(again)}")
@@ -260,7 +273,7 @@ def _compare_file(shown: str, name: str, mine: bytes, again: bytes) -> str | Non
         except ValueError:
             return f"{shown} is not the JSON the instrument writes"
         if name == "manifest.json":
-            a, b = ({k: v for k, v in d.items() if k not in PER_RUN_FIELDS} for d in (a, b))
+            a, b = (_comparable_manifest(d) for d in (a, b))
             if a == b:
                 return None
         found = _first_difference(a, b)
@@ -295,16 +308,16 @@ def compare(staged: Staged, prep: Prepared) -> str | None:
     artifacts = list(prep.manifest.get("artifacts", []))
     again_manifest = json.loads(_unmapped((prep.outdir / "manifest.json").read_bytes(), prep.mapped))
     wrote = set(again_manifest.get("artifacts", []))
-    missing = sorted(wrote - set(artifacts))
+    missing = sorted(a for a in wrote - set(artifacts) if not _figure(a))
     if missing:
         return f"{prep.rel}: the kit's instrument, run again from the manifest, also writes {', '.join(missing)}, which the run lacks"
     order = sorted(artifacts, key=lambda a: (a == "manifest.json", not a.endswith(".jsonl"), a))
     for name in order:
         shown = f"{_ex(staged)}/{prep.rel}/{name}"
+        if _figure(name):
+            continue
         if name not in wrote:
             return f"{shown} is not something the kit's instrument writes for this run"
-        if name.endswith(UNCOMPARED_SUFFIXES):
-            continue
         mine = (staged.root / prep.rel / name).read_bytes()
         again = _unmapped((prep.outdir / name).read_bytes(), prep.mapped)
         problem = _compare_file(shown, name, mine, again)

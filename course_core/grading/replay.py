@@ -163,6 +163,9 @@ def replay(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str]) ->
 
 
 def main(argv: list[str]) -> int:
+    # Figures are not compared (rederive.UNCOMPARED_SUFFIXES), so none is drawn: with matplotlib
+    # hidden, the instruments write a run as they do where it is not installed, in a tenth of the time.
+    sys.modules["matplotlib"] = None  # type: ignore[assignment]
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     results = {run["name"]: replay(run, spec["limits"], spec["forbidden"]) for run in spec["runs"]}
     Path(spec["results"]).write_text(json.dumps(results), encoding="utf-8")
