@@ -164,7 +164,7 @@ def test_a_bandit_run_is_valid_and_its_log_is_checked(runs: Path, tmp_path: Path
     lines = log.read_text(encoding="utf-8").splitlines()
     log.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
     ok, detail = _check(_staged(runs, tmp_path / "b"), check="run_valid", run="evidence/bandit")
-    assert not ok and "evidence/bandit/log.jsonl has 4 lines; the kit's instrument, run again from the manifest, writes 5" in detail
+    assert not ok and "log.jsonl has 4 rows but summary.json says steps = 5" in detail
     row = json.loads(lines[2])
     row["reward"] = 1.0 - row["reward"]
     lines[2] = json.dumps(row)

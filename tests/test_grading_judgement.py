@@ -50,8 +50,8 @@ def _stage_loss(exercise: dict[str, Any], stage: str) -> float:
 
 @pytest.fixture(scope="module")
 def full(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """a1 and b1 done honestly: the reference module, the README's commands, REFLECT from the evidence."""
-    return build_full(tmp_path_factory.mktemp("full"), ["a1_locked_room", "b1_selection"])
+    """Every exercise done honestly: the reference module, the README's commands, REFLECT from the evidence."""
+    return build_full(tmp_path_factory.mktemp("full"))
 
 
 def _variant(full: Path, root: Path, ex_id: str, name: str, change: Callable[[Path, Path], None], reanswer: bool = True) -> Path:
@@ -216,3 +216,18 @@ def test_answers_read_from_loose_files_count_for_nothing(graded: dict[str, dict[
     assert "evidence/clean/summary.json is not part of a run the kit made" in baseline["feedback"]
     fields = EXERCISES["a1_locked_room"].stages["reflect"].fields
     assert {f"reflect.{f['key']}" for f in fields if f["kind"] != "answer_key"} <= _lost(exercise)
+
+
+def test_full_marks_score_100_and_the_untouched_kit_0_on_every_exercise(full: Path, tmp_path: Path) -> None:
+    untouched = tmp_path / "untouched"
+    shutil.copytree(REPO / "exercises", untouched / "exercises")
+    _, report = grade([full, untouched], 2, tmp_path / "report", None)
+    by_path = {Path(s["path"]).resolve(): s for s in report["submissions"]}
+    done, kit = by_path[full.resolve()], by_path[untouched.resolve()]
+    assert {e["id"] for e in done["exercises"]} == {e["id"] for e in kit["exercises"]} == set(EXERCISES)
+    for exercise in done["exercises"]:
+        assert (exercise["id"], _lost(exercise)) == (exercise["id"], set())
+        assert exercise["score"] == exercise["max_score"] > 0
+    for exercise in kit["exercises"]:
+        assert (exercise["id"], exercise["score"]) == (exercise["id"], 0)
+    assert done["percent"] == 100 and kit["percent"] == 0

@@ -50,12 +50,12 @@ def test_conditions_pass_and_the_first_that_differs_is_named(sub: Path, tmp_path
 def test_the_run_was_made_by_the_submitted_module(sub: Path, tmp_path: Path) -> None:
     spec = {"check": "manifest_sha256_of", "runs": ["evidence/run"], "field": "policy_module.sha256", "of": "toy.py"}
     assert _check(sub, tmp_path, **spec) == (True, "")
-    with (sub / "toy.py").open("a", encoding="utf-8") as fh:
-        fh.write("# edited after the run\n")
-    ok, detail = _check(sub, tmp_path / "2", **spec)
-    assert not ok and "made with a different exercises/ex_toy/toy.py than the one you submit" in detail and "re-run it" in detail
     ok, detail = _check(sub, tmp_path / "3", **spec | {"field": "sampling_config.nope"})
     assert not ok and "was not made with your toy.py" in detail
+    with (sub / "toy.py").open("a", encoding="utf-8") as fh:
+        fh.write("# edited after the run\n")
+    ok, detail = _check(sub, tmp_path / "2", **spec)  # the replay refuses first: it can only run the file submitted
+    assert not ok and "made with a different exercises/ex_toy/toy.py than the one you submit" in detail and "re-run it" in detail
 
 
 def _signs_from_log(sub: Path, of: str) -> list[str]:
@@ -116,4 +116,4 @@ def test_a_bandit_run_is_valid_with_its_log_and_not_with_a_truncated_one(sub: Pa
     log = sub / "evidence" / "run" / "log.jsonl"
     log.write_text("".join(log.read_text().splitlines(keepends=True)[:-1]))
     ok, detail = _check(sub, tmp_path / "2", check="run_valid", run="evidence/run", kind="bandit")
-    assert not ok and detail == "exercises/ex_toy/evidence/run/log.jsonl has 29 lines; the kit's instrument, run again from the manifest, writes 30"
+    assert not ok and detail == "evidence/run/log.jsonl has 29 rows but summary.json says steps = 30"

@@ -82,7 +82,16 @@ def _screen_run(staged: Staged, rel: str) -> None:
 
 
 def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
-    """The run at ``rel``, validated by the kit (manifest, summary, every results row)."""
+    """The run at ``rel``, validated by the kit (manifest, summary, every results row) and re-derived."""
+    run = _load_checked(staged, rel, rows=rows)
+    problem = _rederived(staged, rel, run.manifest)
+    if problem:
+        raise EvidenceError(problem)
+    return run
+
+
+def _load_checked(staged: Staged, rel: str, *, rows: bool) -> Any:
+    """The run at ``rel`` validated against the kit's schemas (the shape), before it is re-derived (the truth)."""
     from course_core.artifacts.rundir import RESULT_ROW_SCHEMA
     from course_core.artifacts.rundir import load_run as kit_load_run
 
@@ -104,12 +113,9 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
     except UserError as exc:
         raise EvidenceError(_display(staged, str(exc))) from None
     if rows and run.kind == "bandit" and (path / "log.jsonl").is_file():  # a Bernoulli run's per-step log
-        n, steps = len(log_rows(staged, f"{rel}/log.jsonl")), run.summary.get("steps")
+        n, steps = len(_checked_log_rows(staged, f"{rel}/log.jsonl")), run.summary.get("steps")
         if isinstance(steps, int) and n != steps:
             raise EvidenceError(f"{rel}/log.jsonl has {n} rows but summary.json says steps = {steps}")
-    problem = _rederived(staged, rel, run.manifest)
-    if problem:
-        raise EvidenceError(problem)
     return run
 
 
@@ -180,11 +186,16 @@ def validated_file(staged: Staged, rel: str) -> None:
 
 
 def log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[dict[str, Any]]:
-    """The rows of a run's per-step log (``<run>/log.jsonl``), the run and every row validated by the kit."""
+    """The rows of a run's per-step log (``<run>/log.jsonl``), every row validated and the run re-derived by the kit."""
+    rows = _checked_log_rows(staged, rel, schema)
+    load_run(staged, rel.rsplit("/", 1)[0] if "/" in rel else ".", rows=False)
+    return rows
+
+
+def _checked_log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[dict[str, Any]]:
     from course_core.artifacts.schemas import validate_input
 
-    run_rel = rel.rsplit("/", 1)[0] if "/" in rel else "."
-    load_run(staged, run_rel, rows=False)
+    _load_checked(staged, rel.rsplit("/", 1)[0] if "/" in rel else ".", rows=False)
     rows = []
     for i, line in enumerate(read_text(staged, rel).splitlines(), start=1):
         if not line.strip():

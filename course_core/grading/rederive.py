@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from course_core.grading.conditions import read
 from course_core.grading.staging import Staged
 
 # What a replay may differ in: when and where a run was made, never what it measured.
@@ -105,15 +106,8 @@ def locate(staged: Staged, recorded: str, *, module: bool = False) -> tuple[Path
     raise NotRederived(f"{recorded} is not a file {where}: the grader re-derives runs only from those")
 
 
-def _field(manifest: dict[str, Any], dotted: str) -> Any:
-    value: Any = manifest
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def random_by_design(manifest: dict[str, Any]) -> bool:
-    return any(manifest.get("kind") == kind and _field(manifest, f) == v for kind, f, v in RANDOM_BY_DESIGN)
+    return any(manifest.get("kind") == kind and read(manifest, f) == v for kind, f, v in RANDOM_BY_DESIGN)
 
 
 def _check_inputs(staged: Staged, manifest: dict[str, Any]) -> dict[str, Path]:
@@ -155,7 +149,7 @@ def prepare(staged: Staged, rel: str, manifest: dict[str, Any], scratch: Path) -
     entry, args = _split_command(rel, manifest.get("command"))
     out = scratch / f"run_{abs(hash(rel)) % 10**8}" / "out"
     prepared = Prepared(rel, manifest, entry, [], out)
-    recorded_out = _field(manifest, "args.outdir")
+    recorded_out = read(manifest, "args.outdir")
     if isinstance(recorded_out, str):
         prepared.mapped.append((str(out), recorded_out))
     modules_recorded = {m.get("path"): m.get("sha256") for m in _module_records(manifest)}
