@@ -93,3 +93,23 @@ def test_conditions_are_named_with_both_values() -> None:
     assert first_unmet("r", manifest, {"selector": "custom:selection.pick_best", "lr": 0.5}) is None
     assert first_unmet("r", manifest, {"seed": 0}) == "r records no seed; this step asks for seed = 0"
     assert read({"kind": "bandit"}, "code") == "kit"
+
+
+def test_only_full_flag_names_are_replayed(staged, tmp_path: Path) -> None:
+    """argparse reads "--out" as "--outdir": a manifest that abbreviates a path flag is refused, never replayed."""
+    manifest = {"kind": "eval", "inputs": [], "args": {}, "command": ["python", "-m", "course.eval", "--dataset", "data/datasets/math_dev.jsonl",
+                "--completions", "data/rollouts/frozen_rollouts_dev.jsonl", "--out", "/tmp/anywhere"]}
+    with pytest.raises(NotRederived) as err:
+        rederive.prepare(staged, "evidence/r", manifest, tmp_path)
+    assert "records the flag --out, which the grader does not replay" in str(err.value)
+    manifest["command"] = ["python", "-m", "course.bandit_train", "--testbed", "sutton-barto"]
+    with pytest.raises(NotRederived):
+        rederive.prepare(staged, "evidence/r", manifest, tmp_path)
+    manifest["command"] = ["python", "-m", "course.gate", "a", "b"]
+    with pytest.raises(NotRederived) as err:
+        rederive.prepare(staged, "evidence/r", manifest, tmp_path)
+    assert "not one of the kit's instruments the grader replays" in str(err.value)
+    manifest["command"] = ["python", "-m", "course.eval", "--dataset", "data/datasets/math_dev.jsonl", "--completions",
+                           "data/rollouts/frozen_rollouts_dev.jsonl", "--outdir=evidence/r"]
+    prepared = rederive.prepare(staged, "evidence/r", manifest, tmp_path)
+    assert prepared.argv[-2:] == ["--outdir", str(prepared.outdir)] and prepared.outdir.parent.parent == tmp_path

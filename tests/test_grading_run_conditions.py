@@ -117,3 +117,18 @@ def test_a_bandit_run_is_valid_with_its_log_and_not_with_a_truncated_one(sub: Pa
     log.write_text("".join(log.read_text().splitlines(keepends=True)[:-1]))
     ok, detail = _check(sub, tmp_path / "2", check="run_valid", run="evidence/run", kind="bandit")
     assert not ok and detail == "evidence/run/log.jsonl has 29 rows but summary.json says steps = 30"
+
+
+def test_an_unknown_condition_name_is_refused_when_the_exercise_loads(tmp_path: Path) -> None:
+    folder = tmp_path / "ex_toy"
+    shutil.copytree(REPO / "tests" / "fixtures" / "ex_toy", folder)
+    toml = folder / "exercise.toml"
+    check = '[[stages.sabotage.checks]]\nid = "c"\npoints = 0\ncheck = "manifest_conditions"\nrun = "evidence/r"\n'
+    text = toml.read_text()
+    at = text.index("[stages.reflect]")
+    toml.write_text(text[:at] + check + 'conditions = { scorrer = "strict_final_int@1.0.0" }\n\n' + text[at:], encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        load_exercise(folder)
+    assert "unknown condition 'scorrer'" in str(err.value) and "did you mean 'scorer'" in str(err.value)
+    toml.write_text(text[:at] + check + 'conditions = { "sampling_config.anything" = 1 }\n\n' + text[at:], encoding="utf-8")
+    assert load_exercise(folder).stages["sabotage"].checks[-1]["conditions"] == {"sampling_config.anything": 1}

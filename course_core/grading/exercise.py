@@ -181,9 +181,15 @@ def _check_evidence(path: Path, i: int, raw: Any) -> dict[str, Any]:
         for j, run in enumerate(runs):
             _rel_path(path, f"{where}.runs[{j}]", run)
     if kind == "manifest_conditions":
-        conditions = _typed(path, f"{where}.conditions", raw["conditions"], dict, "a table of manifest field = value")
+        from course_core.grading.conditions import NAMED
+
+        conditions = _typed(path, f"{where}.conditions", raw["conditions"], dict, "a table of condition = value")
         if not conditions:
             raise _err(path, f"{where}.conditions", "state at least one condition")
+        for name in conditions:
+            if "." not in name and name not in NAMED:
+                raise _err(path, f"{where}.conditions.{name}", f"unknown condition '{name}' (a named condition, or a dotted manifest field)",
+                           did_you_mean(name, sorted(NAMED)))
     if kind == "manifest_sha256_of":
         _rel_path(path, f"{where}.of", raw["of"])
     if kind == "json_value" and raw["op"] not in JSON_OPS:

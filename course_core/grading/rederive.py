@@ -44,6 +44,7 @@ SCRIPTS = ("exercises/b1_selection/run_selection.py",)
 INPUT_FLAGS = ("--dataset", "--completions", "--samples", "--golden")
 MODULE_FLAGS = ("--policy", "--scorer-module")
 OUTDIR_FLAG = "--outdir"
+REFUSED_FLAGS = ("--testbed",)  # a reference experiment (minutes of CPU), never a student's evidence
 # Runs random by design, replayed row by row: (kind, manifest field, value).
 RANDOM_BY_DESIGN = (("selection", "sampling_config.selector", "custom:selection.pick_best_random_tiebreak"),)
 REPLAY_BUDGET_S = 60  # wall clock per replayed run, on top of the sandbox limits
@@ -147,7 +148,8 @@ def prepare(staged: Staged, rel: str, manifest: dict[str, Any], scratch: Path) -
 
     inputs = _check_inputs(staged, manifest)
     entry, args = _split_command(rel, manifest.get("command"))
-    out = scratch / f"run_{abs(hash(rel)) % 10**8}" / "out"
+    out = scratch / f"run_{len(list(scratch.glob('run_*')))}" / "out"
+    out.parent.mkdir(parents=True)
     prepared = Prepared(rel, manifest, entry, [], out)
     recorded_out = read(manifest, "args.outdir")
     if isinstance(recorded_out, str):
@@ -157,7 +159,11 @@ def prepare(staged: Staged, rel: str, manifest: dict[str, Any], scratch: Path) -
     while i < len(args):
         token = args[i]
         flag, eq, value = token.partition("=")
-        if flag in (*INPUT_FLAGS, *MODULE_FLAGS, OUTDIR_FLAG):
+        rewritten = (*INPUT_FLAGS, *MODULE_FLAGS, OUTDIR_FLAG)
+        if flag.startswith("-") and flag not in rewritten and (flag in REFUSED_FLAGS or any(f.startswith(flag) for f in rewritten)):
+            # argparse would take "--out" for "--outdir": only the full names are rewritten, so nothing else is replayed
+            raise NotRederived(f"{rel}/manifest.json records the flag {flag}, which the grader does not replay: run the README's command as written")
+        if flag in rewritten:
             if not eq:
                 if i + 1 >= len(args):
                     raise NotRederived(f"{rel}/manifest.json records {flag} without a value")
