@@ -47,6 +47,7 @@ def _check(staged: Staged, **spec: Any) -> tuple[bool, str]:
     return verdict.passed, verdict.detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_valid_runs_and_their_kind(runs: Path, tmp_path: Path) -> None:
     st = _staged(runs, tmp_path)
     assert _check(st, check="run_valid", run="evidence/clean", kind="eval") == (True, "")
@@ -56,6 +57,7 @@ def test_valid_runs_and_their_kind(runs: Path, tmp_path: Path) -> None:
     assert not ok and "evidence/nowhere/ is not in your submission" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_a_hand_edited_run_fails_with_the_kits_message(runs: Path, tmp_path: Path) -> None:
     summary = runs / "evidence" / "clean" / "summary.json"
     data = json.loads(summary.read_text())
@@ -67,6 +69,7 @@ def test_a_hand_edited_run_fails_with_the_kits_message(runs: Path, tmp_path: Pat
     assert str(tmp_path) not in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_manifest_fields_results_and_the_gate(runs: Path, tmp_path: Path) -> None:
     st = _staged(runs, tmp_path)
     pair = ["evidence/clean", "evidence/modified"]
@@ -87,6 +90,7 @@ def test_manifest_fields_results_and_the_gate(runs: Path, tmp_path: Path) -> Non
     assert not ok and "not for dataset_fingerprint" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_json_values(runs: Path, tmp_path: Path) -> None:
     st = _staged(runs, tmp_path)
     assert _check(st, check="json_value", file="evidence/note.json", pointer="/answer", op="eq", value=42)[0]
@@ -97,6 +101,7 @@ def test_json_values(runs: Path, tmp_path: Path) -> None:
     assert json_pointer({"a": [5]}, "/a/0") == 5
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_symlinks_are_refused_and_said_so(runs: Path, tmp_path: Path) -> None:
     clean = runs / "evidence" / "clean"
     (clean / "summary.json").unlink()
@@ -110,6 +115,7 @@ def test_symlinks_are_refused_and_said_so(runs: Path, tmp_path: Path) -> None:
     assert not ok and "evidence/clean/summary.json was not taken" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_big_files_are_not_read(runs: Path, tmp_path: Path) -> None:
     with open(runs / "evidence" / "note.json", "wb") as fh:
         fh.truncate(50 << 20)
@@ -119,6 +125,7 @@ def test_big_files_are_not_read(runs: Path, tmp_path: Path) -> None:
     assert not ok and "over the 1 MB limit" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_only_student_files_are_staged(runs: Path, tmp_path: Path) -> None:
     for name in ("conftest.py", "pytest.ini", "tests/test_build.py"):
         (runs / name).parent.mkdir(exist_ok=True)
@@ -133,6 +140,7 @@ def test_only_student_files_are_staged(runs: Path, tmp_path: Path) -> None:
         assert st.refused["evidence/pipe"] == "is not a regular file"
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_differs_only_in_names_the_extra_condition(runs: Path, tmp_path: Path) -> None:
     for name, flags in (("lr0", ["--lr", "0.0"]), ("lr05", ["--lr", "0.5"]), ("lr05_seed1", ["--lr", "0.5", "--seed", "1"])):
         kit_run("course.bandit_train", *flags, "--outdir", runs / "evidence" / name)
@@ -157,6 +165,7 @@ def test_leaf_differences_descend_into_dicts_only() -> None:
     assert leaf_differences(a, a) == {}
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_a_bandit_run_is_valid_and_its_log_is_checked(runs: Path, tmp_path: Path) -> None:
     kit_run("course.bandit_train", "--lr", "0.5", "--steps", "5", "--outdir", runs / "evidence" / "bandit")
     assert _check(_staged(runs, tmp_path / "a"), check="run_valid", run="evidence/bandit", kind="bandit") == (True, "")
@@ -204,6 +213,7 @@ def instrument_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return sub
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_the_scorer_module_that_ran_is_the_file_submitted(instrument_runs: Path, tmp_path: Path) -> None:
     st = _staged(instrument_runs, tmp_path)
     spec = {"check": "manifest_sha256_of", "field": "scorer_module.sha256"}
@@ -214,6 +224,7 @@ def test_the_scorer_module_that_ran_is_the_file_submitted(instrument_runs: Path,
     assert not ok and "records no scorer_module.sha256" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_run_valid_rederives_kit_runs_and_module_runs_and_names_the_first_edited_value(instrument_runs: Path, tmp_path: Path) -> None:
     inputs = ["data/golden/golden_correct.jsonl", "data/golden/golden_exploits.jsonl"]
     st = _staged(instrument_runs, tmp_path / "a")
@@ -232,6 +243,7 @@ def test_run_valid_rederives_kit_runs_and_module_runs_and_names_the_first_edited
     assert "run again from the manifest" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_a_changed_behaviour_needs_a_new_version(instrument_runs: Path, tmp_path: Path) -> None:
     st = _staged(instrument_runs, tmp_path)
     assert _check(st, check="version_tracks_behaviour", runs=["evidence/strict", "evidence/bumped"]) == (True, "")
@@ -260,6 +272,7 @@ def test_exploit_classes_counts_distinct_valid_classes_and_names_bad_rows(tiny: 
     assert not ok and "non-empty JSON list" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_artifacts_identical_and_the_module_that_ran(tmp_path: Path) -> None:
     sub = tmp_path / "exercises" / "ex_toy"
     (sub / "evidence").mkdir(parents=True)
@@ -283,6 +296,7 @@ def test_artifacts_identical_and_the_module_that_ran(tmp_path: Path) -> None:
     assert _check(st, **ran, runs=["evidence/mine"], of="evidence/update.py") == (True, "")
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_numbers_the_kit_cannot_compute_with_fail_the_check_naming_file_and_line(runs: Path, tmp_path: Path) -> None:
     """1e400 parses as inf and 10**400 overflows float(): either is a clear failure, never a grader error."""
     summary = runs / "evidence" / "clean" / "summary.json"

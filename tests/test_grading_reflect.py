@@ -119,6 +119,7 @@ def test_numbers_match_within_tolerance(tmp_path: Path) -> None:
     assert check_field(st_, load(st_), spec, None).status == "failed"
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_manifest_diff_answers_as_top_level_fields_or_as_leaves(tmp_path: Path) -> None:
     sub = tmp_path / "exercises" / "ex_toy"
     data = REPO / "data"
@@ -157,6 +158,7 @@ def test_headings_and_fences_are_read_without_backtracking() -> None:
     assert reflection.answers == {"answer": "42"} and reflection.prose["why"].split() == ["word"] * 10
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_answers_are_read_only_from_what_sabotage_validated(tmp_path: Path) -> None:
     """A file no passing evidence check reads, or a run's file the instrument did not write, checks nothing."""
     spec = {"key": "rate", "points": 1, "kind": "equals_json", "equals_json": {"file": "evidence/loose.json", "pointer": "/rate"}}

@@ -35,6 +35,7 @@ def _check(sub: Path, tmp_path: Path, **spec) -> tuple[bool, str]:
     return verdict.passed, verdict.detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_conditions_pass_and_the_first_that_differs_is_named(sub: Path, tmp_path: Path) -> None:
     good = {"sampling_config.lr": 0.5, "sampling_config.baseline": True, "sampling_config.steps": 30, "args.slow": True,
             "sampling_config.arms": [0.2, 0.5, 0.8]}
@@ -47,6 +48,7 @@ def test_conditions_pass_and_the_first_that_differs_is_named(sub: Path, tmp_path
     assert not ok and detail == "evidence/run records no sampling_config.nope; this step asks for sampling_config.nope = 1"
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_the_run_was_made_by_the_submitted_module(sub: Path, tmp_path: Path) -> None:
     spec = {"check": "manifest_sha256_of", "runs": ["evidence/run"], "field": "policy_module.sha256", "of": "toy.py"}
     assert _check(sub, tmp_path, **spec) == (True, "")
@@ -67,6 +69,7 @@ def _signs_from_log(sub: Path, of: str) -> list[str]:
     return ["+" if v > 0 else "-" if v < 0 else "0" for v in values]
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 @pytest.mark.parametrize("of", ["advantage", "sampled_probability"])
 def test_log_signs_are_read_from_the_students_own_log(sub: Path, tmp_path: Path, of: str) -> None:
     truth = _signs_from_log(sub, of)
@@ -81,6 +84,7 @@ def test_log_signs_are_read_from_the_students_own_log(sub: Path, tmp_path: Path,
     assert short.status == "failed" and "needs 10 signs" in short.feedback
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_log_signs_refuse_a_hand_edited_log(sub: Path, tmp_path: Path) -> None:
     log = sub / "evidence" / "run" / "log.jsonl"
     log.write_text(log.read_text().replace('"advantage": ', '"advantage": "x', 1))
@@ -111,6 +115,7 @@ def test_a_wrong_log_signs_table_is_refused_when_the_exercise_loads(tmp_path: Pa
     assert message in str(err.value)
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_a_bandit_run_is_valid_with_its_log_and_not_with_a_truncated_one(sub: Path, tmp_path: Path) -> None:
     assert _check(sub, tmp_path, check="run_valid", run="evidence/run", kind="bandit") == (True, "")
     log = sub / "evidence" / "run" / "log.jsonl"
