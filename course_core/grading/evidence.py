@@ -179,10 +179,14 @@ def validated_file(staged: Staged, rel: str) -> None:
     if not readers:
         raise EvidenceError(f"{rel} is not part of a run the kit made: answers are read only from run directories an "
                             "instrument wrote (with their manifest.json), which the grader re-derives")
-    failed = [evaluate(staged, c) for c in readers]
-    if not any(v.passed for v in failed):
-        detail = failed[0].detail.splitlines()[0] if failed[0].detail else "see Sabotage"
-        raise EvidenceError(f"{rel} does not pass the evidence check that reads it: {detail}")
+    first = None
+    for check in readers:
+        verdict = evaluate(staged, check)
+        if verdict.passed:
+            return
+        first = first or verdict
+    detail = first.detail.splitlines()[0] if first and first.detail else "see Sabotage"
+    raise EvidenceError(f"{rel} does not pass the evidence check that reads it: {detail}")
 
 
 def log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[dict[str, Any]]:

@@ -318,6 +318,8 @@ def compare(staged: Staged, prep: Prepared) -> str | None:
             continue
         if name not in wrote:
             return f"{shown} is not something the kit's instrument writes for this run"
+        if not (staged.root / prep.rel / name).is_file():
+            return f"{shown} is listed in the run's manifest but is not in your submission"
         mine = (staged.root / prep.rel / name).read_bytes()
         again = _unmapped((prep.outdir / name).read_bytes(), prep.mapped)
         problem = _compare_file(shown, name, mine, again)
@@ -329,7 +331,8 @@ def compare(staged: Staged, prep: Prepared) -> str | None:
 # --- the replay process --------------------------------------------------------------------------
 
 
-def _replay(staged: Staged, runs: list[Prepared], scratch: Path) -> dict[str, Any]:
+def _replay(staged: Staged, runs: list[Prepared], scratch: Path) -> tuple[dict[str, Any], str]:
+    """(rel → what the replay said, "") or ({}, why the replay process gave no results)."""
     from course_core.grading.testsets import trusted_env
     from course_core.paths import KIT_ROOT
 
@@ -350,9 +353,12 @@ def _replay(staged: Staged, runs: list[Prepared], scratch: Path) -> dict[str, An
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            return {}
+            return {}, f"the replay of these runs took longer than {budget:g} s and was stopped"
     results = scratch / "results.json"
-    return json.loads(results.read_text(encoding="utf-8")) if results.is_file() else {}
+    if not results.is_file():
+        tail = (scratch / "replay.log").read_bytes()[-300:].decode("utf-8", "replace").strip().splitlines()
+        return {}, f"the grader's replay ended with status {proc.returncode} (a grader problem, tell your instructor){': ' + tail[-1] if tail else ''}"
+    return json.loads(results.read_text(encoding="utf-8")), ""
 
 
 def rederive(staged: Staged, runs: dict[str, dict[str, Any]]) -> dict[str, str | None]:
@@ -368,11 +374,11 @@ def rederive(staged: Staged, runs: dict[str, dict[str, Any]]) -> dict[str, str |
                 verdicts[rel] = str(exc)
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 verdicts[rel] = f"{rel} cannot be re-derived from its manifest ({type(exc).__name__}: {str(exc)[:200]})"
-        results = _replay(staged, prepared, scratch) if prepared else {}
+        results, failure = _replay(staged, prepared, scratch) if prepared else ({}, "")
         for prep in prepared:
             got = results.get(prep.rel)
             if got is None:
-                verdicts[prep.rel] = f"the grader could not replay {prep.rel} in time (limit {REPLAY_BUDGET_S} s per run)"
+                verdicts[prep.rel] = f"{prep.rel} could not be re-derived: {failure}"
             elif not (prep.outdir / "manifest.json").is_file():  # a finished run appears whole (some exit 1 with findings)
                 said = (got.get("error") or "").strip().splitlines()
                 verdicts[prep.rel] = (f"the kit's instrument could not make {prep.rel} again from its manifest"
@@ -380,7 +386,10 @@ def rederive(staged: Staged, runs: dict[str, dict[str, Any]]) -> dict[str, str |
             elif got.get("problems"):
                 verdicts[prep.rel] = f"{_ex(staged)}/{prep.rel}/results.jsonl " + "; ".join(got["problems"][:2])
             else:
-                verdicts[prep.rel] = compare(staged, prep)
+                try:
+                    verdicts[prep.rel] = compare(staged, prep)
+                except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                    verdicts[prep.rel] = f"{prep.rel} cannot be compared with its replay ({type(exc).__name__}: {str(exc)[:200]})"
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return verdicts
