@@ -96,13 +96,14 @@ def test_conditions_are_named_with_both_values() -> None:
 
 
 def test_only_full_flag_names_are_replayed(staged, tmp_path: Path) -> None:
-    """argparse reads "--out" as "--outdir": a manifest that abbreviates a path flag is refused, never replayed."""
-    manifest = {"kind": "eval", "inputs": [], "args": {}, "command": ["python", "-m", "course.eval", "--dataset", "data/datasets/math_dev.jsonl",
-                "--completions", "data/rollouts/frozen_rollouts_dev.jsonl", "--out", "/tmp/anywhere"]}
-    with pytest.raises(NotRederived) as err:
-        rederive.prepare(staged, "evidence/r", manifest, tmp_path)
-    assert "records the flag --out, which the grader does not replay" in str(err.value)
-    manifest["command"] = ["python", "-m", "course.bandit_train", "--testbed", "sutton-barto"]
+    """argparse would read "--out" as "--outdir": the replay's parsers take no abbreviation, so it writes nothing there."""
+    outside = tmp_path / "anywhere"
+    command = ["python", "-m", "course.eval", "--dataset", "data/datasets/math_dev.jsonl",
+               "--completions", "data/rollouts/frozen_rollouts_dev.jsonl", "--scorer", "weak_contains", "--out", str(outside)]
+    verdicts = rederive.rederive(staged, {"evidence/r": {"kind": "eval", "inputs": [], "args": {}, "command": command}})
+    assert "could not make evidence/r again from its manifest" in verdicts["evidence/r"] and "--out" in verdicts["evidence/r"]
+    assert not outside.exists()
+    manifest = {"kind": "eval", "inputs": [], "args": {}, "command": ["python", "-m", "course.bandit_train", "--testbed", "sutton-barto"]}
     with pytest.raises(NotRederived):
         rederive.prepare(staged, "evidence/r", manifest, tmp_path)
     manifest["command"] = ["python", "-m", "course.gate", "a", "b"]

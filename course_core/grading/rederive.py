@@ -159,9 +159,8 @@ def prepare(staged: Staged, rel: str, manifest: dict[str, Any], scratch: Path) -
     while i < len(args):
         token = args[i]
         flag, eq, value = token.partition("=")
-        rewritten = (*INPUT_FLAGS, *MODULE_FLAGS, OUTDIR_FLAG)
-        if flag.startswith("-") and flag not in rewritten and (flag in REFUSED_FLAGS or any(f.startswith(flag) for f in rewritten)):
-            # argparse would take "--out" for "--outdir": only the full names are rewritten, so nothing else is replayed
+        rewritten = (*INPUT_FLAGS, *MODULE_FLAGS, OUTDIR_FLAG)  # by full name only: the replay's parsers take no abbreviation
+        if flag in REFUSED_FLAGS:
             raise NotRederived(f"{rel}/manifest.json records the flag {flag}, which the grader does not replay: run the README's command as written")
         if flag in rewritten:
             if not eq:

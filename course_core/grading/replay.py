@@ -17,6 +17,7 @@ results: ``{name: {"exit": int, "error": str, "problems": [str]}}``.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
 import importlib
@@ -162,10 +163,23 @@ def replay(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str]) ->
     return {"exit": code, "error": err.getvalue()[-1500:], "problems": problems}
 
 
+def _no_abbreviations() -> None:
+    """Every parser of this process takes full option names only: argparse would read a recorded
+    ``--out /anywhere`` as ``--outdir``, which the grader rewrites by its full name alone."""
+    init = argparse.ArgumentParser.__init__
+
+    def strict(self: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        init(self, *args, **kwargs)
+
+    argparse.ArgumentParser.__init__ = strict  # type: ignore[method-assign]
+
+
 def main(argv: list[str]) -> int:
     # Figures are not compared (rederive.UNCOMPARED_SUFFIXES), so none is drawn: with matplotlib
     # hidden, the instruments write a run as they do where it is not installed, in a tenth of the time.
     sys.modules["matplotlib"] = None  # type: ignore[assignment]
+    _no_abbreviations()
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     results = {run["name"]: replay(run, spec["limits"], spec["forbidden"]) for run in spec["runs"]}
     Path(spec["results"]).write_text(json.dumps(results), encoding="utf-8")
