@@ -121,7 +121,7 @@ def _edited_random_row(folder: Path, honest: Path) -> None:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     row = next(r for r in rows if r["reward"] == 0.0)
     row["reward"], row["outcome"] = 1.0, "correct"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    path.write_text("\n".join(map(json.dumps, rows)) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
