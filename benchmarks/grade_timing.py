@@ -23,12 +23,12 @@ from pathlib import Path
 KIT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(KIT))
 
-from course_core.grading.evidence import json_pointer, manifest_differences  # noqa: E402
+from course_core.grading.evidence import VOLATILE_FIELDS, json_pointer, leaf_differences  # noqa: E402
 from course_core.grading.exercise import discover, tomllib  # noqa: E402
-from course_core.grading.staging import stage  # noqa: E402
 
 
-def _run(*argv: str, ok: tuple[int, ...] = (0,)) -> None:
+def run_kit(*argv: str, ok: tuple[int, ...] = (0,)) -> None:
+    """`python ARGV...` from the repository root, as a student runs the README's commands."""
     env = dict(os.environ, PYTHONPATH=str(KIT))
     code = subprocess.run([sys.executable, *argv], cwd=KIT, env=env, stdout=subprocess.DEVNULL).returncode
     if code not in ok:
@@ -41,31 +41,31 @@ def _evidence(ex_id: str, folder: Path) -> None:
         data = (KIT / "data/datasets/math_dev.jsonl").read_text(encoding="utf-8")
         (ev / "math_dev_modified.jsonl").write_text(data.replace('"expected_answer": 1655,', '"expected_answer": 1654,', 1), encoding="utf-8")
         common = ["--completions", "data/rollouts/frozen_rollouts_dev.jsonl"]
-        _run("-m", "course.eval", "--dataset", "data/datasets/math_dev.jsonl", *common, "--outdir", str(ev / "clean"))
-        _run("-m", "course.eval", "--dataset", str(ev / "math_dev_modified.jsonl"), *common, "--outdir", str(ev / "modified"))
+        run_kit("-m", "course.eval", "--dataset", "data/datasets/math_dev.jsonl", *common, "--outdir", str(ev / "clean"))
+        run_kit("-m", "course.eval", "--dataset", str(ev / "math_dev_modified.jsonl"), *common, "--outdir", str(ev / "modified"))
     elif ex_id == "b1_selection":
         script = str(folder / "run_selection.py")
         for i in (1, 2, 3):
-            _run(script, "--sabotage", "--n", "4", "--outdir", str(ev / f"random_{i}"))
+            run_kit(script, "--sabotage", "--n", "4", "--outdir", str(ev / f"random_{i}"))
         for i in (1, 2):
-            _run(script, "--n", "4", "--outdir", str(ev / f"deterministic_{i}"))
+            run_kit(script, "--n", "4", "--outdir", str(ev / f"deterministic_{i}"))
     elif ex_id == "p1_promotion":
         eval_args = ["--dataset", "data/datasets/math_dev.jsonl", "--completions", "data/rollouts/frozen_rollouts_dev.jsonl"]
-        _run("-m", "course.eval", *eval_args, "--outdir", str(ev / "trap1_baseline"))
-        _run("-m", "course.eval", *eval_args, "--scorer", "weak_contains", "--outdir", str(ev / "trap1_candidate"))
+        run_kit("-m", "course.eval", *eval_args, "--outdir", str(ev / "trap1_baseline"))
+        run_kit("-m", "course.eval", *eval_args, "--scorer", "weak_contains", "--outdir", str(ev / "trap1_candidate"))
         pack = ["--dataset", "data/datasets/math_dev.jsonl", "--samples", "data/rollouts/selection_pack_dev.jsonl"]
         for role, n in (("baseline", "1"), ("candidate", "4")):
-            _run("-m", "course.selection_demo", *pack, "--n", n, "--outdir", str(ev / f"trap2_{role}"))
+            run_kit("-m", "course.selection_demo", *pack, "--n", n, "--outdir", str(ev / f"trap2_{role}"))
         for role, lr in (("baseline", "0"), ("candidate", "0.5")):
-            _run("-m", "course.bandit_train", "--steps", "30", "--seed", "0", "--lr", lr, "--baseline", "--outdir", str(ev / f"trap3_{role}"))
+            run_kit("-m", "course.bandit_train", "--steps", "30", "--seed", "0", "--lr", lr, "--baseline", "--outdir", str(ev / f"trap3_{role}"))
     elif ex_id == "a2_scorer":
         dev, golden = ["--dataset", "data/datasets/math_dev.jsonl"], ["--golden", "data/golden/golden_correct.jsonl", "--golden", "data/golden/golden_exploits.jsonl"]
         relaxed = ["--scorer-module", str(ev / "relaxed_scorer.py")]
         frozen = ["--completions", "data/rollouts/frozen_rollouts_dev.jsonl"]
-        _run("-m", "course.validate_scorer", *dev, *golden, "--outdir", str(ev / "golden_strict"))
-        _run("-m", "course.validate_scorer", *dev, *golden, *relaxed, "--outdir", str(ev / "golden_relaxed"), ok=(1,))
-        _run("-m", "course.eval", *dev, *frozen, "--outdir", str(ev / "eval_strict"))
-        _run("-m", "course.eval", *dev, *frozen, *relaxed, "--outdir", str(ev / "eval_relaxed"))
+        run_kit("-m", "course.validate_scorer", *dev, *golden, "--outdir", str(ev / "golden_strict"))
+        run_kit("-m", "course.validate_scorer", *dev, *golden, *relaxed, "--outdir", str(ev / "golden_relaxed"), ok=(1,))
+        run_kit("-m", "course.eval", *dev, *frozen, "--outdir", str(ev / "eval_strict"))
+        run_kit("-m", "course.eval", *dev, *frozen, *relaxed, "--outdir", str(ev / "eval_relaxed"))
     elif ex_id == "a3_reward_hacking":
         pass  # evidence/exploits.json is written by hand: it comes from solutions/<id>/student_data/
     elif ex_id == "c1_reinforce":
@@ -78,39 +78,41 @@ def _evidence(ex_id: str, folder: Path) -> None:
             ("runs_no_baseline", ["--seed", "0", "--lr", "0.5", "--runs", "200"]),
             ("runs_lr_2.0", ["--seed", "0", "--lr", "2.0", "--baseline", "--runs", "200"]),
         ):
-            _run(*base, *args, "--outdir", str(ev / name))
+            run_kit(*base, *args, "--outdir", str(ev / name))
     elif ex_id == "c2_credit_tokens":
-        _run("-m", "course.token_inspect", "--outdir", str(ev / "tokens"))
+        run_kit("-m", "course.token_inspect", "--outdir", str(ev / "tokens"))
         train = ["-m", "course.two_step_demo", "--policy", str(folder / "credit.py"), "--steps", "200", "--seed", "0", "--lr", "0.5"]
-        _run(*train, "--outdir", str(ev / "build"))
-        _run(*train, "--no-credit-step1", "--outdir", str(ev / "frozen"))
-        _run(*train, "--outdir", str(ev / "fixed"))
+        run_kit(*train, "--outdir", str(ev / "build"))
+        run_kit(*train, "--no-credit-step1", "--outdir", str(ev / "frozen"))
+        run_kit(*train, "--outdir", str(ev / "fixed"))
     elif ex_id == "c3_kl_constraint":
         demo = ["-m", "course.kl_tradeoff_demo", "--policy", str(folder / "kl.py"), "--no-plot"]
-        _run(*demo, "--choice-betas", "0.02,0.05,0.1,0.2,0.5,1,2", "--outdir", str(ev / "sweep"))
-        _run(*demo, "--choice-betas", "0", "--outdir", str(ev / "beta_zero"))
-        _run(*demo, "--choice-betas=-0.5", "--outdir", str(ev / "beta_negative"))
+        run_kit(*demo, "--choice-betas", "0.02,0.05,0.1,0.2,0.5,1,2", "--outdir", str(ev / "sweep"))
+        run_kit(*demo, "--choice-betas", "0", "--outdir", str(ev / "beta_zero"))
+        run_kit(*demo, "--choice-betas=-0.5", "--outdir", str(ev / "beta_negative"))
     else:
         raise SystemExit(f"no recipe for {ex_id}'s evidence in this script yet")
 
 
 def _answer(ex, folder: Path, spec: dict, key_file: Path) -> str:
-    staged = stage(folder, ex, Path(tempfile.mkdtemp()) / ex.id)
     kind = spec["kind"]
     if kind == "equals_json":
         src = spec["equals_json"]
         value = json_pointer(json.loads((folder / src["file"]).read_text(encoding="utf-8")), src["pointer"])
         return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
-    if kind == "equals_manifest_diff":
-        return sorted(manifest_differences(staged, spec["equals_manifest_diff"], leaves=bool(spec.get("leaves"))))[0]
+    if kind == "equals_manifest_diff":  # read from the two manifests, as a student would
+        a, b = ({k: v for k, v in json.loads((folder / run / "manifest.json").read_text(encoding="utf-8")).items() if k not in VOLATILE_FIELDS}
+                for run in spec["equals_manifest_diff"])
+        return sorted(leaf_differences(a, b) if spec.get("leaves") else {k for k in set(a) | set(b) if a.get(k) != b.get(k)})[0]
     if kind == "equals_sha256":
         import hashlib
 
         return hashlib.sha256((folder / spec["equals_sha256"]["file"]).read_bytes()).hexdigest()
     if kind == "log_signs":
-        from course_core.grading.reflect import SIGN_NAMES, log_signs
+        from course_core.grading.reflect import SIGN_NAMES, signs_of
 
-        return " ".join(SIGN_NAMES[s] for _, s in sorted(log_signs(staged, spec["log_signs"]).items()))
+        log = (folder / spec["log_signs"]["file"]).read_text(encoding="utf-8").splitlines()
+        return " ".join(SIGN_NAMES[s] for _, s in sorted(signs_of([json.loads(line) for line in log if line.strip()], spec["log_signs"]).items()))
     if kind == "one_of":
         return str(spec["one_of"][0])
     value = tomllib.loads(key_file.read_text(encoding="utf-8"))[spec["key"]]
@@ -129,13 +131,19 @@ def build_full(dest: Path, exercise_ids: list[str] | None = None) -> Path:
         if repair and repair.student_tests and (sol / "reference_regression_test.py").is_file():
             shutil.copyfile(sol / "reference_regression_test.py", folder / repair.student_tests)
         _evidence(ex.id, folder)
-        reflect = ex.stages.get("reflect")
-        if reflect:
-            lines = ["```answers", *(f"{f['key']}: {_answer(ex, folder, f, sol / 'answers.toml')}" for f in reflect.fields), "```", ""]
-            for p in reflect.prose:
-                lines += [f"## {p['key']}", " ".join(["measurement"] * (p["min_words"] + 5)), ""]
-            (folder / "REFLECT.md").write_text("\n".join(lines), encoding="utf-8")
+        answer_reflect(ex, folder)
     return dest
+
+
+def answer_reflect(ex, folder: Path) -> None:
+    """REFLECT.md answered from the evidence as it is in ``folder`` now (and the answer key)."""
+    reflect = ex.stages.get("reflect")
+    if reflect:
+        key_file = KIT / "solutions" / ex.id / "answers.toml"
+        lines = ["```answers", *(f"{f['key']}: {_answer(ex, folder, f, key_file)}" for f in reflect.fields), "```", ""]
+        for p in reflect.prose:
+            lines += [f"## {p['key']}", " ".join(["measurement"] * (p["min_words"] + 5)), ""]
+        (folder / "REFLECT.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 def copies_of(full: Path, root: Path, n: int) -> list[Path]:

@@ -93,3 +93,23 @@ def tiny(tmp_path: Path) -> dict[str, Path]:
         {"id": "t3", "completion": "The answer is 6.", "sum_logprob": -3.0},
     ])
     return {"dataset": dataset, "completions": completions, "dir": tmp_path}
+
+
+def kit_run(module: str, *argv: str | Path) -> int:
+    """Run a kit instrument's CLI in this process, as a student would from the repository root.
+
+    Its manifest records the command as typed (not pytest's), so the grader can replay the run.
+    """
+    import contextlib
+    import importlib
+    import io
+
+    args = [str(a) for a in argv]
+    saved, sys.argv = sys.argv, [module, *args]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = importlib.import_module(module).main(args)
+    finally:
+        sys.argv = saved
+    assert code in (0, 1), f"{module} {' '.join(args)} exited {code}"
+    return code

@@ -4,32 +4,36 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import REPO, write_jsonl
+from conftest import REPO, kit_run, write_jsonl
 from course_core.grading.evidence import evaluate, json_pointer
 from course_core.grading.exercise import load_exercise
 from course_core.grading.staging import Staged, stage
-from course_core.measurement.evaluate import run_eval
 
 TOY = load_exercise(REPO / "tests" / "fixtures" / "ex_toy")
 
 
 @pytest.fixture
 def runs(tiny: dict[str, Path]) -> Path:
-    """A submission folder with evidence/clean, evidence/modified (one answer changed), evidence/repeat, evidence/weak."""
-    sub = tiny["dir"] / "submission"
+    """A submission folder with evidence/clean, evidence/modified (one answer changed), evidence/repeat, evidence/weak,
+    each made by `python -m course.eval` on inputs kept in evidence/ (so the grader can re-derive them)."""
+    sub = tiny["dir"] / "exercises" / "ex_toy"
     ev = sub / "evidence"
-    run_eval(tiny["dataset"], tiny["completions"], ev / "clean")
-    run_eval(tiny["dataset"], tiny["completions"], ev / "repeat")
-    run_eval(tiny["dataset"], tiny["completions"], ev / "weak", scorer_name="weak_contains")
+    ev.mkdir(parents=True)
+    dataset, completions = shutil.copy(tiny["dataset"], ev), shutil.copy(tiny["completions"], ev)
+    pair = ("--dataset", dataset, "--completions", completions)
+    kit_run("course.eval", *pair, "--outdir", ev / "clean")
+    kit_run("course.eval", *pair, "--outdir", ev / "repeat")
+    kit_run("course.eval", *pair, "--scorer", "weak_contains", "--outdir", ev / "weak")
     rows = [json.loads(line) for line in tiny["dataset"].read_text().splitlines()]
     rows[2]["expected_answer"] = 5
-    modified = write_jsonl(tiny["dir"] / "modified.jsonl", rows)
-    run_eval(modified, tiny["completions"], ev / "modified")
+    modified = write_jsonl(ev / "modified.jsonl", rows)
+    kit_run("course.eval", "--dataset", modified, "--completions", completions, "--outdir", ev / "modified")
     (ev / "note.json").write_text(json.dumps({"answer": 42, "list": [1, {"a/b": 2}]}), encoding="utf-8")
     return sub
 
@@ -43,6 +47,7 @@ def _check(staged: Staged, **spec: Any) -> tuple[bool, str]:
     return verdict.passed, verdict.detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_valid_runs_and_their_kind(runs: Path, tmp_path: Path) -> None:
     st = _staged(runs, tmp_path)
     assert _check(st, check="run_valid", run="evidence/clean", kind="eval") == (True, "")
@@ -52,6 +57,7 @@ def test_valid_runs_and_their_kind(runs: Path, tmp_path: Path) -> None:
     assert not ok and "evidence/nowhere/ is not in your submission" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_a_hand_edited_run_fails_with_the_kits_message(runs: Path, tmp_path: Path) -> None:
     summary = runs / "evidence" / "clean" / "summary.json"
     data = json.loads(summary.read_text())
@@ -63,6 +69,7 @@ def test_a_hand_edited_run_fails_with_the_kits_message(runs: Path, tmp_path: Pat
     assert str(tmp_path) not in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_manifest_fields_results_and_the_gate(runs: Path, tmp_path: Path) -> None:
     st = _staged(runs, tmp_path)
     pair = ["evidence/clean", "evidence/modified"]
@@ -72,8 +79,10 @@ def test_manifest_fields_results_and_the_gate(runs: Path, tmp_path: Path) -> Non
     assert _check(st, check="manifest_field_equal", runs=pair, field="sampling_config")[0]
     assert not _check(st, check="manifest_field_equal", runs=["evidence/clean", "evidence/weak"], field="scorer_name")[0]
     assert _check(st, check="results_identical", runs=["evidence/clean", "evidence/repeat"])[0]
-    assert _check(st, check="results_differ", runs=["evidence/clean", "evidence/modified"], min_distinct=2)[0]
-    assert not _check(st, check="results_differ", runs=["evidence/clean", "evidence/repeat"], min_distinct=2)[0]
+    ok, detail = _check(st, check="results_differ", runs=["evidence/clean", "evidence/modified"], min_distinct=2)
+    assert not ok and detail.startswith("evidence/clean and evidence/modified were made under different conditions: dataset_fingerprint is")
+    ok, detail = _check(st, check="results_differ", runs=["evidence/clean", "evidence/repeat"], min_distinct=2)
+    assert not ok and detail == "1 distinct results.jsonl among 2 runs; 2 needed"
     assert _check(st, check="gate_rejects", baseline="evidence/clean", candidate="evidence/modified", violation="dataset_fingerprint")[0]
     ok, detail = _check(st, check="gate_rejects", baseline="evidence/clean", candidate="evidence/repeat")
     assert not ok and "ACCEPTS" in detail
@@ -81,6 +90,7 @@ def test_manifest_fields_results_and_the_gate(runs: Path, tmp_path: Path) -> Non
     assert not ok and "not for dataset_fingerprint" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_json_values(runs: Path, tmp_path: Path) -> None:
     st = _staged(runs, tmp_path)
     assert _check(st, check="json_value", file="evidence/note.json", pointer="/answer", op="eq", value=42)[0]
@@ -91,6 +101,7 @@ def test_json_values(runs: Path, tmp_path: Path) -> None:
     assert json_pointer({"a": [5]}, "/a/0") == 5
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_symlinks_are_refused_and_said_so(runs: Path, tmp_path: Path) -> None:
     clean = runs / "evidence" / "clean"
     (clean / "summary.json").unlink()
@@ -104,6 +115,7 @@ def test_symlinks_are_refused_and_said_so(runs: Path, tmp_path: Path) -> None:
     assert not ok and "evidence/clean/summary.json was not taken" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_big_files_are_not_read(runs: Path, tmp_path: Path) -> None:
     with open(runs / "evidence" / "note.json", "wb") as fh:
         fh.truncate(50 << 20)
@@ -113,6 +125,7 @@ def test_big_files_are_not_read(runs: Path, tmp_path: Path) -> None:
     assert not ok and "over the 1 MB limit" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_only_student_files_are_staged(runs: Path, tmp_path: Path) -> None:
     for name in ("conftest.py", "pytest.ini", "tests/test_build.py"):
         (runs / name).parent.mkdir(exist_ok=True)
@@ -127,12 +140,10 @@ def test_only_student_files_are_staged(runs: Path, tmp_path: Path) -> None:
         assert st.refused["evidence/pipe"] == "is not a regular file"
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_differs_only_in_names_the_extra_condition(runs: Path, tmp_path: Path) -> None:
-    from course_core.learning.bandit import BanditConfig
-    from course_core.learning.bandit_run import run_bandit
-
-    for name, config in (("lr0", BanditConfig(lr=0.0)), ("lr05", BanditConfig(lr=0.5)), ("lr05_seed1", BanditConfig(lr=0.5, seed=1))):
-        run_bandit(config, runs / "evidence" / name, args={"lr": config.lr})
+    for name, flags in (("lr0", ["--lr", "0.0"]), ("lr05", ["--lr", "0.5"]), ("lr05_seed1", ["--lr", "0.5", "--seed", "1"])):
+        kit_run("course.bandit_train", *flags, "--outdir", runs / "evidence" / name)
     st = _staged(runs, tmp_path)
     assert _check(st, check="differs_only_in", runs=["evidence/lr0", "evidence/lr05"], fields=["sampling_config.lr"]) == (True, "")
     ok, detail = _check(st, check="differs_only_in", runs=["evidence/lr0", "evidence/lr05_seed1"], fields=["sampling_config.lr"])
@@ -154,21 +165,25 @@ def test_leaf_differences_descend_into_dicts_only() -> None:
     assert leaf_differences(a, a) == {}
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_a_bandit_run_is_valid_and_its_log_is_checked(runs: Path, tmp_path: Path) -> None:
-    from course_core.learning.bandit import BanditConfig
-    from course_core.learning.bandit_run import run_bandit
-
-    run_bandit(BanditConfig(lr=0.5, steps=5), runs / "evidence" / "bandit", args={"lr": 0.5})
+    kit_run("course.bandit_train", "--lr", "0.5", "--steps", "5", "--outdir", runs / "evidence" / "bandit")
     assert _check(_staged(runs, tmp_path / "a"), check="run_valid", run="evidence/bandit", kind="bandit") == (True, "")
     log = runs / "evidence" / "bandit" / "log.jsonl"
     lines = log.read_text(encoding="utf-8").splitlines()
     log.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
     ok, detail = _check(_staged(runs, tmp_path / "b"), check="run_valid", run="evidence/bandit")
     assert not ok and "log.jsonl has 4 rows but summary.json says steps = 5" in detail
+    row = json.loads(lines[2])
+    row["reward"] = 1.0 - row["reward"]
+    lines[2] = json.dumps(row)
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ok, detail = _check(_staged(runs, tmp_path / "edited"), check="run_valid", run="evidence/bandit")
+    assert not ok and "exercises/ex_toy/evidence/bandit/log.jsonl line 3: reward is" in detail and "run again from the manifest" in detail
     log.write_text("\n".join([lines[0].replace('"action": ', '"action": "x", "_": '), *lines[1:]]) + "\n", encoding="utf-8")
     ok, detail = _check(_staged(runs, tmp_path / "c"), check="run_valid", run="evidence/bandit")
     assert not ok and "evidence/bandit/log.jsonl:1" in detail and "'_' was unexpected" in detail
-# --- which instrument made a run: manifest_sha256_of, rederived, version_tracks_behaviour ----------
+# --- which instrument made a run: manifest_sha256_of, re-derivation, version_tracks_behaviour ------
 
 COPY = (
     "from course_core.measurement.scoring import STRICT_RULES, score_strict\n"
@@ -183,22 +198,22 @@ COPY = (
 @pytest.fixture
 def instrument_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Kit-data runs: strict eval and validation, and evals by a relaxed copy with and without a version bump."""
-    from course_core.measurement.golden import write_validation_run
-
     monkeypatch.chdir(REPO)
-    sub = tmp_path / "submission"
+    sub = tmp_path / "exercises" / "ex_toy"
     ev = sub / "evidence"
     ev.mkdir(parents=True)
-    dev, frozen = "data/datasets/math_dev.jsonl", "data/rollouts/frozen_rollouts_dev.jsonl"
+    pair = ("--dataset", "data/datasets/math_dev.jsonl", "--completions", "data/rollouts/frozen_rollouts_dev.jsonl")
     for name, version in (("bumped.py", "1.1.0"), ("unbumped.py", "1.0.0")):
         (ev / name).write_text(COPY.format(version=version, relax=True), encoding="utf-8")
-    run_eval(dev, frozen, ev / "strict")
-    run_eval(dev, frozen, ev / "bumped", scorer_module=ev / "bumped.py")
-    run_eval(dev, frozen, ev / "unbumped", scorer_module=ev / "unbumped.py")
-    write_validation_run(dev, ["data/golden/golden_correct.jsonl", "data/golden/golden_exploits.jsonl"], ev / "golden")
+    kit_run("course.eval", *pair, "--outdir", ev / "strict")
+    kit_run("course.eval", *pair, "--scorer-module", ev / "bumped.py", "--outdir", ev / "bumped")
+    kit_run("course.eval", *pair, "--scorer-module", ev / "unbumped.py", "--outdir", ev / "unbumped")
+    kit_run("course.validate_scorer", "--dataset", "data/datasets/math_dev.jsonl", "--golden", "data/golden/golden_correct.jsonl",
+            "--golden", "data/golden/golden_exploits.jsonl", "--outdir", ev / "golden")
     return sub
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_the_scorer_module_that_ran_is_the_file_submitted(instrument_runs: Path, tmp_path: Path) -> None:
     st = _staged(instrument_runs, tmp_path)
     spec = {"check": "manifest_sha256_of", "field": "scorer_module.sha256"}
@@ -209,24 +224,26 @@ def test_the_scorer_module_that_ran_is_the_file_submitted(instrument_runs: Path,
     assert not ok and "records no scorer_module.sha256" in detail
 
 
-def test_rederived_reruns_kit_runs_and_refuses_edited_or_module_runs(instrument_runs: Path, tmp_path: Path) -> None:
+@pytest.mark.slow  # re-derives its runs (a replay process)
+def test_run_valid_rederives_kit_runs_and_module_runs_and_names_the_first_edited_value(instrument_runs: Path, tmp_path: Path) -> None:
     inputs = ["data/golden/golden_correct.jsonl", "data/golden/golden_exploits.jsonl"]
     st = _staged(instrument_runs, tmp_path / "a")
-    assert _check(st, check="rederived", run="evidence/strict") == (True, "")
-    assert _check(st, check="rederived", run="evidence/golden", inputs=inputs) == (True, "")
-    ok, detail = _check(st, check="rederived", run="evidence/golden", inputs=[*inputs, "data/golden/other.jsonl"])
+    assert _check(st, check="run_valid", run="evidence/strict") == (True, "")
+    assert _check(st, check="run_valid", run="evidence/golden", inputs=inputs) == (True, "")
+    ok, detail = _check(st, check="run_valid", run="evidence/golden", inputs=[*inputs, "data/golden/other.jsonl"])
     assert not ok and "data/golden/other.jsonl" in detail
-    ok, detail = _check(st, check="rederived", run="evidence/bumped")
-    assert not ok and "user's module" in detail
+    assert _check(st, check="run_valid", run="evidence/bumped") == (True, "")  # the relaxed copy replayed in a sandbox
     results = instrument_runs / "evidence" / "strict" / "results.jsonl"
     rows = [json.loads(line) for line in results.read_text().splitlines()]
-    first_fail = next(r for r in rows if r["reward"] == 0.0)
-    first_fail["outcome"], first_fail["rule"] = "bad_spacing", "one_space"
+    first_fail = next(i for i, r in enumerate(rows) if r["reward"] == 0.0)
+    rows[first_fail]["outcome"] = "bad_spacing"
     results.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    ok, detail = _check(_staged(instrument_runs, tmp_path / "b"), check="rederived", run="evidence/strict")
-    assert not ok and "differs from the grader's re-run" in detail
+    ok, detail = _check(_staged(instrument_runs, tmp_path / "b"), check="run_valid", run="evidence/strict")
+    assert not ok and f"evidence/strict/results.jsonl line {first_fail + 1}: outcome is \"bad_spacing\"" in detail
+    assert "run again from the manifest" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_a_changed_behaviour_needs_a_new_version(instrument_runs: Path, tmp_path: Path) -> None:
     st = _staged(instrument_runs, tmp_path)
     assert _check(st, check="version_tracks_behaviour", runs=["evidence/strict", "evidence/bumped"]) == (True, "")
@@ -255,27 +272,20 @@ def test_exploit_classes_counts_distinct_valid_classes_and_names_bad_rows(tiny: 
     assert not ok and "non-empty JSON list" in detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_artifacts_identical_and_the_module_that_ran(tmp_path: Path) -> None:
-    import shutil
-
-    from course_core.learning.two_step import TwoStepConfig
-    from course_core.learning.two_step_run import run_two_step
-    from course_core.learning.two_step_user import load_update
-
-    sub = tmp_path / "submission"
+    sub = tmp_path / "exercises" / "ex_toy"
     (sub / "evidence").mkdir(parents=True)
     shutil.copy(REPO / "tests" / "fixtures" / "solutions" / "ex_toy" / "toy.py", sub / "toy.py")
     (sub / "evidence" / "update.py").write_text(
         "def reinforce_update(logits, a1, a2, reward, baseline, lr, update_step1=True):\n    return logits\n", encoding="utf-8")
-    run_two_step(TwoStepConfig(steps=20), sub / "evidence" / "a")
-    run_two_step(TwoStepConfig(steps=20), sub / "evidence" / "b")
-    run_two_step(TwoStepConfig(steps=20, seed=1), sub / "evidence" / "c")
-    run_two_step(TwoStepConfig(steps=20), sub / "evidence" / "mine", user=load_update(sub / "evidence" / "update.py"))
+    for name, flags in (("a", []), ("b", []), ("c", ["--seed", "1"]), ("mine", ["--policy", sub / "evidence" / "update.py"])):
+        kit_run("course.two_step_demo", "--steps", "20", *flags, "--outdir", sub / "evidence" / name)
     (sub / "evidence" / "note.json").write_text("{}", encoding="utf-8")
     st = _staged(sub, tmp_path)
     assert _check(st, check="artifacts_identical", runs=["evidence/a", "evidence/b"], artifact="log.jsonl")[0]
     ok, detail = _check(st, check="artifacts_identical", runs=["evidence/a", "evidence/c"], artifact="log.jsonl")
-    assert not ok and "log.jsonl differs between the runs" in detail
+    assert not ok and "made under different conditions: sampling_config.seed is 0 in one and 1 in the other" in detail
     ok, detail = _check(st, check="artifacts_identical", runs=["evidence/a", "evidence/b"], artifact="results.jsonl")
     assert not ok and "writes no results.jsonl" in detail
     ran = {"check": "manifest_sha256_of", "field": "policy_module.sha256"}
@@ -286,6 +296,7 @@ def test_artifacts_identical_and_the_module_that_ran(tmp_path: Path) -> None:
     assert _check(st, **ran, runs=["evidence/mine"], of="evidence/update.py") == (True, "")
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_numbers_the_kit_cannot_compute_with_fail_the_check_naming_file_and_line(runs: Path, tmp_path: Path) -> None:
     """1e400 parses as inf and 10**400 overflows float(): either is a clear failure, never a grader error."""
     summary = runs / "evidence" / "clean" / "summary.json"

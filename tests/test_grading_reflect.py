@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO
+from conftest import REPO, kit_run
 from course_core.grading.exercise import load_exercise
 from course_core.grading.reflect import check_field, count_words, load, parse
 from course_core.grading.staging import stage
@@ -66,7 +66,8 @@ def _staged(tmp_path: Path, reflect: bytes, note: dict | None = None):
     sub = tmp_path / "sub"
     (sub / "evidence").mkdir(parents=True)
     (sub / "REFLECT.md").write_bytes(reflect)
-    (sub / "evidence" / "note.json").write_text(json.dumps(note or {"answer": 42}), encoding="utf-8")
+    # the toy's note_answer check reads note.json and needs answer = 42: only then may an answer read the file
+    (sub / "evidence" / "note.json").write_text(json.dumps({"answer": 42, **(note or {})}), encoding="utf-8")
     return stage(sub, TOY, tmp_path / "staged")
 
 
@@ -110,21 +111,21 @@ def test_a_non_utf8_reflection_is_feedback_not_a_crash(tmp_path: Path, key: Path
 
 
 def test_numbers_match_within_tolerance(tmp_path: Path) -> None:
-    st_ = _staged(tmp_path, b"```answers\nanswer: 0.5417\n```\n", {"answer": 0.5416666})
-    spec = {"key": "answer", "points": 1, "kind": "equals_json",
-            "equals_json": {"file": "evidence/note.json", "pointer": "/answer", "tolerance": 0.001}}
+    st_ = _staged(tmp_path, b"```answers\nrate: 0.5417\n```\n", {"rate": 0.5416666})
+    spec = {"key": "rate", "points": 1, "kind": "equals_json",
+            "equals_json": {"file": "evidence/note.json", "pointer": "/rate", "tolerance": 0.001}}
     assert check_field(st_, load(st_), spec, None).status == "passed"
     spec["equals_json"]["tolerance"] = 0.00001
     assert check_field(st_, load(st_), spec, None).status == "failed"
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_manifest_diff_answers_as_top_level_fields_or_as_leaves(tmp_path: Path) -> None:
-    from course_core.selection.best_of_n import run_selection
-
-    sub = tmp_path / "sub"
+    sub = tmp_path / "exercises" / "ex_toy"
     data = REPO / "data"
     for n in (1, 4):
-        run_selection(data / "datasets/math_dev.jsonl", data / "rollouts/selection_pack_dev.jsonl", sub / "evidence" / f"n{n}", n)
+        kit_run("course.selection_demo", "--dataset", data / "datasets/math_dev.jsonl", "--samples", data / "rollouts/selection_pack_dev.jsonl",
+                "--n", str(n), "--outdir", sub / "evidence" / f"n{n}")
     runs = ["evidence/n1", "evidence/n4"]
     spec = {"key": "variable", "points": 1, "kind": "equals_manifest_diff", "equals_manifest_diff": runs}
     for answer, top, leaf in (("sampling_config", "passed", "failed"), ("sampling_config.n_used", "failed", "passed")):
@@ -136,11 +137,11 @@ def test_manifest_diff_answers_as_top_level_fields_or_as_leaves(tmp_path: Path) 
 
 def test_a_list_is_answered_as_json(tmp_path: Path) -> None:
     tokens = ["Final", ":", " ", "323"]
-    spec = {"key": "answer", "points": 1, "kind": "equals_json",
-            "equals_json": {"file": "evidence/note.json", "pointer": "/answer"}}
+    spec = {"key": "tokens", "points": 1, "kind": "equals_json",
+            "equals_json": {"file": "evidence/note.json", "pointer": "/tokens"}}
     for text, status in ((b'["Final", ":", " ", "323"]', "passed"), (b'["Final",":"," ","323"]', "passed"),
                          (b'["Final", ": ", "323"]', "failed"), (b"Final : 323", "failed"), (b"['Final', ':', ' ', '323']", "failed")):
-        st_ = _staged(tmp_path / status / str(len(text)), b"```answers\nanswer: " + text + b"\n```\n", {"answer": tokens})
+        st_ = _staged(tmp_path / status / str(len(text)), b"```answers\ntokens: " + text + b"\n```\n", {"tokens": tokens})
         assert check_field(st_, load(st_), spec, None).status == status, text
 
 
@@ -155,3 +156,25 @@ def test_headings_and_fences_are_read_without_backtracking() -> None:
     assert heading(line) == (1, "a" + " " * 1_000_000 + "x#")
     reflection = parse("```answers\nanswer: 42\n```\n" + line + "\n## why\n" + "word " * 10)
     assert reflection.answers == {"answer": "42"} and reflection.prose["why"].split() == ["word"] * 10
+
+
+@pytest.mark.slow  # re-derives its runs (a replay process)
+def test_answers_are_read_only_from_what_sabotage_validated(tmp_path: Path) -> None:
+    """A file no passing evidence check reads, or a run's file the instrument did not write, checks nothing."""
+    spec = {"key": "rate", "points": 1, "kind": "equals_json", "equals_json": {"file": "evidence/loose.json", "pointer": "/rate"}}
+    st_ = _staged(tmp_path / "a", b"```answers\nrate: 0.5\n```\n")
+    (st_.root / "evidence" / "loose.json").write_text('{"rate": 0.5}', encoding="utf-8")
+    verdict = check_field(st_, load(st_), spec, None)
+    assert verdict.status == "failed" and "evidence/loose.json is not part of a run the kit made" in verdict.feedback
+    st_ = _staged(tmp_path / "b", b"```answers\nanswer: 41\n```\n", {"answer": 41})  # note_answer (= 42) fails
+    verdict = check_field(st_, load(st_), _fields()["answer"], None)
+    assert verdict.status == "failed" and "does not pass the evidence check that reads it" in verdict.feedback
+    sub = tmp_path / "c" / "exercises" / "ex_toy"
+    kit_run("course.eval", "--dataset", REPO / "data/datasets/math_dev.jsonl", "--completions", REPO / "data/rollouts/frozen_rollouts_dev.jsonl",
+            "--outdir", sub / "evidence" / "run")
+    (sub / "evidence" / "run" / "extra.json").write_text('{"rate": 0.5}', encoding="utf-8")
+    (sub / "REFLECT.md").write_text("```answers\nrate: 0.5\n```\n", encoding="utf-8")
+    st_ = stage(sub, TOY, tmp_path / "c" / "staged")
+    spec["equals_json"]["file"] = "evidence/run/extra.json"
+    verdict = check_field(st_, load(st_), spec, None)
+    assert verdict.status == "failed" and "evidence/run/extra.json is not one of the files the instrument wrote" in verdict.feedback

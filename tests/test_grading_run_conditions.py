@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-from course_core.learning.bandit import BanditConfig
-from course_core.learning.user_policy import load_policy
-from course_core.learning.bandit_run import run_bandit
+from conftest import REPO, kit_run
 from course_core.errors import UserError
 from course_core.grading.evidence import evaluate
 from course_core.grading.exercise import load_exercise
@@ -25,11 +22,11 @@ KIT_UPDATE = REPO / "tests" / "fixtures" / "policies" / "kit_update.py"
 @pytest.fixture
 def sub(tmp_path: Path) -> Path:
     """A submission whose toy.py is a --policy module, with evidence/run made by it (lr 0.5, baseline, seed 0)."""
-    sub = tmp_path / "sub"
+    sub = tmp_path / "exercises" / "ex_toy"
     (sub / "evidence").mkdir(parents=True)
     shutil.copy(KIT_UPDATE, sub / "toy.py")
-    config = BanditConfig(steps=30, seed=0, lr=0.5, baseline=True)
-    run_bandit(config, sub / "evidence" / "run", args={"slow": True}, command=["test"], policy=load_policy(sub / "toy.py"))
+    kit_run("course.bandit_train", "--policy", sub / "toy.py", "--steps", "30", "--seed", "0", "--lr", "0.5", "--baseline", "--slow",
+            "--outdir", sub / "evidence" / "run")
     return sub
 
 
@@ -38,6 +35,7 @@ def _check(sub: Path, tmp_path: Path, **spec) -> tuple[bool, str]:
     return verdict.passed, verdict.detail
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_conditions_pass_and_the_first_that_differs_is_named(sub: Path, tmp_path: Path) -> None:
     good = {"sampling_config.lr": 0.5, "sampling_config.baseline": True, "sampling_config.steps": 30, "args.slow": True,
             "sampling_config.arms": [0.2, 0.5, 0.8]}
@@ -50,15 +48,16 @@ def test_conditions_pass_and_the_first_that_differs_is_named(sub: Path, tmp_path
     assert not ok and detail == "evidence/run records no sampling_config.nope; this step asks for sampling_config.nope = 1"
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_the_run_was_made_by_the_submitted_module(sub: Path, tmp_path: Path) -> None:
-    spec = {"check": "manifest_sha256_of", "runs": ["evidence/run"], "field": "sampling_config.policy_module.sha256", "of": "toy.py"}
+    spec = {"check": "manifest_sha256_of", "runs": ["evidence/run"], "field": "policy_module.sha256", "of": "toy.py"}
     assert _check(sub, tmp_path, **spec) == (True, "")
-    with (sub / "toy.py").open("a", encoding="utf-8") as fh:
-        fh.write("# edited after the run\n")
-    ok, detail = _check(sub, tmp_path / "2", **spec)
-    assert not ok and "made with a different toy.py than the one you submit" in detail and "re-run it" in detail
     ok, detail = _check(sub, tmp_path / "3", **spec | {"field": "sampling_config.nope"})
     assert not ok and "was not made with your toy.py" in detail
+    with (sub / "toy.py").open("a", encoding="utf-8") as fh:
+        fh.write("# edited after the run\n")
+    ok, detail = _check(sub, tmp_path / "2", **spec)  # the replay refuses first: it can only run the file submitted
+    assert not ok and "made with a different exercises/ex_toy/toy.py than the one you submit" in detail and "re-run it" in detail
 
 
 def _signs_from_log(sub: Path, of: str) -> list[str]:
@@ -70,6 +69,7 @@ def _signs_from_log(sub: Path, of: str) -> list[str]:
     return ["+" if v > 0 else "-" if v < 0 else "0" for v in values]
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 @pytest.mark.parametrize("of", ["advantage", "sampled_probability"])
 def test_log_signs_are_read_from_the_students_own_log(sub: Path, tmp_path: Path, of: str) -> None:
     truth = _signs_from_log(sub, of)
@@ -84,6 +84,7 @@ def test_log_signs_are_read_from_the_students_own_log(sub: Path, tmp_path: Path,
     assert short.status == "failed" and "needs 10 signs" in short.feedback
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_log_signs_refuse_a_hand_edited_log(sub: Path, tmp_path: Path) -> None:
     log = sub / "evidence" / "run" / "log.jsonl"
     log.write_text(log.read_text().replace('"advantage": ', '"advantage": "x', 1))
@@ -114,9 +115,25 @@ def test_a_wrong_log_signs_table_is_refused_when_the_exercise_loads(tmp_path: Pa
     assert message in str(err.value)
 
 
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_a_bandit_run_is_valid_with_its_log_and_not_with_a_truncated_one(sub: Path, tmp_path: Path) -> None:
     assert _check(sub, tmp_path, check="run_valid", run="evidence/run", kind="bandit") == (True, "")
     log = sub / "evidence" / "run" / "log.jsonl"
     log.write_text("".join(log.read_text().splitlines(keepends=True)[:-1]))
     ok, detail = _check(sub, tmp_path / "2", check="run_valid", run="evidence/run", kind="bandit")
     assert not ok and detail == "evidence/run/log.jsonl has 29 rows but summary.json says steps = 30"
+
+
+def test_an_unknown_condition_name_is_refused_when_the_exercise_loads(tmp_path: Path) -> None:
+    folder = tmp_path / "ex_toy"
+    shutil.copytree(REPO / "tests" / "fixtures" / "ex_toy", folder)
+    toml = folder / "exercise.toml"
+    check = '[[stages.sabotage.checks]]\nid = "c"\npoints = 0\ncheck = "manifest_conditions"\nrun = "evidence/r"\n'
+    text = toml.read_text()
+    at = text.index("[stages.reflect]")
+    toml.write_text(text[:at] + check + 'conditions = { scorrer = "strict_final_int@1.0.0" }\n\n' + text[at:], encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        load_exercise(folder)
+    assert "unknown condition 'scorrer'" in str(err.value) and "did you mean 'scorer'" in str(err.value)
+    toml.write_text(text[:at] + check + 'conditions = { "sampling_config.anything" = 1 }\n\n' + text[at:], encoding="utf-8")
+    assert load_exercise(folder).stages["sabotage"].checks[-1]["conditions"] == {"sampling_config.anything": 1}

@@ -2,8 +2,12 @@
 
 Evidence is data. It is read from the private staged copy (symlinks and oversized files were
 refused while staging, and are refused again here), validated with the kit's own schemas
-through :func:`course_core.artifacts.rundir.load_run`, and the gate is the kit's own
-:func:`course_core.measurement.gate.compare` run in this process. Nothing in it is executed.
+through :func:`course_core.artifacts.rundir.load_run`, and then re-derived: every run a check
+reads is made again by the kit's own instrument from the inputs its manifest hashes
+(:mod:`course_core.grading.rederive`), so a run edited or written by hand fails every check
+that reads it, with feedback naming the file and the first value that differs. The gate is the
+kit's own :func:`course_core.measurement.gate.compare` run in this process. Nothing of the
+evidence is executed here; a student's module a run names is replayed only in a sandbox.
 """
 
 from __future__ import annotations
@@ -78,7 +82,16 @@ def _screen_run(staged: Staged, rel: str) -> None:
 
 
 def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
-    """The run at ``rel``, validated by the kit (manifest, summary, every results row)."""
+    """The run at ``rel``, validated by the kit (manifest, summary, every results row) and re-derived."""
+    run = _load_checked(staged, rel, rows=rows)
+    problem = _rederived(staged, rel, run.manifest)
+    if problem:
+        raise EvidenceError(problem)
+    return run
+
+
+def _load_checked(staged: Staged, rel: str, *, rows: bool) -> Any:
+    """The run at ``rel`` validated against the kit's schemas (the shape), before it is re-derived (the truth)."""
     from course_core.artifacts.rundir import RESULT_ROW_SCHEMA
     from course_core.artifacts.rundir import load_run as kit_load_run
 
@@ -100,18 +113,93 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
     except UserError as exc:
         raise EvidenceError(_display(staged, str(exc))) from None
     if rows and run.kind == "bandit" and (path / "log.jsonl").is_file():  # a Bernoulli run's per-step log
-        n, steps = len(log_rows(staged, f"{rel}/log.jsonl")), run.summary.get("steps")
+        n, steps = len(_checked_log_rows(staged, f"{rel}/log.jsonl")), run.summary.get("steps")
         if isinstance(steps, int) and n != steps:
             raise EvidenceError(f"{rel}/log.jsonl has {n} rows but summary.json says steps = {steps}")
     return run
 
 
+def _is_run(staged: Staged, rel: str) -> bool:
+    return (staged.root / rel / "manifest.json").is_file() and rel not in staged.refused
+
+
+def run_of(staged: Staged, rel: str) -> str | None:
+    """The run directory a path of the submission is, or lies in (``evidence/clean/summary.json`` → ``evidence/clean``)."""
+    if _is_run(staged, rel):
+        return rel
+    parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    return parent if parent and _is_run(staged, parent) else None
+
+
+def _read_paths(staged: Staged) -> list[str]:
+    """Every path the exercise's evidence and Reflect checks read."""
+    stages = staged.exercise.stages
+    paths = [p for check in getattr(stages.get("sabotage"), "checks", []) for p in paths_of(check)]
+    for spec in getattr(stages.get("reflect"), "fields", []):
+        kind = spec["kind"]
+        if kind in ("equals_json", "log_signs", "equals_sha256"):
+            paths.append(spec[kind]["file"])
+        elif kind == "equals_manifest_diff":
+            paths += spec[kind]
+    return paths
+
+
+def _rederived(staged: Staged, rel: str, manifest: dict[str, Any]) -> str | None:
+    """None when the kit made ``rel`` again and got the same run; else what differs. Computed once,
+    for every run the exercise's checks read that validates (one replay process)."""
+    from course_core.artifacts.rundir import load_run as kit_load_run
+    from course_core.grading.rederive import rederive
+
+    cache = staged.__dict__.setdefault("_rederived", {})
+    if rel not in cache:
+        runs = {rel: manifest}
+        for other in dict.fromkeys(r for r in map(lambda p: run_of(staged, p), _read_paths(staged)) if r):
+            if other in cache or other in runs:
+                continue
+            try:
+                runs[other] = kit_load_run(staged.root / other, other).manifest
+            except (UserError, OSError, ValueError):
+                continue  # its own checks say why
+        cache.update(rederive(staged, runs))
+    return cache[rel]
+
+
+def validated_file(staged: Staged, rel: str) -> None:
+    """What an answer may read: a file an instrument wrote into a run the kit re-derived, or a file
+    that a passing evidence check of the exercise reads itself (a3's exploits.json, judged row by
+    row). Anything else, a loose copy of a run's file included, is refused with the reason."""
+    run = run_of(staged, rel)
+    if run is not None:
+        manifest = load_run(staged, run, rows=False).manifest
+        name = rel[len(run) + 1 :]
+        if name and name not in manifest["artifacts"]:
+            raise EvidenceError(f"{rel} is not one of the files the instrument wrote for {run} ({', '.join(manifest['artifacts'])})")
+        return
+    readers = [c for c in getattr(staged.exercise.stages.get("sabotage"), "checks", []) if c.get("file") == rel]
+    if not readers:
+        raise EvidenceError(f"{rel} is not part of a run the kit made: answers are read only from run directories an "
+                            "instrument wrote (with their manifest.json), which the grader re-derives")
+    first = None
+    for check in readers:
+        verdict = evaluate(staged, check)
+        if verdict.passed:
+            return
+        first = first or verdict
+    detail = first.detail.splitlines()[0] if first and first.detail else "see Sabotage"
+    raise EvidenceError(f"{rel} does not pass the evidence check that reads it: {detail}")
+
+
 def log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[dict[str, Any]]:
-    """The rows of a run's per-step log (``<run>/log.jsonl``), the run and every row validated by the kit."""
+    """The rows of a run's per-step log (``<run>/log.jsonl``), every row validated and the run re-derived by the kit."""
+    rows = _checked_log_rows(staged, rel, schema)
+    load_run(staged, rel.rsplit("/", 1)[0] if "/" in rel else ".", rows=False)
+    return rows
+
+
+def _checked_log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[dict[str, Any]]:
     from course_core.artifacts.schemas import validate_input
 
-    run_rel = rel.rsplit("/", 1)[0] if "/" in rel else "."
-    load_run(staged, run_rel, rows=False)
+    _load_checked(staged, rel.rsplit("/", 1)[0] if "/" in rel else ".", rows=False)
     rows = []
     for i, line in enumerate(read_text(staged, rel).splitlines(), start=1):
         if not line.strip():
@@ -174,10 +262,18 @@ def _is_number(v: Any) -> bool:
 
 
 def run_valid(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """The run validates against the kit's schemas, is of ``kind``, was made on ``inputs`` (kit
+    paths), and the kit re-derives it (:mod:`course_core.grading.rederive`)."""
+    from course_core.grading.rederive import locate
+
     run = load_run(staged, check["run"])
     kind = check.get("kind")
     if kind and run.kind != kind:
         return Verdict(False, f"{check['run']} is a '{run.kind}' run; this check needs a '{kind}' run")
+    made_on = [locate(staged, rec["path"])[1] for rec in run.manifest["inputs"]]
+    missing = [w for w in check.get("inputs", []) if w not in made_on]
+    if missing:
+        return Verdict(False, f"{check['run']} must be made with {', '.join(missing)} among its inputs (it was made on {', '.join(made_on) or 'none'})")
     return Verdict(True)
 
 
@@ -220,7 +316,23 @@ def _results_digests(staged: Staged, runs: list[str]) -> dict[str, str]:
     return digests
 
 
+def same_conditions(staged: Staged, runs: list[str]) -> Verdict:
+    """Runs that should differ only by chance (or not at all) were made under the same conditions:
+    checked before their results are compared, so the feedback names the condition first."""
+    first = _conditions(load_run(staged, runs[0], rows=False).manifest)
+    for rel in runs[1:]:
+        found = leaf_differences(first, _conditions(load_run(staged, rel, rows=False).manifest))
+        if found:
+            name, (a, b) = next(iter(found.items()))
+            return Verdict(False, f"{runs[0]} and {rel} were made under different conditions: {name} is {_short(a)} in one and "
+                                  f"{_short(b)} in the other; make them with the same command")
+    return Verdict(True)
+
+
 def results_differ(staged: Staged, check: dict[str, Any]) -> Verdict:
+    same = same_conditions(staged, check["runs"])
+    if not same.passed:
+        return same
     distinct = len(set(_results_digests(staged, check["runs"]).values()))
     need = int(check.get("min_distinct", 2))
     if distinct < need:
@@ -229,6 +341,9 @@ def results_differ(staged: Staged, check: dict[str, Any]) -> Verdict:
 
 
 def results_identical(staged: Staged, check: dict[str, Any]) -> Verdict:
+    same = same_conditions(staged, check["runs"])
+    if not same.passed:
+        return same
     digests = _results_digests(staged, check["runs"])
     if len(set(digests.values())) > 1:
         shown = ", ".join(f"{rel}: {d[:12]}…" for rel, d in digests.items())
@@ -268,6 +383,10 @@ def gate_rejects(staged: Staged, check: dict[str, Any]) -> Verdict:
 
 
 def json_value(staged: Staged, check: dict[str, Any]) -> Verdict:
+    """The value at ``pointer`` in ``file`` compares so; a file of a run is read only once the kit re-derived the run."""
+    run = run_of(staged, check["file"])
+    if run is not None:
+        validated_file(staged, check["file"])
     document = read_json_file(staged, check["file"])
     try:
         value = json_pointer(document, check["pointer"])
@@ -319,74 +438,7 @@ def differs_only_in(staged: Staged, check: dict[str, Any]) -> Verdict:
     return Verdict(True)
 
 
-# --- instruments: which code made a run, and can the grader make it again -----------------------
-
-
-def _kit_input(rec: dict[str, Any]) -> Any:
-    from pathlib import Path, PurePosixPath
-
-    from course_core.artifacts.fingerprint import sha256_file
-    from course_core.paths import KIT_ROOT
-
-    rel = PurePosixPath(str(rec["path"]).replace("\\", "/"))
-    if rel.is_absolute() or ".." in rel.parts:
-        raise EvidenceError(f"input {rec['path']} is not a path inside the kit: run the command from the repository root with the kit's data/ paths")
-    path = Path(KIT_ROOT) / rel
-    if not path.is_file() or sha256_file(path) != rec["sha256"]:
-        raise EvidenceError(f"input {rec['path']} is not the kit's file of that name (missing, or different bytes): the grader can only re-derive runs on the kit's own data")
-    return path
-
-
-def rederived(staged: Staged, check: dict[str, Any]) -> Verdict:
-    """The grader re-runs the kit's instrument on the kit's copies of the recorded inputs: same results."""
-    import tempfile
-    from pathlib import Path
-
-    from course_core.measurement.scoring import get_scorer
-
-    run = load_run(staged, check["run"])
-    m = run.manifest
-    if m.get("scorer_module"):
-        return Verdict(False, f"{check['run']} was scored by a user's module ({m['scorer_module']['path']}); this run must use the kit's own scorer")
-    if run.kind not in ("eval", "scorer_validation"):
-        return Verdict(False, f"{check['run']} is a '{run.kind}' run; only eval and scorer_validation runs are re-derived")
-    try:
-        scorer = get_scorer(str(m.get("scorer_name")))
-    except UserError as exc:
-        return Verdict(False, f"{check['run']}: {exc.message}")
-    if (scorer.version, scorer.spec_fingerprint) != (m.get("scorer_version"), m.get("scorer_spec_fingerprint")):
-        return Verdict(False, f"{check['run']} was made with {m.get('scorer_name')}@{m.get('scorer_version')}, not the kit's {scorer.name}@{scorer.version}")
-    inputs = {rec["role"]: [] for rec in m["inputs"]}
-    for rec in m["inputs"]:
-        inputs[rec["role"]].append(_kit_input(rec))
-    wanted = check.get("inputs", [])
-    missing = [w for w in wanted if w not in [rec["path"] for rec in m["inputs"]]]
-    if missing:
-        return Verdict(False, f"{check['run']} must be made with {', '.join(missing)} among its inputs")
-    with tempfile.TemporaryDirectory(prefix="rlf-rederive-") as tmp:
-        out = Path(tmp) / "run"
-        try:
-            if run.kind == "eval":
-                from course_core.measurement.evaluate import run_eval
-
-                run_eval(inputs["dataset"][0], inputs["completions"][0], out, scorer_name=scorer.name, command=["grader"])
-            else:
-                from course_core.measurement.golden import write_validation_run
-
-                write_validation_run(inputs["dataset"][0], inputs["golden"], out, scorer_name=scorer.name, command=["grader"])
-        except (UserError, KeyError, IndexError) as exc:
-            return Verdict(False, f"the grader could not re-run {check['run']} from its manifest: {exc}")
-        mine = [_without_file(row) for _, row in run.results()]
-        again = [_without_file(json.loads(line)) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
-    if mine != again:
-        first = next((i for i, (a, b) in enumerate(zip(mine, again)) if a != b), min(len(mine), len(again)))
-        return Verdict(False, f"{check['run']}/results.jsonl differs from the grader's re-run from row {first + 1} on: "
-                              "commit the run exactly as the instrument wrote it")
-    return Verdict(True)
-
-
-def _without_file(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != "file"}
+# --- instruments: which code made a run -------------------------------------------------------
 
 
 def version_tracks_behaviour(staged: Staged, check: dict[str, Any]) -> Verdict:
@@ -443,27 +495,13 @@ def exploit_classes(staged: Staged, check: dict[str, Any]) -> Verdict:
     return Verdict(True)
 
 
-def _equal(a: Any, b: Any) -> bool:
-    """JSON equality where numbers compare by value (2 == 2.0) but booleans are not numbers."""
-    if _is_number(a) and _is_number(b):
-        return math.isclose(a, b, rel_tol=0, abs_tol=1e-12)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
-    return type(a) is type(b) and a == b
-
-
 def manifest_conditions(staged: Staged, check: dict[str, Any]) -> Verdict:
-    """The run was made under every stated condition: each dotted manifest field has its value."""
-    run = check["run"]
-    manifest = load_run(staged, run, rows=False).manifest
-    for dotted, wanted in check["conditions"].items():
-        try:
-            value = _field(manifest, dotted)
-        except KeyError:
-            return Verdict(False, f"{run} records no {dotted}; this step asks for {dotted} = {_short(wanted)}")
-        if not _equal(value, wanted):
-            return Verdict(False, f"{run} was made with {dotted} = {_short(value)}; this step asks for {_short(wanted)}")
-    return Verdict(True)
+    """The run was made under every stated condition (:mod:`course_core.grading.conditions`): a
+    named one (``scorer``, ``selector``, ``n``, ``seed``, ``lr``, ...) or a dotted manifest field."""
+    from course_core.grading.conditions import first_unmet
+
+    unmet = first_unmet(check["run"], load_run(staged, check["run"], rows=False).manifest, check["conditions"])
+    return Verdict(unmet is None, unmet or "")
 
 
 def manifest_sha256_of(staged: Staged, check: dict[str, Any]) -> Verdict:
@@ -484,6 +522,9 @@ def manifest_sha256_of(staged: Staged, check: dict[str, Any]) -> Verdict:
 def artifacts_identical(staged: Staged, check: dict[str, Any]) -> Verdict:
     """Like results_identical, for another artifact of the runs (``artifact``, e.g. log.jsonl)."""
     name = check["artifact"]
+    same = same_conditions(staged, check["runs"])
+    if not same.passed:
+        return same
     digests = {}
     for rel in check["runs"]:
         run = load_run(staged, rel, rows=False)
@@ -505,7 +546,6 @@ CHECKS = {
     "gate_rejects": gate_rejects,
     "json_value": json_value,
     "differs_only_in": differs_only_in,
-    "rederived": rederived,
     "version_tracks_behaviour": version_tracks_behaviour,
     "exploit_classes": exploit_classes,
     "manifest_conditions": manifest_conditions,
@@ -541,5 +581,5 @@ def manifest_differences(staged: Staged, runs: list[str], leaves: bool = False) 
     return {k for k in set(a) | set(b) if a.get(k) != b.get(k)}
 
 
-__all__ = ["CHECKS", "EvidenceError", "Verdict", "evaluate", "json_pointer", "leaf_differences", "load_run", "manifest_differences", "paths_of", "read_json_file", "read_text", "file_sha256"]
-__all__ = ["CHECKS", "EvidenceError", "Verdict", "evaluate", "json_pointer", "load_run", "log_rows", "manifest_differences", "paths_of", "read_json_file", "read_text", "file_sha256"]
+__all__ = ["CHECKS", "EvidenceError", "Verdict", "evaluate", "file_sha256", "json_pointer", "leaf_differences", "load_run", "log_rows",
+           "manifest_differences", "paths_of", "read_json_file", "read_text", "run_of", "validated_file"]

@@ -178,6 +178,14 @@ def _semantic_problem(raw: dict[str, Any], folder: Path) -> tuple[list[str | int
         steps = spec.get("log_signs", {}).get("steps") if kinds[0] == "log_signs" else None
         if steps is not None and steps[0] > steps[1]:
             return [*where, "log_signs", "steps"], "steps is [first, last], two step numbers with 1 <= first <= last", None
+    for i, check in enumerate(stages.get("sabotage", {}).get("checks", [])):
+        if check["check"] == "manifest_conditions":
+            from course_core.grading.conditions import NAMED
+
+            for name in check["conditions"]:
+                if "." not in name and name not in NAMED:
+                    return (["stages", "sabotage", "checks", i, "conditions", name],
+                            f"unknown condition '{name}' (a named condition, or a dotted manifest field)", did_you_mean(name, sorted(NAMED)))
     repair = stages.get("repair", {})
     if repair.get("lock_points", 0) > repair.get("points", 0):
         return ["stages", "repair", "lock_points"], "lock_points cannot exceed the stage's points", None

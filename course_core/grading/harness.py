@@ -157,13 +157,17 @@ class Worker:
             self.sandbox.close()
             self.sandbox = None
 
-    def call(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any], variant: str = "student", session: int = 0) -> Any:
+    def call(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any], variant: str = "student", session: int = 0,
+             describe: bool = False) -> Any:
+        """``fn(*args, **kwargs)`` in the sandbox; with ``describe``, the module's public names instead."""
         from course_core.grading.sandbox import MessageTooLarge, WorkerDied, WorkerTimeout, backstop, describe_end
 
         if variant in self.import_failure:
             raise self.import_failure[variant]
         try:
             request = {"seq": self.seq + 1, "session": session, "fn": fn, "args": list(args), "kwargs": dict(kwargs), "variant": variant}
+            if describe:
+                request["describe"] = True
             json.dumps(request, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"test bug: arguments to student.{fn}() must be JSON values ({exc})") from None

@@ -1,5 +1,9 @@
 """REFLECT.md: structured answers checked against the student's own evidence, prose counted.
 
+A structured answer is judged against a value read from a run the kit re-derived
+(:func:`course_core.grading.evidence.validated_file`), or from the answer key; a loose file
+with no run around it, or a run that fails re-derivation, checks nothing.
+
 Format (docs/exercise_contract.md): a fenced block opened by a line "```answers" holding
 ``key: value`` lines, then prose sections under ``## key`` headings. Parsing is total: any
 text gives a result, and problems (not UTF-8, too large, a symlink) become feedback.
@@ -14,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from course_core.grading.evidence import EvidenceError, file_sha256, json_pointer, log_rows, manifest_differences, read_json_file
+from course_core.grading.evidence import EvidenceError, file_sha256, json_pointer, log_rows, manifest_differences, read_json_file, validated_file
 from course_core.grading.staging import Refused, Staged, decode_utf8, read_capped
 
 REFLECT = "REFLECT.md"
@@ -194,9 +198,14 @@ def _sign(x: float) -> int:
 
 def log_signs(staged: Staged, spec: dict[str, Any]) -> dict[int, int]:
     """step → the sign the log shows for it: of the advantage, or of the sampled arm's probability change."""
+    return signs_of(log_rows(staged, spec["file"]), spec)
+
+
+def signs_of(rows: list[dict[str, Any]], spec: dict[str, Any]) -> dict[int, int]:
+    """:func:`log_signs` on rows already read (and validated)."""
     first, last = spec["steps"]
     signs = {}
-    for row in log_rows(staged, spec["file"]):
+    for row in rows:
         if first <= row["step"] <= last:
             if spec["of"] == "advantage":
                 signs[row["step"]] = _sign(row["advantage"])
@@ -249,6 +258,7 @@ def check_field(staged: Staged, reflection: Reflection, spec: dict[str, Any], ke
         if kind == "equals_json":
             src = spec["equals_json"]
             tolerance = float(src.get("tolerance", spec.get("tolerance", 0.0)))
+            validated_file(staged, src["file"])  # only a run the kit re-derived (or a file its own check judges) counts
             try:
                 expected = json_pointer(read_json_file(staged, src["file"]), src["pointer"])
             except KeyError:
@@ -269,6 +279,7 @@ def check_field(staged: Staged, reflection: Reflection, spec: dict[str, Any], ke
             return _check_signs(staged, key, answer, spec["log_signs"])
         if kind == "equals_sha256":
             rel = spec["equals_sha256"]["file"]
+            validated_file(staged, rel)
             digest = file_sha256(staged, rel)
             if answer.lower().removeprefix("sha256:") == digest:
                 return FieldVerdict("passed")

@@ -88,7 +88,8 @@ def prepare_groups(exercise: Exercise, hidden_dir: Path | None, run_dir: Path, p
     return groups
 
 
-def _runner_env(config_path: Path, run_dir: Path) -> dict[str, str]:
+def trusted_env(config_path: Path, run_dir: Path) -> dict[str, str]:
+    """The environment of a trusted grader process (the test runner, the replay) that starts sandboxes."""
     from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_library
 
     return {
@@ -129,7 +130,7 @@ def run_groups(exercise: Exercise, staged: Staged, groups: list[dict[str, Any]],
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "course_core.grading.testrun", str(spec_path)],
-            cwd=run_dir, env=_runner_env(config_path, run_dir), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            cwd=run_dir, env=trusted_env(config_path, run_dir), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         try:

@@ -200,6 +200,23 @@ def import_student(name: str, path: str) -> object:
     return module
 
 
+def describe_module(mod: object) -> dict:
+    """``{"functions": [...], "values": {name: JSON value}}`` for the module's public names."""
+    functions, values = [], {}
+    for name, value in list(vars(mod).items()):
+        if name.startswith("_"):
+            continue
+        if callable(value):
+            functions.append(name)
+            continue
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError, RecursionError):
+            continue
+        values[name] = value
+    return {"functions": sorted(functions), "values": values}
+
+
 def encode_reply(seq: int, value: object) -> bytes:
     """The reply for a returned value; anything that is not plain JSON becomes an error reply."""
     try:
@@ -557,6 +574,9 @@ def serve_one_test(channel: Channel, module: str, path: str | None) -> None:
         seq = request.get("seq", 0)
         if failure is not None:
             write_all(channel.fd_out, (json.dumps({"seq": seq, "import_error": failure}) + "\n").encode())
+            continue
+        if request.get("describe"):  # the module's public names: which are functions, and its JSON constants
+            write_all(channel.fd_out, encode_reply(seq, describe_module(mod)))
             continue
         name = request.get("fn", "")
         fn = getattr(mod, name, None) if isinstance(name, str) and not name.startswith("__") else None

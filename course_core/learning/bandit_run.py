@@ -138,23 +138,24 @@ def run_bandit(
 ) -> WrittenRun:
     """Train (one bandit, or ``config.runs``) and write the run directory; nothing on error.
 
-    With ``policy`` (``--policy FILE``) the user's update trains the bandits; the manifest's
-    sampling_config and the summary record the module (path and sha256), and a run of several
-    bandits adds ``across_runs`` to the summary.
+    With ``policy`` (``--policy FILE``) the user's update trains the bandits; the manifest
+    (``policy_module``, where every run writer records a user's module) and the summary record
+    the module (path and sha256), and a run of several bandits adds ``across_runs`` to the summary.
     """
     validate(config)
     check_outdir(Path(outdir))  # refuse a forbidden --outdir before spending time on training
     records, curves, extra = _train(config, policy)
     summary = summarize(config, curves) | extra
     rows = [log_row(record) for record in records]
-    sampling = config.sampling_config() | ({"policy_module": policy.record()} if policy else {})
     with staged_run(outdir) as staged:
         write_rows(staged.path / "log.jsonl", rows, "bandit_log_row")
         figures = plots.bandit_figures(staged.path, curves.mean_probs, curves.mean_rewards, list(config.arms), config.runs)
         artifacts = ["manifest.json", "log.jsonl", "summary.json", "summary.md", *figures]
         manifest = build_manifest(
-            kind="bandit", args=args, inputs=[], sampling_config=sampling, artifacts=artifacts, command=command
+            kind="bandit", args=args, inputs=[], sampling_config=config.sampling_config(), artifacts=artifacts, command=command
         )
+        if policy is not None:
+            manifest["policy_module"] = policy.record()
         finish_run(staged.path, manifest, summary, "bandit_summary", summary_markdown(summary))
     return WrittenRun(Path(outdir), summary, artifacts, staged.replaced, rows)
 

@@ -11,7 +11,6 @@ records the pick function's name under sampling_config.selector. Kit-owned: do n
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,12 +28,10 @@ SCRIPT = "exercises/b1_selection/run_selection.py"
 
 
 def load_student() -> ModuleType:
-    """Import exercises/b1_selection/selection.py as the module ``selection``."""
-    spec = importlib.util.spec_from_file_location("selection", STUDENT_FILE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Import exercises/b1_selection/selection.py as the module ``selection`` (the kit's loader of a user's file)."""
+    from course_core.usermodule import load_user_module
+
+    return load_user_module(STUDENT_FILE, ["pick_best", "pick_best_random_tiebreak"], flag="selection.py", name="selection").module
 
 
 def main(argv: Sequence[str] | None = None) -> int:

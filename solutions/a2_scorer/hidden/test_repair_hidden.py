@@ -28,9 +28,9 @@ def relaxed_scorers() -> dict[str, object]:
     found = {}
     for path in sorted(p for folder in folders for p in folder.glob("*.py")):
         spec = importlib.util.spec_from_file_location(f"_a2_chaff_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        found[path.stem] = module.score
+        chaff = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(chaff)
+        found[path.stem] = chaff.score
     assert found, "the instructors' relaxed scorers were not found (a grader problem: tell your instructor)"
     return found
 

@@ -1,0 +1,190 @@
+"""The trusted replay process: the kit's own instrument, run again from a run's recorded command.
+
+Run by :mod:`course_core.grading.rederive` as ``python -m course_core.grading.replay SPEC.json``
+in a private directory. It is kit code only: the instrument is the kit's CLI (``course/*.py``,
+or a kit-owned exercise script) called with the recorded arguments, its inputs rewritten to
+the files the grader checked, its ``--outdir`` to a scratch folder. A user's module the
+instrument loads (``--policy``, ``--scorer-module``, b1's ``selection.py``) is answered through
+:func:`course_core.usermodule.loaded_through`: it is served from a sandbox
+(:class:`course_core.grading.harness.Worker`) and every call crosses as JSON, exactly as in the
+Build tests. A run that is random by design replays its recorded choices instead (``choices``):
+the instrument re-scores every row and recomputes the summary, and each recorded choice is
+checked to be one the random rule could make.
+
+Spec: ``{"limits", "forbidden", "runs": [{"name", "entry", "argv", "modules", "choices"}], "results"}``;
+results: ``{name: {"exit": int, "error": str, "problems": [str]}}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import importlib
+import io
+import json
+import runpy
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from course_core.errors import UserError
+from course_core.grading.harness import StudentError, Worker, WorkerFailure
+from course_core.paths import KIT_ROOT
+from course_core.usermodule import LoadedModule, _check_required, _read_source, loaded_through
+
+MAX_PROBLEMS = 5
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as the JSON values they stand for (tuples as lists)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return value.tolist()
+    return value
+
+
+class _Relay:
+    """One sandbox serving one user file: its functions relayed, its JSON constants copied once."""
+
+    def __init__(self, name: str, file: str, limits: dict[str, Any], forbidden: list[str]) -> None:
+        self.worker = Worker({"module": name, "module_path": file, "limits": limits, "forbidden": forbidden, "preload": []})
+        self.session = self.worker.new_session()
+
+    def module(self, given: str, name: str) -> ModuleType:
+        described = self.worker.call("", (), {}, session=self.session, describe=True)
+        module = ModuleType(name)
+        module.__file__ = given
+        for key, value in described.get("values", {}).items():
+            setattr(module, key, value)
+        for fn in described.get("functions", []):
+            setattr(module, fn, _named(name, fn, self._function(fn)))
+        return module
+
+    def _function(self, fn: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self.worker.call(fn, tuple(_plain(a) for a in args), _plain(kwargs), session=self.session)
+
+        return call
+
+    def stop(self) -> None:
+        self.worker.stop()
+
+
+def _named(module: str, name: str, fn: Any) -> Any:
+    """``fn`` as the instrument would see the user's function ``module.name`` (labels are made from both)."""
+    fn.__module__, fn.__name__, fn.__qualname__ = module, name, name
+    return fn
+
+
+class _RecordedChoices:
+    """A random pick replayed: every call returns the next recorded choice, checked against the rule."""
+
+    def __init__(self, choices: list[int], problems: list[str]) -> None:
+        self.choices = iter(choices)
+        self.item = 0
+        self.problems = problems
+
+    def __call__(self, offered: Sequence[dict[str, Any]], *_: Any, **__: Any) -> int:
+        self.item += 1
+        choice = next(self.choices, None)
+        if choice is None:
+            raise UserError("results.jsonl holds fewer choices than the run has items")
+        if isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(offered):
+            best = max(float(s["reward"]) for s in offered)
+            if float(offered[choice]["reward"]) < best and len(self.problems) < MAX_PROBLEMS:
+                self.problems.append(f"row {self.item}: selected_index {choice} has reward {offered[choice]['reward']:g} while a sample of "
+                                     f"reward {best:g} was offered; a random tie-break picks among the best only")
+        return choice
+
+
+@contextlib.contextmanager
+def _user_modules(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str], problems: list[str]) -> Iterator[None]:
+    relays: list[_Relay] = []
+
+    def load(path: str, required: Sequence[str], flag: str, name: str | None) -> LoadedModule:
+        key = str(Path(path).resolve())
+        entry = run["modules"].get(key)
+        if entry is None:
+            raise UserError(f"{flag}: the run loads {path}, which is not a file of your submission the grader can replay")
+        source = _read_source(Path(entry["file"]), path, flag)
+        digest = "sha256:" + hashlib.sha256(source).hexdigest()
+        name = name or f"_kit_user_module_{digest[7:19]}"
+        if run.get("choices") is not None:
+            module = ModuleType(name)
+            pick = _RecordedChoices(run["choices"], problems)
+            for fn in required:
+                setattr(module, fn, _named(name, fn, lambda *a, **k: pick(*a, **k)))
+        else:
+            relay = _Relay(entry["module"], entry["file"], limits, forbidden)
+            relays.append(relay)
+            module = relay.module(path, name)
+        _check_required(module, required, path, flag)
+        return LoadedModule(module=module, path=path, sha256=digest, flag=flag)
+
+    try:
+        with loaded_through(load):
+            yield
+    finally:
+        for relay in relays:
+            relay.stop()
+
+
+def _main_of(entry: str) -> Any:
+    """The instrument's ``main(argv)``: a kit CLI module (``course.eval``) or a kit-owned script."""
+    if entry.startswith("course."):
+        return importlib.import_module(entry).main
+    return runpy.run_path(str(KIT_ROOT / entry), run_name="_replayed_script")["main"]
+
+
+def replay(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str]) -> dict[str, Any]:
+    """One run replayed; what the instrument said when it did not finish."""
+    problems: list[str] = []
+    err = io.StringIO()
+    code: int | None = None
+    sys.argv = ["replay", *run["argv"]]
+    try:
+        with _user_modules(run, limits, forbidden, problems), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            code = int(_main_of(run["entry"])(run["argv"]) or 0)
+    except UserError as exc:
+        code, text = exc.exit_code, str(exc)
+        return {"exit": code, "error": text, "problems": problems}
+    except StudentError as exc:
+        return {"exit": 2, "error": f"your code raised {exc.type_name}: {exc.message[:300]}", "problems": problems}
+    except WorkerFailure as exc:
+        return {"exit": 2, "error": exc.message, "problems": problems}
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 2
+    return {"exit": code, "error": err.getvalue()[-1500:], "problems": problems}
+
+
+def _no_abbreviations() -> None:
+    """Every parser of this process takes full option names only: argparse would read a recorded
+    ``--out /anywhere`` as ``--outdir``, which the grader rewrites by its full name alone."""
+    init = argparse.ArgumentParser.__init__
+
+    def strict(self: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        init(self, *args, **kwargs)
+
+    argparse.ArgumentParser.__init__ = strict  # type: ignore[method-assign]
+
+
+def main(argv: list[str]) -> int:
+    # Figures are not compared (rederive.UNCOMPARED_SUFFIXES), so none is drawn: with matplotlib
+    # hidden, the instruments write a run as they do where it is not installed, in a tenth of the time.
+    sys.modules["matplotlib"] = None  # type: ignore[assignment]
+    _no_abbreviations()
+    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    results = {run["name"]: replay(run, spec["limits"], spec["forbidden"]) for run in spec["runs"]}
+    Path(spec["results"]).write_text(json.dumps(results), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,233 @@
+"""The grader judges evidence like a good TA (issue 9): runs re-derived, conditions named, Reflect
+read only from validated runs. Every case is a real submission built in a temporary folder and
+graded by the real grader (``python -m course.grade``); honest work is built the way
+benchmarks/grade_timing.py builds it (the README's commands run, REFLECT answered from the evidence)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO
+from course_core.grading.exercise import discover
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from grade_timing import answer_reflect, build_full, grade, run_kit  # noqa: E402
+
+pytestmark = pytest.mark.slow
+EXERCISES = {ex.id: ex for ex in discover(REPO / "exercises")}
+
+
+def _checks(exercise: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for s in exercise["stages"] for c in s["checks"]}
+
+
+def _lost(exercise: dict[str, Any]) -> set[str]:
+    return {cid.split(".", 1)[1] for cid, c in _checks(exercise).items() if c["status"] not in ("passed", "pending_key")}
+
+
+def _points(ex_id: str) -> dict[str, int]:
+    """exercise.toml's points for each sabotage check and reflect field (``stage.id``)."""
+    ex = EXERCISES[ex_id]
+    out = {f"sabotage.{c['id']}": c["points"] for c in ex.stages["sabotage"].checks}
+    out |= {f"reflect.{f['key']}": f["points"] for f in ex.stages["reflect"].fields}
+    return out
+
+
+def _stage_loss(exercise: dict[str, Any], stage: str) -> float:
+    found = next(s for s in exercise["stages"] if s["stage"] == stage)
+    return found["max_score"] - found["score"]
+
+
+# --- the submissions -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every exercise done honestly: the reference module, the README's commands, REFLECT from the evidence."""
+    return build_full(tmp_path_factory.mktemp("full"))
+
+
+def _variant(full: Path, root: Path, ex_id: str, name: str, change: Callable[[Path, Path], None], reanswer: bool = True) -> Path:
+    sub = root / name
+    honest = full / "exercises" / ex_id
+    shutil.copytree(honest, sub / "exercises" / ex_id)
+    folder = sub / "exercises" / ex_id
+    change(folder, honest)
+    if reanswer:  # the student answers from their evidence as it now is: only the evidence checks can lose
+        answer_reflect(EXERCISES[ex_id], folder)
+    return sub
+
+
+def _edit_summary(folder: Path, honest: Path) -> None:
+    path = folder / "evidence" / "clean" / "summary.json"
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    assert summary["passed"] == 65 and summary["n"] == 120
+    summary["pass_rate"] = 0.6  # passed stays 65/120
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+def _weak_modified(folder: Path, honest: Path) -> None:
+    run_kit("-m", "course.eval", "--dataset", str(folder / "evidence" / "math_dev_modified.jsonl"), "--completions",
+            "data/rollouts/frozen_rollouts_dev.jsonl", "--scorer", "weak_contains", "--outdir", str(folder / "evidence" / "modified"))
+
+
+def _hand_written(folder: Path, honest: Path) -> None:
+    """The untouched kit's a1, with runs written by hand: one result row, invented fingerprints, a summary that contradicts it."""
+    shutil.rmtree(folder)
+    shutil.copytree(REPO / "exercises" / "a1_locked_room", folder)
+    full_ev = honest / "evidence"
+    for run in ("clean", "modified"):
+        manifest = json.loads((full_ev / run / "manifest.json").read_text(encoding="utf-8"))
+        manifest["dataset_fingerprint"] = "sha256:" + ("1" if run == "clean" else "2") * 64
+        manifest["inputs"][0]["sha256"] = manifest["dataset_fingerprint"]
+        row = json.loads((full_ev / run / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+        summary = json.loads((full_ev / run / "summary.json").read_text(encoding="utf-8"))
+        summary.update(n=1, passed=1, pass_rate=0.9)
+        out = folder / "evidence" / run
+        out.mkdir(parents=True)
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        (out / "results.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+        (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        shutil.copyfile(full_ev / run / "summary.md", out / "summary.md")
+    shutil.copyfile(honest / "REFLECT.md", folder / "REFLECT.md")
+
+
+def _loose_files(folder: Path, honest: Path) -> None:
+    """Answers read from loose copies: the runs' summaries and manifests kept, the runs themselves gone."""
+    ev = folder / "evidence"
+    for run in ("clean", "modified"):
+        for name in ("results.jsonl", "summary.md"):
+            (ev / run / name).unlink()
+        (ev / run / "manifest.json").rename(ev / run / "conditions.json")
+
+
+def _wrong_n(folder: Path, honest: Path) -> None:
+    run_kit(str(folder / "run_selection.py"), "--n", "8", "--outdir", str(folder / "evidence" / "deterministic_2"))
+
+
+def _random_without_sabotage(folder: Path, honest: Path) -> None:
+    run_kit(str(folder / "run_selection.py"), "--n", "4", "--outdir", str(folder / "evidence" / "random_3"))
+
+
+def _edited_random_row(folder: Path, honest: Path) -> None:
+    path = folder / "evidence" / "random_1" / "results.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    row = next(r for r in rows if r["reward"] == 0.0)
+    row["reward"], row["outcome"] = 1.0, "correct"
+    path.write_text("\n".join(map(json.dumps, rows)) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def graded(full: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Every variant graded in one run of the real grader per exercise: name → its exercise report."""
+    root = tmp_path_factory.mktemp("variants")
+    plans = {
+        "a1_locked_room": {"edited_summary": (_edit_summary, True), "weak_scorer": (_weak_modified, True),
+                           "hand_written": (_hand_written, False), "loose_files": (_loose_files, False)},
+        "b1_selection": {"wrong_n": (_wrong_n, True), "random_without_sabotage": (_random_without_sabotage, True),
+                         "edited_random_row": (_edited_random_row, True)},
+    }
+    out: dict[str, dict[str, Any]] = {}
+    for ex_id, variants in plans.items():
+        subs = [full] + [_variant(full, root, ex_id, name, change, reanswer) for name, (change, reanswer) in variants.items()]
+        _, report = grade(subs, 2, root / f"report_{ex_id}", [ex_id])
+        by_path = {Path(s["path"]).resolve(): s for s in report["submissions"]}
+        out[f"{ex_id}:honest"] = by_path[full.resolve()]["exercises"][0]
+        for name in variants:
+            out[f"{ex_id}:{name}"] = by_path[(root / name).resolve()]["exercises"][0]
+    return out
+
+
+# --- the cases -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ex_id", ["a1_locked_room", "b1_selection"])
+def test_honest_work_scores_full_marks(graded: dict[str, dict[str, Any]], ex_id: str) -> None:
+    exercise = graded[f"{ex_id}:honest"]
+    assert _lost(exercise) == set()
+    assert exercise["score"] == exercise["max_score"]
+
+
+CASES = {
+    "a1_locked_room:edited_summary": (
+        {"sabotage.clean_run", "sabotage.clean_conditions", "sabotage.only_the_dataset_changed", "sabotage.gate_rejects",
+         "reflect.differing_field", "reflect.baseline_pass_rate", "reflect.clean_dataset_fingerprint"},
+        {"sabotage.clean_run": "evidence/clean/summary.json: pass_rate is 0.6, but the kit's instrument, run again from the manifest, gives 0.54"},
+    ),
+    "a1_locked_room:weak_scorer": (
+        {"sabotage.only_the_dataset_changed", "sabotage.same_instrument"},
+        {"sabotage.same_instrument": "evidence/modified was scored with weak_contains@1.0.0; this step asks for strict_final_int@1.0.0",
+         "sabotage.only_the_dataset_changed": "also differ in scorer_name: \"strict_final_int\" vs \"weak_contains\""},
+    ),
+    "b1_selection:wrong_n": (
+        {"sabotage.deterministic_2_conditions", "sabotage.deterministic_runs_identical"},
+        {"sabotage.deterministic_2_conditions": "evidence/deterministic_2 was made with --n 8; this step asks for 4",
+         "sabotage.deterministic_runs_identical": "were made under different conditions: sampling_config.n_used is 4 in one and 8 in the other"},
+    ),
+    "b1_selection:random_without_sabotage": (
+        {"sabotage.random_3_conditions", "sabotage.random_runs_differ"},
+        {"sabotage.random_3_conditions": "evidence/random_3 was made with the selector custom:selection.pick_best; this step asks for "
+                                         "custom:selection.pick_best_random_tiebreak"},
+    ),
+    "b1_selection:edited_random_row": (
+        {"sabotage.random_1_run", "sabotage.random_1_conditions", "sabotage.random_runs_differ", "reflect.random_1_results_sha256"},
+        {"sabotage.random_1_run": "evidence/random_1/results.jsonl line "},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_mistake_loses_exactly_the_points_of_its_checks_and_says_why(graded: dict[str, dict[str, Any]], case: str) -> None:
+    expected, said = CASES[case]
+    ex_id = case.split(":")[0]
+    exercise = graded[case]
+    assert _lost(exercise) == expected
+    points = _points(ex_id)
+    for stage in ("sabotage", "reflect"):
+        assert _stage_loss(exercise, stage) == pytest.approx(sum(points[c] for c in expected if c.startswith(stage + ".")))
+    checks = _checks(exercise)
+    for check, words in said.items():
+        assert words in checks[f"{ex_id}.{check}"]["feedback"], checks[f"{ex_id}.{check}"]["feedback"]
+
+
+def test_hand_written_runs_on_an_untouched_kit_earn_no_evidence_points(graded: dict[str, dict[str, Any]]) -> None:
+    exercise = graded["a1_locked_room:hand_written"]
+    sabotage = next(s for s in exercise["stages"] if s["stage"] == "sabotage")
+    assert sabotage["score"] == 0
+    checks = _checks(exercise)
+    assert "manifest.json records input" in checks["a1_locked_room.sabotage.clean_run"]["feedback"]
+    assert "hash to" in checks["a1_locked_room.sabotage.clean_run"]["feedback"]
+    evidence_fields = {f"reflect.{f['key']}" for f in EXERCISES["a1_locked_room"].stages["reflect"].fields if f["kind"] != "answer_key"}
+    assert evidence_fields <= _lost(exercise)
+
+
+def test_answers_read_from_loose_files_count_for_nothing(graded: dict[str, dict[str, Any]]) -> None:
+    exercise = graded["a1_locked_room:loose_files"]
+    checks = _checks(exercise)
+    baseline = checks["a1_locked_room.reflect.baseline_pass_rate"]
+    assert baseline["status"] == "failed"
+    assert "evidence/clean/summary.json is not part of a run the kit made" in baseline["feedback"]
+    fields = EXERCISES["a1_locked_room"].stages["reflect"].fields
+    assert {f"reflect.{f['key']}" for f in fields if f["kind"] != "answer_key"} <= _lost(exercise)
+
+
+def test_full_marks_score_100_and_the_untouched_kit_0_on_every_exercise(full: Path, tmp_path: Path) -> None:
+    untouched = tmp_path / "untouched"
+    shutil.copytree(REPO / "exercises", untouched / "exercises")
+    _, report = grade([full, untouched], 2, tmp_path / "report", None)
+    by_path = {Path(s["path"]).resolve(): s for s in report["submissions"]}
+    done, kit = by_path[full.resolve()], by_path[untouched.resolve()]
+    assert {e["id"] for e in done["exercises"]} == {e["id"] for e in kit["exercises"]} == set(EXERCISES)
+    for exercise in done["exercises"]:
+        assert (exercise["id"], _lost(exercise)) == (exercise["id"], set())
+        assert exercise["score"] == exercise["max_score"] > 0
+    for exercise in kit["exercises"]:
+        assert (exercise["id"], exercise["score"]) == (exercise["id"], 0)
+    assert done["percent"] == 100 and kit["percent"] == 0

@@ -1,0 +1,116 @@
+"""Re-derivation's parts: where a recorded input may live, the first value that differs, the paths
+mapped back, and the words for a condition that differs. (The whole, through the real grader, is
+tests/test_grading_judgement.py.)"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from course_core.grading import rederive
+from course_core.grading.conditions import first_unmet, read
+from course_core.grading.exercise import load_exercise
+from course_core.grading.rederive import NotRederived, locate
+from course_core.grading.staging import stage
+
+TOY = load_exercise(REPO / "tests" / "fixtures" / "ex_toy")
+
+
+@pytest.fixture
+def staged(tmp_path: Path):
+    sub = tmp_path / "exercises" / "ex_toy"
+    (sub / "evidence").mkdir(parents=True)
+    (sub / "evidence" / "copy.jsonl").write_text("{}\n", encoding="utf-8")
+    (sub / "toy.py").write_text("def add(a, b):\n    return a + b\n", encoding="utf-8")
+    return stage(sub, TOY, tmp_path / "staged")
+
+
+def test_inputs_live_in_the_kit_or_under_evidence(staged) -> None:
+    path, shown = locate(staged, "data/datasets/math_dev.jsonl")
+    assert path == REPO / "data/datasets/math_dev.jsonl" and shown == "data/datasets/math_dev.jsonl"
+    assert locate(staged, "/home/someone/kit/data/datasets/math_dev.jsonl")[1] == "data/datasets/math_dev.jsonl"
+    path, shown = locate(staged, "/home/someone/kit/exercises/ex_toy/evidence/copy.jsonl")
+    assert path == staged.root / "evidence" / "copy.jsonl" and shown == "exercises/ex_toy/evidence/copy.jsonl"
+    for recorded, words in (
+        ("exercises/ex_toy/toy.py", "is in your exercise folder but not under evidence/"),
+        ("/tmp/elsewhere/ds.jsonl", "is not a file in the kit's data/ or under exercises/ex_toy/evidence/"),
+        ("exercises/ex_toy/evidence/missing.jsonl", "exercises/ex_toy/evidence/missing.jsonl (recorded as"),
+        ("exercises/b1_selection/evidence/copy.jsonl", "is not a file in the kit's data/"),
+        ("exercises/ex_toy/evidence/../toy.py", "is not a file in the kit's data/"),
+    ):
+        with pytest.raises(NotRederived) as err:
+            locate(staged, recorded)
+        assert words in str(err.value), recorded
+    assert locate(staged, "exercises/ex_toy/toy.py", module=True)[0] == staged.root / "toy.py"
+
+
+def test_the_first_value_that_differs_is_named_in_document_order() -> None:
+    first = rederive._first_difference
+    assert first({"a": 1, "b": {"c": [1, 2]}}, {"a": 1, "b": {"c": [1, 3]}}) == ("b.c[1]", 2, 3)
+    assert first({"n": 120, "passed": 65, "pass_rate": 0.6}, {"n": 120, "passed": 65, "pass_rate": 0.54}) == ("pass_rate", 0.6, 0.54)
+    assert first({"x": 1}, {"x": 1, "y": 2}) == ("y", "(absent)", 2)
+    assert first({"x": 1}, {"x": 1.0}) == ("x", 1, 1.0)  # bytes differ, so the value is named too
+    assert first([1], [1]) is None
+
+
+def test_files_compare_by_value_rows_by_line_and_manifests_without_per_run_fields() -> None:
+    compare = rederive._compare_file
+    row = json.dumps({"id": "a", "reward": 1.0})
+    said = compare("x/results.jsonl", "results.jsonl", (row + "\n" + row + "\n").encode(), (row + "\n" + row.replace("1.0", "0.0") + "\n").encode())
+    assert said == "x/results.jsonl line 2: reward is 1.0, but the kit's instrument, run again from the manifest, gives 0.0"
+    assert compare("x/results.jsonl", "results.jsonl", (row + "\n").encode(), (row + "\n" + row + "\n").encode()).endswith("writes 2")
+    manifest = {"kind": "eval", "created_utc": "then", "environment": {"python": "3.10"}, "artifacts": ["manifest.json", "a.png"]}
+    again = {"kind": "eval", "created_utc": "now", "environment": {"python": "3.11"}, "artifacts": ["manifest.json"]}
+    assert compare("m", "manifest.json", json.dumps(manifest).encode(), json.dumps(again).encode()) is None
+    assert "kind is \"bandit\"" in compare("m", "manifest.json", json.dumps(manifest | {"kind": "bandit"}).encode(), json.dumps(again).encode())
+    assert "layout or spacing" in compare("s", "summary.json", b'{"a": 1}', b'{"a":1}')
+
+
+def test_paths_the_replay_used_are_mapped_back_to_the_recorded_ones() -> None:
+    """Raw and JSON-escaped, longest first (the replay's paths are unique scratch paths)."""
+    used = ["/tmp/rlf-rederive-1/run_0/out", "/tmp/rlf-rederive-1/staged/evidence/a\"b.jsonl"]
+    data = json.dumps({"outdir": used[0], "file": used[0] + "/x", "input": used[1]}).encode() + b"\n| " + used[0].encode()
+    back = rederive._unmapped(data, [(used[0], "evidence/clean"), (used[1], 'exercises/ex_toy/evidence/a"b.jsonl')])
+    text, table = back.split(b"\n")
+    assert json.loads(text) == {"outdir": "evidence/clean", "file": "evidence/clean/x", "input": 'exercises/ex_toy/evidence/a"b.jsonl'}
+    assert table == b"| evidence/clean"
+
+
+def test_conditions_are_named_with_both_values() -> None:
+    manifest = {
+        "kind": "eval", "scorer_name": "weak_contains", "scorer_version": "1.0.0",
+        "sampling_config": {"n_used": 8, "selector": "custom:selection.pick_best", "lr": 0.5},
+        "inputs": [{"role": "dataset", "path": "data/datasets/math_dev.jsonl"}],
+        "scorer_module": {"path": "/home/s/exercises/a2_scorer/evidence/relaxed_scorer.py", "sha256": "sha256:0"},
+    }
+    assert first_unmet("evidence/modified", manifest, {"scorer": "strict_final_int@1.0.0"}) == \
+        "evidence/modified was scored with weak_contains@1.0.0; this step asks for strict_final_int@1.0.0"
+    assert first_unmet("r", manifest, {"dataset": "data/datasets/math_dev.jsonl", "n": 4}) == "r was made with --n 8; this step asks for 4"
+    assert first_unmet("r", manifest, {"lr": 0.5, "code": "kit"}) == "r was made with the code of relaxed_scorer.py; this step asks for kit"
+    assert first_unmet("r", manifest, {"selector": "custom:selection.pick_best", "lr": 0.5}) is None
+    assert first_unmet("r", manifest, {"seed": 0}) == "r records no seed; this step asks for seed = 0"
+    assert read({"kind": "bandit"}, "code") == "kit"
+
+
+def test_only_full_flag_names_are_replayed(staged, tmp_path: Path) -> None:
+    """argparse would read "--out" as "--outdir": the replay's parsers take no abbreviation, so it writes nothing there."""
+    outside = tmp_path / "anywhere"
+    command = ["python", "-m", "course.eval", "--dataset", "data/datasets/math_dev.jsonl",
+               "--completions", "data/rollouts/frozen_rollouts_dev.jsonl", "--scorer", "weak_contains", "--out", str(outside)]
+    verdicts = rederive.rederive(staged, {"evidence/r": {"kind": "eval", "inputs": [], "args": {}, "command": command}})
+    assert "could not make evidence/r again from its manifest" in verdicts["evidence/r"] and "--out" in verdicts["evidence/r"]
+    assert not outside.exists()
+    manifest = {"kind": "eval", "inputs": [], "args": {}, "command": ["python", "-m", "course.bandit_train", "--testbed", "sutton-barto"]}
+    with pytest.raises(NotRederived):
+        rederive.prepare(staged, "evidence/r", manifest, tmp_path)
+    manifest["command"] = ["python", "-m", "course.gate", "a", "b"]
+    with pytest.raises(NotRederived) as err:
+        rederive.prepare(staged, "evidence/r", manifest, tmp_path)
+    assert "not one of the kit's instruments the grader replays" in str(err.value)
+    manifest["command"] = ["python", "-m", "course.eval", "--dataset", "data/datasets/math_dev.jsonl", "--completions",
+                           "data/rollouts/frozen_rollouts_dev.jsonl", "--outdir=evidence/r"]
+    prepared = rederive.prepare(staged, "evidence/r", manifest, tmp_path)
+    assert prepared.argv[-2:] == ["--outdir", str(prepared.outdir)] and prepared.outdir.parent.parent == tmp_path
