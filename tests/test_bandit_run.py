@@ -63,7 +63,8 @@ def test_slow_narration_is_plain_readable_text_at_80_columns(guide_runs):
     _, proc = guide_runs["demo_bandit_slow"]
     out = proc.stdout
     assert "\x1b[" not in out  # piped: no colour codes
-    assert max(_width(line) for line in out.splitlines()) <= 80
+    # only a path wider than the terminal may be wider: it is printed whole (the terminal folds it, a copy keeps it)
+    assert all(_width(line) <= 80 or len(line.split()) == 1 for line in out.splitlines())
     header = next(line for line in out.splitlines() if line.lstrip().startswith("step"))
     assert header.split() == ["step", "arm", "reward", "baseline", "advantage", "P(0)", "P(1)", "P(2)*"]
     step1 = next(line for line in out.splitlines() if line.split()[:1] == ["1"])
