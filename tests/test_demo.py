@@ -152,9 +152,12 @@ def test_ctrl_c_at_a_prompt_in_a_terminal_exits_130_and_says_what_was_written(cl
                   {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb"})
     seen = b""
 
-    def read_until(done, within=120.0):  # a deadline against a hung child, not a timing assertion
+    def read_until(done, within=120.0, key=None):  # a deadline against a hung child, not a timing assertion
+        """Read the pty until ``done()``; ``key`` is typed again after 30 s of silence (a key typed
+        before the demo reads its prompt can be lost), so the conversation never stalls on a race."""
         nonlocal seen
         deadline = time.monotonic() + within
+        quiet_since = time.monotonic()
         while not done() and time.monotonic() < deadline:
             if select.select([fd], [], [], 0.2)[0]:
                 try:
@@ -164,13 +167,28 @@ def test_ctrl_c_at_a_prompt_in_a_terminal_exits_130_and_says_what_was_written(cl
                 if not chunk:
                     return
                 seen += chunk
+                quiet_since = time.monotonic()
+            elif key is not None and time.monotonic() - quiet_since > 30:
+                os.write(fd, key)
+                quiet_since = time.monotonic()
+
+    def exit_status(within=120.0):
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status
+            read_until(lambda: False, within=0.5)
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise AssertionError("the demo did not exit after Ctrl-C:\n" + seen.decode("utf-8", "replace")[-2000:])
 
     read_until(lambda: seen.count(b"press Enter") >= 1)
     os.write(fd, b"\r")
-    read_until(lambda: seen.count(b"press Enter") >= 2)
+    read_until(lambda: seen.count(b"press Enter") >= 2, key=b"\r")
     os.write(fd, b"\x03")
-    read_until(lambda: b"no transcript saved" in seen)
-    _, status = os.waitpid(pid, 0)
+    read_until(lambda: b"no transcript saved" in seen, key=b"\x03")
+    status = exit_status()
     os.close(fd)
     text = seen.decode("utf-8", "replace")
     assert os.waitstatus_to_exitcode(status) == 130, text[-2000:]
