@@ -1,7 +1,8 @@
 """Sessions: a working environment, the classroom demo, the kit's tests, grading, releases and benchmarks.
 
     nox -s dev            .venv with the kit, its extras and the test tools (then: source .venv/bin/activate)
-    nox -s tests          the kit's own test suite (what CI runs)
+    nox -s tests          the kit's own test suite, over the cores (CI runs it)
+    nox -s docs           every documented command, run as printed in a fresh copy (CI runs it too)
     nox -s demo           the instructor guide, live, with every expected outcome checked
     nox -s grade          grade the exercises in this working copy
 """
