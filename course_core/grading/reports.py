@@ -157,8 +157,8 @@ def _render_check(con: Any, name: str, points: str, checks: list[dict[str, Any]]
     for line in lines:
         indented(Text(line), 4)
     command = reproduce_all(checks)
-    if command:  # whole on one line, however wide: the terminal folds it and a copy of it still runs
-        con.print(Text("    reproduce: " + command, style="cyan"), soft_wrap=True)
+    if command:
+        indented(Text("reproduce: " + command, style="cyan"), 4)
 
 
 def _render_failing(con: Any, failing: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]) -> None:
