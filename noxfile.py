@@ -127,7 +127,7 @@ def tests(session: nox.Session) -> None:
 
 def _parallel(posargs: list[str]) -> list[str]:
     """pytest-xdist's options, unless the caller chose a number of workers (or -p no:xdist, or --pdb) already."""
-    chosen = any(a.startswith(("-n", "--numprocesses", "--pdb", "no:xdist")) or a == "-p" and "no:xdist" in posargs for a in posargs)
+    chosen = any(a.startswith(("-n", "--numprocesses", "--pdb")) or "no:xdist" in a for a in posargs)
     return [] if chosen else ["-n", "auto", "--dist", "loadscope"]
 
 

@@ -23,10 +23,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """The doc run is its own CI step (nox -s docs): without --doc-run it is deselected, not skipped."""
     if config.getoption("--doc-run"):
         return
-    keep = [item for item in items if item.get_closest_marker("docrun") is None]
-    if len(keep) != len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("docrun") is not None])
-        items[:] = keep
+    doc_run = [item for item in items if item.get_closest_marker("docrun") is not None]
+    if doc_run:
+        config.hook.pytest_deselected(items=doc_run)
+        items[:] = [item for item in items if item not in doc_run]
 
 
 def run_cli(module: str, *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
