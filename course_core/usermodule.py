@@ -55,9 +55,23 @@ class LoadedModule:
         ``when`` says where the instrument was (e.g. ``"at step 12"``), for the message.
         A NotImplementedError reads "not implemented yet", as a stub's would.
         """
+        return self._converted(name, when, lambda: getattr(self.module, name)(*args, **kwargs))
+
+    def call_many(self, name: str, calls: Sequence[tuple[Any, ...]], when: str = "") -> list[Any]:
+        """``[name(*args) for args in calls]``, in that order, with :meth:`call`'s errors.
+
+        A function the grader relays to a sandbox answers the whole list in one message
+        (its ``_kit_call_many``); anywhere else this is a plain loop.
+        """
+        many = getattr(getattr(self.module, name), "_kit_call_many", None)
+        if callable(many):
+            return self._converted(name, when, lambda: many([tuple(args) for args in calls]))
+        return [self.call(name, *args, when=when) for args in calls]
+
+    def _converted(self, name: str, when: str, run: Callable[[], Any]) -> Any:
         at = f" {when}" if when else ""
         try:
-            return getattr(self.module, name)(*args, **kwargs)
+            return run()
         except NotImplementedError as exc:
             raise UserError(f"{self.flag}: `{name}` is not implemented yet{at}: {exc}", path=self.path,
                             line=_user_line(exc, self.path), hint="finish the function first (see the exercise README)") from None

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, run_cli, settled
-from course_core.grading.sandbox import kit_library
+from course_core.grading.sandbox import kit_libraries_env, kit_library
 
 pytestmark = pytest.mark.slow  # grades 19 submissions in every isolation mode available
 
@@ -160,11 +160,11 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     before = _tree_digest(FIXTURES, ADV)
     shm_before = set(_shm_keys())
     out = root / "report"
-    kitlib = kit_library()  # handed to the grader, so its workers can be recognised afterwards
+    kitlib = kit_library()  # handed to the grader (its other copies are named after it): its workers are recognisable
     proc = run_cli(
         "course.grade", "--exercises-root", "tests/fixtures", "--solutions", "tests/fixtures/solutions",
         "--submission", *map(str, subs), "--jobs", "2", "--out", str(out), "--json", timeout=300,
-        env={"RLF_GRADER_KITLIB": str(kitlib)},
+        env={"RLF_GRADER_KITLIB": kit_libraries_env()},
     )
     shm_keys = sorted(set(_shm_keys()) - shm_before)
     return {

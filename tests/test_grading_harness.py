@@ -143,3 +143,27 @@ def test_student_data_reads_capped_files_and_names_bad_lines(tmp_path):
         data.text("big.jsonl", max_bytes=1000)
     with pytest.raises(AssertionError, match="more than 1 rows"):
         data.jsonl("p.jsonl", max_rows=1)
+
+
+def test_many_calls_cross_in_few_messages_in_order_and_an_error_names_its_call(tmp_path: Path) -> None:
+    worker = _worker(
+        tmp_path,
+        """
+        seen = []
+        def f(x):
+            seen.append(x)
+            if x == "bad":
+                raise ValueError("bad x")
+            return [x, len(seen)]
+        """,
+    )
+    try:
+        session = worker.new_session()
+        calls = [(i,) for i in range(150)]
+        before = worker.seq
+        assert worker.call_many("f", calls, session=session) == [[i, i + 1] for i in range(150)]  # one child, in order
+        assert worker.seq - before == 3  # 150 calls in messages of 64
+        with pytest.raises(StudentError, match="bad x"):
+            worker.call_many("f", [(1,), ("bad",), (2,)], session=session)
+    finally:
+        worker.stop()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from course_core.artifacts.schemas import first_error
-from course_core.learning.bandit import BanditConfig, curves_from_records, train
+from course_core.learning.bandit import BanditConfig, KitPolicy, curves_from_records, train, train_runs
 from course_core.learning.bandit_run import TESTBED_TOLERANCE, figure_csv, summarize_testbed
 from course_core.learning.testbed import (
     FIGURE_2_5_SETTINGS,
@@ -14,6 +14,7 @@ from course_core.learning.testbed import (
     GaussianTestbed,
     batch_steps,
     bernoulli_curves,
+    bernoulli_draws,
     figure_2_5,
 )
 
@@ -109,3 +110,14 @@ def test_testbed_csv_layout():
     assert lines[0] == "step,pct_optimal_alpha0.1_baseline,pct_optimal_alpha0.4_baseline,pct_optimal_alpha0.1_no_baseline,pct_optimal_alpha0.4_no_baseline"
     assert len(lines) == 6 and lines[1].startswith("1,")
     assert all(0 <= float(v) <= 100 for line in lines[1:] for v in line.split(",")[1:])
+
+
+def test_runs_stepped_together_are_the_runs_trained_alone() -> None:
+    config = BanditConfig(seed=3, steps=12, lr=0.5, baseline=True, runs=5)
+    draws = bernoulli_draws(config.seed, config.runs, config.steps)
+    together = train_runs(config, KitPolicy(), draws)
+    alone = [train(config, KitPolicy(), draws[r]) for r in range(config.runs)]
+    assert len(together) == 5 and len({tuple(s.action for s in run) for run in alone}) > 1  # the runs differ
+    for a, b in zip(together, alone):
+        assert [(s.step, s.action, s.reward, s.baseline, s.advantage) for s in a] == [(s.step, s.action, s.reward, s.baseline, s.advantage) for s in b]
+        assert all(np.array_equal(x.probs_after, y.probs_after) and np.array_equal(x.probs_before, y.probs_before) for x, y in zip(a, b))

@@ -85,3 +85,17 @@ def test_call_turns_a_stub_or_a_crash_into_a_user_error_naming_the_file(tmp_path
     with pytest.raises(UserError) as info:
         loaded.call("crash", 0)
     assert "ZeroDivisionError" in str(info.value) and info.value.line == 5
+
+
+def test_call_many_is_the_calls_in_order_or_the_relays_one_message(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("log = []\ndef f(x):\n    log.append(x)\n    return x * 2\n", encoding="utf-8")
+    loaded = load_user_module(path, ["f"])
+    assert loaded.call_many("f", [(1,), (2,), (3,)]) == [2, 4, 6]
+    assert loaded.module.log == [1, 2, 3]
+    batches = []
+    loaded.module.f._kit_call_many = lambda calls: batches.append(calls) or [0] * len(calls)
+    assert loaded.call_many("f", [(4,), (5,)]) == [0, 0] and batches == [[(4,), (5,)]]
+    loaded.module.f._kit_call_many = lambda calls: 1 / 0
+    with pytest.raises(UserError, match="raised ZeroDivisionError at step 7"):
+        loaded.call_many("f", [(6,)], when="at step 7")

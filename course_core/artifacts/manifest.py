@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,10 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=None)
 def _git_state() -> dict[str, Any] | None:
+    """The kit checkout's commit and whether it has changes (asked of git once per process: a
+    process that writes several runs, like the grader's replay, records one state for all)."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=KIT_ROOT, capture_output=True, text=True, timeout=5
@@ -80,14 +84,19 @@ def _metadata_version(name: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=None)
+def _platform() -> str:
+    return platform.platform()  # runs `uname -p` each time it is asked
+
+
 def environment() -> dict[str, Any]:
     packages = installed_versions(TRACKED_PACKAGES)
     return {
         "python": platform.python_version(),
-        "platform": platform.platform(),
+        "platform": _platform(),
         "packages": packages,
         "kit_version": __version__,
-        "git": _git_state(),
+        "git": dict(git) if (git := _git_state()) else None,
     }
 
 

@@ -389,7 +389,7 @@ def check_submissions(paths: list[str]) -> None:
 def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str], None] | None = None) -> Outcome:
     """Grade the working copy (``submissions`` None) or each submission folder; returns the report dict."""
     from course_core.artifacts.manifest import utc_now
-    from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_library, make_undumpable
+    from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_libraries_env, kit_library, make_undumpable
 
     make_undumpable()  # same-uid workers cannot read this process's cwd, environment or memory
 
@@ -399,7 +399,9 @@ def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str],
     if submissions:
         check_submissions(submissions)
     os.environ[ISOLATION_ENV] = isolation().mode  # probed once; children inherit the answer
-    os.environ[KITLIB_ENV] = str(kit_library())
+    for exercise in exercises:  # made once here, for every sandbox of every process below
+        kit_library(tuple(exercise.forbidden_imports))
+    os.environ[KITLIB_ENV] = kit_libraries_env()
     protect(exercises, opts.solutions_root, opts.hidden_root)
     jobs_in = [("working copy", None)] if not submissions else list(zip(labels_for(submissions), submissions))
     results: dict[int, tuple[dict[str, Any], list[dict[str, Any]], list[str]]] = {}

@@ -105,6 +105,9 @@ def _short_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
+BATCH_CALLS = 64  # calls per message of Worker.call_many
+
+
 class Worker:
     """The sandbox serving one module (or a set of variants of it): a zygote forks a child per call.
 
@@ -160,48 +163,71 @@ class Worker:
     def call(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any], variant: str = "student", session: int = 0,
              describe: bool = False) -> Any:
         """``fn(*args, **kwargs)`` in the sandbox; with ``describe``, the module's public names instead."""
+        request = {"fn": fn, "args": list(args), "kwargs": dict(kwargs)}
+        if describe:
+            request["describe"] = True
+        return self._ask(request, variant, session, args, kwargs)
+
+    def call_many(self, fn: str, calls: list[tuple[Any, ...]], variant: str = "student", session: int = 0) -> list[Any]:
+        """``[fn(*args) for args in calls]`` in the sandbox, in order, a few dozen calls per message.
+
+        Each message has the time limit of one call: calls that are not quick (a bandit
+        update is microseconds) belong in :meth:`call`.
+        """
+        found: list[Any] = []
+        for start in range(0, len(calls), BATCH_CALLS):
+            chunk = [list(args) for args in calls[start : start + BATCH_CALLS]]
+            reply = self._ask({"fn": fn, "batch": chunk}, variant, session, tuple(chunk[0]) if chunk else (), {})
+            if not isinstance(reply, list) or len(reply) != len(chunk):
+                raise WorkerFailure("your code's process sent something that is not a reply", f"{self.module}.{fn}(...)")
+            found += reply
+        return found
+
+    def _ask(self, body: dict[str, Any], variant: str, session: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         from course_core.grading.sandbox import MessageTooLarge, WorkerDied, WorkerTimeout, backstop, describe_end
 
+        fn = body["fn"]
         if variant in self.import_failure:
             raise self.import_failure[variant]
         try:
-            request = {"seq": self.seq + 1, "session": session, "fn": fn, "args": list(args), "kwargs": dict(kwargs), "variant": variant}
-            if describe:
-                request["describe"] = True
-            json.dumps(request, allow_nan=False)
+            request = {"seq": self.seq + 1, "session": session, **body, "variant": variant}
+            line = json.dumps(request, allow_nan=False, ensure_ascii=True)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"test bug: arguments to student.{fn}() must be JSON values ({exc})") from None
         if self.sandbox is None or not self.sandbox.alive:
             self.stop()
             self._start()
         self.seq += 1
-        call_text = f"{self.module}.{fn}({_short_args(args, kwargs)})"
         timeout = self.limits.timeout_s
+
+        def failure(message: str) -> WorkerFailure:  # the call's text is written only when it fails
+            return WorkerFailure(message, f"{self.module}.{fn}({_short_args(args, kwargs)})")
+
         try:
-            self.sandbox.send(request, timeout=timeout)
+            self.sandbox.send_line(line, timeout=timeout)
             reply = self.sandbox.recv(timeout=backstop(self.limits))
         except WorkerTimeout:
             self.stop()
-            raise WorkerFailure(f"your code did not return within {timeout:g} s", call_text) from None
+            raise failure(f"your code did not return within {timeout:g} s") from None
         except WorkerDied:
             self.stop()
-            raise WorkerFailure("your code's sandbox ended unexpectedly", call_text) from None
+            raise failure("your code's sandbox ended unexpectedly") from None
         except MessageTooLarge:
             self.stop()
-            raise WorkerFailure("your code returned a value too large to grade", call_text) from None
+            raise failure("your code returned a value too large to grade") from None
         except ValueError:
             self.stop()
-            raise WorkerFailure("your code's process sent something that is not a reply", call_text) from None
+            raise failure("your code's process sent something that is not a reply") from None
         if reply.get("seq") != self.seq or sum(k in reply for k in ("ok", "error", "ended", "import_error")) != 1:
-            raise WorkerFailure("your code's process sent something that is not a reply", call_text)
+            raise failure("your code's process sent something that is not a reply")
         if "ok" in reply:
             return reply["ok"]
         if "ended" in reply:
-            raise WorkerFailure(describe_end(reply["ended"], self.limits), call_text)
+            raise failure(describe_end(reply["ended"], self.limits))
         if "import_error" in reply:
             self.import_failure[variant] = self._import_message(reply["import_error"])
             raise self.import_failure[variant]
-        return self._raise(reply["error"], fn, call_text)
+        return self._raise(reply["error"], fn, f"{self.module}.{fn}({_short_args(args, kwargs)})")
 
     def _import_message(self, err: Any) -> WorkerFailure:
         kind, message, where = _error_fields(err)

@@ -70,6 +70,10 @@ class _Relay:
         def call(*args: Any, **kwargs: Any) -> Any:
             return self.worker.call(fn, tuple(_plain(a) for a in args), _plain(kwargs), session=self.session)
 
+        def call_many(calls: list[tuple[Any, ...]]) -> list[Any]:  # LoadedModule.call_many: one message per few dozen
+            return self.worker.call_many(fn, [tuple(_plain(a) for a in args) for args in calls], session=self.session)
+
+        call._kit_call_many = call_many  # type: ignore[attr-defined]
         return call
 
     def stop(self) -> None:

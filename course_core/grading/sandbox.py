@@ -115,7 +115,7 @@ def python_paths() -> list[str]:
     return out
 
 
-_KITLIBS: dict[tuple[str, ...], Path] = {}
+_KITLIBS: dict[str, Path] = {}  # ",".join(sorted(forbidden)) → copy
 
 
 def _module_path(root: Path, dotted: str) -> Path | None:
@@ -146,30 +146,51 @@ def kit_library(forbidden: tuple[str, ...] = ()) -> Path:
     Sandboxed code may import course_core (exercise modules use the scorer) without learning
     where the kit, and its solutions/, live; a module the exercise asks the student to write
     is not in the copy at all. One copy per set of forbidden modules and grader process tree:
-    the plain copy made by a parent is passed down in $RLF_GRADER_KITLIB.
+    the first is copied, the others are hard links to it minus their forbidden modules, and the
+    copies a parent made are passed down in $RLF_GRADER_KITLIB (:func:`kit_libraries_env`).
     """
-    key = tuple(sorted(forbidden))
-    inherited = os.environ.get(KITLIB_ENV)
-    if not key and inherited and (Path(inherited) / WORKER_RELPATH).is_file():
-        return Path(inherited)
-    if key in _KITLIBS:
-        return _KITLIBS[key]
-    root = Path(tempfile.mkdtemp(prefix="rlf-kitlib-"))
-    shutil.copytree(KIT_ROOT / "course_core", root / "course_core", ignore=_compiled_elsewhere, symlinks=False)
-    shutil.copytree(KIT_ROOT / "schemas", root / "schemas", ignore=_compiled_elsewhere, symlinks=False)
-    for dotted in key:
-        found = _module_path(root, dotted)
-        if found is not None and found.is_dir():
-            shutil.rmtree(found)
-        elif found is not None:
-            found.unlink()
-            for compiled in (found.parent / "__pycache__").glob(f"{found.stem}.*.pyc"):
+    key = ",".join(sorted(forbidden))
+    found = _KITLIBS.get(key) or _inherited_kitlibs().get(key)
+    if found is not None and (found / WORKER_RELPATH).is_file():
+        _KITLIBS[key] = found
+        return found
+    plain = kit_library() if key else None
+    # a derived copy is named after the plain one: its path starts with the plain copy's
+    root = Path(tempfile.mkdtemp(prefix=f"{plain.name}-" if plain else "rlf-kitlib-", dir=plain.parent if plain else None))
+    atexit.register(shutil.rmtree, root, True)
+    if plain is not None:
+        for name in ("course_core", "schemas"):
+            shutil.copytree(plain / name, root / name, copy_function=os.link, symlinks=False)
+    else:
+        for name in ("course_core", "schemas"):
+            shutil.copytree(KIT_ROOT / name, root / name, ignore=_compiled_elsewhere, symlinks=False)
+    for dotted in sorted(forbidden):
+        module = _module_path(root, dotted)
+        if module is not None and module.is_dir():
+            shutil.rmtree(module)
+        elif module is not None:
+            module.unlink()
+            for compiled in (module.parent / "__pycache__").glob(f"{module.stem}.*.pyc"):
                 compiled.unlink()
     for path in [root, *root.rglob("*")]:
+        if key and not path.is_dir():
+            continue  # hard links share the plain copy's modes
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     _KITLIBS[key] = root
-    atexit.register(shutil.rmtree, root, True)
     return root
+
+
+def _inherited_kitlibs() -> dict[str, Path]:
+    try:
+        given = json.loads(os.environ.get(KITLIB_ENV) or "{}")
+    except ValueError:
+        return {}
+    return {k: Path(v) for k, v in given.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(given, dict) else {}
+
+
+def kit_libraries_env() -> str:
+    """Every kit library copy this process knows of, for $RLF_GRADER_KITLIB of the processes it starts."""
+    return json.dumps({**{k: str(v) for k, v in _inherited_kitlibs().items()}, **{k: str(v) for k, v in _KITLIBS.items()}})
 
 
 # --- isolation mode ---------------------------------------------------------------------------
@@ -459,8 +480,17 @@ class Sandbox:
     # -- messages
 
     def send(self, message: dict[str, Any], timeout: float, channel: str = "control") -> None:
-        data = (json.dumps(message, allow_nan=False, ensure_ascii=True) + "\n").encode("ascii")
+        self.send_line(json.dumps(message, allow_nan=False, ensure_ascii=True), timeout, channel)
+
+    def send_line(self, line: str, timeout: float, channel: str = "control") -> None:
+        """``line`` (one JSON object, ASCII, as :meth:`send` encodes it) and its newline."""
+        data = (line + "\n").encode("ascii")
         fd = self._fds.get(f"{channel}_w", -1)
+        if self.proc is not None and fd >= 0:
+            try:  # a call's message fits the pipe: most are written at once, with no wait
+                data = data[os.write(fd, data):]
+            except (BlockingIOError, BrokenPipeError):
+                pass
         deadline = time.monotonic() + timeout
         while data:
             if self.proc is None or fd < 0:

@@ -90,7 +90,7 @@ def prepare_groups(exercise: Exercise, hidden_dir: Path | None, run_dir: Path, p
 
 def trusted_env(config_path: Path, run_dir: Path) -> dict[str, str]:
     """The environment of a trusted grader process (the test runner, the replay) that starts sandboxes."""
-    from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_library
+    from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_libraries_env
 
     return {
         "PATH": os.environ.get("PATH", os.defpath),
@@ -102,7 +102,7 @@ def trusted_env(config_path: Path, run_dir: Path) -> dict[str, str]:
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "NO_COLOR": "1",
         "RLF_GRADER_CONFIG": str(config_path),
-        KITLIB_ENV: str(kit_library()),
+        KITLIB_ENV: kit_libraries_env(),
         ISOLATION_ENV: isolation().mode,
     }
 

@@ -585,7 +585,10 @@ def serve_one_test(channel: Channel, module: str, path: str | None) -> None:
             write_all(channel.fd_out, (json.dumps({"seq": seq, "error": error}) + "\n").encode())
             continue
         try:
-            reply = encode_reply(seq, fn(*request.get("args", []), **request.get("kwargs", {})))
+            if isinstance(request.get("batch"), list):  # several calls in one message, in order
+                reply = encode_reply(seq, [fn(*args) for args in request["batch"]])
+            else:
+                reply = encode_reply(seq, fn(*request.get("args", []), **request.get("kwargs", {})))
         except BaseException as exc:
             reply = (json.dumps({"seq": seq, "error": describe(exc, path or "")}) + "\n").encode()
         write_all(channel.fd_out, reply)

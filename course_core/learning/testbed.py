@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from course_core.learning import defaults
-from course_core.learning.bandit import BanditConfig, Curves, Policy, StepRecord, round6, train
+from course_core.learning.bandit import BanditConfig, Curves, Policy, StepRecord, round6, train_runs
 from course_core.learning.policy import reinforce_step, running_mean, sample_action, softmax
 
 
@@ -129,13 +129,13 @@ def bernoulli_curves(config: BanditConfig) -> Curves:
 
 
 def policy_runs(config: BanditConfig, policy: Policy) -> list[list[StepRecord]]:
-    """``config.runs`` bandits trained one after another with ``policy``, run r on block r of the stream.
+    """``config.runs`` bandits trained with ``policy``, run r on block r of the stream, stepped together.
 
     The same draws :func:`bernoulli_curves` uses, stepped through any :class:`~course_core.learning.bandit.Policy`
-    (a user's module cannot be vectorised); run 0 is the single run with that seed.
+    (a user's module cannot be vectorised, :func:`~course_core.learning.bandit.train_runs`);
+    run 0 is the single run with that seed.
     """
-    draws = bernoulli_draws(config.seed, config.runs, config.steps)
-    return [train(config, policy, draws[r]) for r in range(config.runs)]
+    return train_runs(config, policy, bernoulli_draws(config.seed, config.runs, config.steps))
 
 
 LOCK_THRESHOLD = 0.9  # a run whose final policy gives one arm at least this much has stopped exploring

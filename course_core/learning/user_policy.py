@@ -78,11 +78,17 @@ class UserPolicy:
         return [float(x) for x in value]
 
     def _softmax(self, logits: list[float], when: str) -> np.ndarray:
-        out = self.loaded.call("softmax", list(logits), when=when)
-        probs = self._numbers("softmax", when, out, len(logits), "the probabilities")
-        if min(probs) < 0 or abs(sum(probs) - 1.0) > SUM_TOLERANCE:
-            raise self._wrong("softmax", when, "probabilities must be >= 0 and sum to 1", out)
-        return np.asarray(probs)
+        return self._softmax_many([logits], when)[0]
+
+    def _softmax_many(self, many: list[list[float]], when: str) -> list[np.ndarray]:
+        outs = self.loaded.call_many("softmax", [(list(logits),) for logits in many], when=when)
+        found = []
+        for logits, out in zip(many, outs):
+            probs = self._numbers("softmax", when, out, len(logits), "the probabilities")
+            if min(probs) < 0 or abs(sum(probs) - 1.0) > SUM_TOLERANCE:
+                raise self._wrong("softmax", when, "probabilities must be >= 0 and sum to 1", out)
+            found.append(np.asarray(probs))
+        return found
 
     def initial_state(self, n_arms: int) -> _UserState:
         data = {"logits": [0.0] * n_arms, "baseline": 0.0, "count": 0}
@@ -95,18 +101,25 @@ class UserPolicy:
         return np.asarray(state.data["logits"])
 
     def step(self, state: _UserState, action: int, reward: float, lr: float, use_baseline: bool) -> tuple[_UserState, float, float]:
-        step = state.steps_done + 1
+        return self.step_runs([state], [action], [reward], lr, use_baseline)[0]
+
+    def step_runs(self, states: list[_UserState], actions: list[int], rewards: list[float], lr: float,
+                  use_baseline: bool) -> list[tuple[_UserState, float, float]]:
+        """:meth:`step` for the same step of many runs: one ``train_step`` call per run, then one ``softmax``."""
+        step = states[0].steps_done + 1
         when = f"at step {step}"
-        out = self.loaded.call("train_step", copy.deepcopy(state.data), int(action), float(reward), float(lr), bool(use_baseline), when=when)
-        if not isinstance(out, dict) or any(k not in out for k in STEP_KEYS):
-            raise self._wrong("train_step", when, f"expected a dict with keys {', '.join(STEP_KEYS)}", out)
-        logits = self._numbers("train_step", when, out["logits"], len(state.data["logits"]), "'logits'")
-        for key in ("baseline", "advantage"):
-            if not _is_number(out[key]):
-                raise self._wrong("train_step", when, f"'{key}' must be a finite number", out[key])
-        if not isinstance(out["count"], int) or isinstance(out["count"], bool):
-            raise self._wrong("train_step", when, "'count' must be an integer", out["count"])
-        advantage = float(out["advantage"])
-        data = {"logits": logits, "baseline": float(out["baseline"]), "count": out["count"]}
-        new = _UserState(data, self._softmax(logits, f"after step {step}"), step)
-        return new, reward - advantage, advantage  # the baseline this step used: r − (r − b)
+        calls = [(copy.deepcopy(st.data), int(a), float(r), float(lr), bool(use_baseline)) for st, a, r in zip(states, actions, rewards)]
+        updated = []
+        for st, out in zip(states, self.loaded.call_many("train_step", calls, when=when)):
+            if not isinstance(out, dict) or any(k not in out for k in STEP_KEYS):
+                raise self._wrong("train_step", when, f"expected a dict with keys {', '.join(STEP_KEYS)}", out)
+            logits = self._numbers("train_step", when, out["logits"], len(st.data["logits"]), "'logits'")
+            for key in ("baseline", "advantage"):
+                if not _is_number(out[key]):
+                    raise self._wrong("train_step", when, f"'{key}' must be a finite number", out[key])
+            if not isinstance(out["count"], int) or isinstance(out["count"], bool):
+                raise self._wrong("train_step", when, "'count' must be an integer", out["count"])
+            updated.append(({"logits": logits, "baseline": float(out["baseline"]), "count": out["count"]}, float(out["advantage"])))
+        probs = self._softmax_many([data["logits"] for data, _ in updated], f"after step {step}")
+        # the baseline this step used: r − (r − b)
+        return [(_UserState(data, p, step), r - advantage, advantage) for (data, advantage), p, r in zip(updated, probs, rewards)]
