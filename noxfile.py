@@ -135,9 +135,15 @@ def tests(session: nox.Session) -> None:
 
 
 def _parallel(posargs: list[str]) -> list[str]:
-    """pytest-xdist's options, unless the caller chose a number of workers (or -p no:xdist, or --pdb) already."""
+    """pytest-xdist's options, unless the caller chose a number of workers (or -p no:xdist, or --pdb) already.
+
+    One worker more than the cores: many tests wait (on a sandbox's wall clock, a subprocess, a
+    terminal), and the extra worker fills those waits (fast lane on 2 cores: 85 s with 2 workers,
+    67 s with 3, 70 s with 4).
+    """
     chosen = any(a.startswith(("-n", "--numprocesses", "--pdb")) or "no:xdist" in a for a in posargs)
-    return [] if chosen else ["-n", "auto", "--dist", "loadscope"]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return [] if chosen else ["-n", str(cores + 1), "--dist", "loadscope"]
 
 
 @nox.session(python=PYTHON)
