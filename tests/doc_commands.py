@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_core.present.shell_layout import shell_words
+from course_core.shell_layout import shell_words
 
 SHELL_TAGS = {"bash", "sh", "shell", "console"}
 PROGRAMS = ("python", "python3", "nox", "poetry", "pytest")

@@ -118,7 +118,7 @@ def transcript_lines(path) -> list[str]:
 def test_demo_screens_and_transcript_fit_80_columns_with_commands_whole(tmp_path):
     """Segments C and D (D runs A first): bandit commands continued with ``\\``, jq's quotes intact."""
     from course_core.present import demo
-    from course_core.present.shell_layout import shell_words
+    from course_core.shell_layout import shell_words
 
     (tmp_path / "data").symlink_to(REPO / "data")
     proc = run_cli("course.demo", "--segment", "C", "--segment", "D", cwd=tmp_path, env={"COLUMNS": str(WIDTH)}, timeout=300)

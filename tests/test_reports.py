@@ -16,6 +16,7 @@ from rich.console import Console
 
 from course_core.errors import ArtifactBug
 from course_core.grading.reports import gradescope_results, render_markdown, render_table, validate_report, write_reports
+from course_core.shell_layout import shell_words
 
 
 def _check(ex: str, stage: str, name: str, points: float, max_points: float, status: str, **extra) -> dict:
@@ -298,11 +299,20 @@ def test_terminal_table_fits_80_columns_and_shows_feedback() -> None:
     con = Console(width=80, record=True, color_system=None, file=io.StringIO())
     report = make_report(2)
     report["submissions"][0]["exercises"][0]["stages"][3]["checks"][0]["feedback"] = "\n".join(f"line {i}" for i in range(20))
+    long = "python -m course.grade --check a1_locked_room.sabotage.clean_run --exercises-root 'my exercises/of this term'"
+    report["submissions"][0]["exercises"][0]["stages"][1]["checks"][0].update(status="failed", command=long)
     before = copy.deepcopy(report)
     render_table(con, report)
     text = con.export_text()
     assert report == before
     assert max(len(line) for line in text.splitlines()) <= 80
+    # the reproduce command is broken between shell words, with a ` \` ending each broken line: a copy of it runs
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("    reproduce: python -m course.grade"))
+    last = next(i for i in range(first, len(lines)) if not lines[i].endswith(" \\"))
+    assert last > first and all(line.startswith("      ") for line in lines[first + 1 : last + 1])
+    copied = " ".join(line.strip().removesuffix(" \\").strip() for line in lines[first : last + 1]).removeprefix("reproduce: ")
+    assert shell_words(copied) == shell_words(long)
     assert "alice  48.5 / 96 graded here, 14 more graded by staff (50.5%)" in text
     assert "a1_locked_room (A)" in text and "10/40" in text
     assert "expected 'dataset_fingerprint', got 'scorer_version'" in text

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_core.present.help_layout import layout
-from course_core.present.shell_layout import CONTINUATION, shell_words, wrap_command, wrap_line
+from course_core.shell_layout import CONTINUATION, shell_words, wrap_command, wrap_line
 
 
 def as_typed(lines: list[str]) -> list[str]:

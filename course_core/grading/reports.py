@@ -33,6 +33,7 @@ from course_core.grading.report_model import (
     staff_summary,
     total_line,
 )
+from course_core.shell_layout import wrap_line
 
 __all__ = ["gradescope_results", "render_markdown", "render_table", "validate_report", "write_reports"]
 
@@ -157,8 +158,9 @@ def _render_check(con: Any, name: str, points: str, checks: list[dict[str, Any]]
     for line in lines:
         indented(Text(line), 4)
     command = reproduce_all(checks)
-    if command:
-        indented(Text("reproduce: " + command, style="cyan"), 4)
+    if command:  # broken only between shell words, each broken line ending in ` \`: a copy of it runs
+        for line in wrap_line("reproduce: " + command, con.width, indent="    ", continued="  "):
+            con.print(Text(line, style="cyan"), no_wrap=True, overflow="ignore", crop=False)
 
 
 def _render_failing(con: Any, failing: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]) -> None:

@@ -356,7 +356,7 @@ def _show_command(con: Any, command: str) -> None:
     """The command as the guide has it, broken (if the screen is narrow) only between arguments."""
     from rich.syntax import Syntax
 
-    from course_core.present.shell_layout import wrap_command
+    from course_core.shell_layout import wrap_command
 
     laid_out = wrap_command(command, con.width)
     text = Syntax(laid_out, "bash", theme="ansi_dark").highlight(laid_out)

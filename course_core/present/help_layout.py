@@ -14,7 +14,7 @@ import argparse
 import re
 import textwrap
 
-from course_core.present.shell_layout import wrap_command
+from course_core.shell_layout import wrap_command
 
 _TWO_COLUMNS = re.compile(r"^(\s+)(\S.*?\S)(\s{3,})(\S.*)$")
 _PROGRAMS = {"python", "python3", "nox", "poetry", "pip", "uv", "pytest", "bash", "git", "cat", "cp", "diff", "jq", "head", "ls"}
