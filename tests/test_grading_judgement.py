@@ -125,8 +125,20 @@ def _edited_random_row(folder: Path, honest: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def graded(full: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """Every variant graded in one run of the real grader per exercise: name → its exercise report."""
+def full_and_untouched(full: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The honest submission and an untouched copy of the kit's exercises, graded on every exercise in one run."""
+    root = tmp_path_factory.mktemp("full_and_untouched")
+    untouched = root / "untouched"
+    shutil.copytree(REPO / "exercises", untouched / "exercises")
+    _, report = grade([full, untouched], 2, root / "report", None)
+    by_path = {Path(s["path"]).resolve(): s for s in report["submissions"]}
+    return {"full": by_path[full.resolve()], "untouched": by_path[untouched.resolve()]}
+
+
+@pytest.fixture(scope="module")
+def graded(full: Path, full_and_untouched: dict[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Every variant graded in one run of the real grader per exercise (the honest work once, for
+    every exercise, by :func:`full_and_untouched`): name → its exercise report."""
     root = tmp_path_factory.mktemp("variants")
     plans = {
         "a1_locked_room": {"edited_summary": (_edit_summary, True), "weak_scorer": (_weak_modified, True),
@@ -136,10 +148,10 @@ def graded(full: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, di
     }
     out: dict[str, dict[str, Any]] = {}
     for ex_id, variants in plans.items():
-        subs = [full] + [_variant(full, root, ex_id, name, change, reanswer) for name, (change, reanswer) in variants.items()]
+        subs = [_variant(full, root, ex_id, name, change, reanswer) for name, (change, reanswer) in variants.items()]
         _, report = grade(subs, 2, root / f"report_{ex_id}", [ex_id])
         by_path = {Path(s["path"]).resolve(): s for s in report["submissions"]}
-        out[f"{ex_id}:honest"] = by_path[full.resolve()]["exercises"][0]
+        out[f"{ex_id}:honest"] = next(e for e in full_and_untouched["full"]["exercises"] if e["id"] == ex_id)
         for name in variants:
             out[f"{ex_id}:{name}"] = by_path[(root / name).resolve()]["exercises"][0]
     return out
@@ -218,12 +230,8 @@ def test_answers_read_from_loose_files_count_for_nothing(graded: dict[str, dict[
     assert {f"reflect.{f['key']}" for f in fields if f["kind"] != "answer_key"} <= _lost(exercise)
 
 
-def test_full_marks_score_100_and_the_untouched_kit_0_on_every_exercise(full: Path, tmp_path: Path) -> None:
-    untouched = tmp_path / "untouched"
-    shutil.copytree(REPO / "exercises", untouched / "exercises")
-    _, report = grade([full, untouched], 2, tmp_path / "report", None)
-    by_path = {Path(s["path"]).resolve(): s for s in report["submissions"]}
-    done, kit = by_path[full.resolve()], by_path[untouched.resolve()]
+def test_full_marks_score_100_and_the_untouched_kit_0_on_every_exercise(full_and_untouched: dict[str, dict[str, Any]]) -> None:
+    done, kit = full_and_untouched["full"], full_and_untouched["untouched"]
     assert {e["id"] for e in done["exercises"]} == {e["id"] for e in kit["exercises"]} == set(EXERCISES)
     for exercise in done["exercises"]:
         assert (exercise["id"], _lost(exercise)) == (exercise["id"], set())
