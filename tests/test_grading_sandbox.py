@@ -15,6 +15,7 @@ from course_core.grading.exercise import Limits
 from course_core.grading.sandbox import Sandbox, describe_end, describe_exit, isolation, parse_message
 
 LIMITS = Limits(timeout_s=3, cpu_s=5, memory_mb=400, max_processes=16, max_file_mb=1, max_disk_mb=8)
+HANG = Limits(timeout_s=1, cpu_s=5, memory_mb=400, max_processes=16, max_file_mb=1, max_disk_mb=8)  # for calls that never return
 CONTAINED = isolation().contained
 needs_bwrap = pytest.mark.skipif(not CONTAINED, reason="needs user namespaces (the bubblewrap sandbox)")
 
@@ -201,9 +202,9 @@ def test_a_forbidden_kit_module_is_neither_importable_nor_there(serve) -> None:
 
 
 def test_a_call_that_hangs_ends_on_the_wall_clock_and_the_next_call_works(serve) -> None:
-    sb = serve()
+    sb = serve(HANG)
     assert _call(sb, "fork_and_hang") == {"seq": 1, "ended": {"timeout": True}}
-    assert _call(sb, "sleep", 5)["ended"] == {"timeout": True}  # sleeping is wall clock too, not "starved"
+    assert _call(sb, "sleep", 3)["ended"] == {"timeout": True}  # sleeping is wall clock too, not "starved"
     assert _call(sb, "add", 1, 1)["ok"] == 2
     assert describe_end({"timeout": True}, LIMITS) == "your code did not return within 3 s"
 
@@ -301,7 +302,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_nothing_survives_the_sandbox(serve) -> None:
-    sb = serve()
+    sb = serve(HANG)
     assert _call(sb, "fork_and_hang")["ended"] == {"timeout": True}
     sb.send({"seq": 2, "session": 99, "fn": "sleep", "args": [30], "kwargs": {}}, 5)  # a test still running
     tree = _tree(sb.proc.pid)
