@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--solutions", metavar="DIR", help="reference solutions, chaffs and answer keys (default: this kit's solutions/ if present)")
     p.add_argument("--hidden-tests", metavar="DIR", help="hidden tests, laid out like solutions/ (default: --solutions)")
     p.add_argument("--out", default="grade-report", metavar="DIR", help="where the reports go (default: grade-report/)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="submissions graded in parallel (default 1)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="processes grading in parallel, an exercise of a submission each (default 1)")
     p.add_argument("--fail-under", type=float, metavar="P", help="exit 1 when any submission scores below P percent")
     p.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
     args = p.parse_args(argv)

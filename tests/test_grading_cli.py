@@ -112,3 +112,16 @@ def test_an_out_path_that_is_a_file_is_refused_before_grading(tmp_path: Path) ->
     assert proc.returncode == 2
     assert "--out must be a folder, and this is a file" in proc.stderr
     assert target.read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.slow
+def test_exercises_graded_in_parallel_make_the_report_graded_in_turn(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    subs = [str(HONEST), str(tmp_path / "empty")]
+    reports = {}
+    for jobs in ("1", "2"):
+        proc = run_cli("course.grade", *TOY_ARGS, "--submission", *subs, "--jobs", jobs, "--out", str(tmp_path / jobs), "--json")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        reports[jobs] = json.loads(proc.stdout)
+    assert reports["1"]["submissions"] == reports["2"]["submissions"]
+    assert [s["percent"] for s in reports["2"]["submissions"]] == [100, 0]

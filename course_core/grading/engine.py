@@ -16,8 +16,8 @@ tests, hidden tests, public and hidden chaffs); each pool's points are shared by
 weights, and nothing is rescaled. What only the instructors' files can grade (hidden tests and
 chaffs, the answer key) shows at home as a ``staff`` check with its points, counted in
 ``staff_points``, never as points earned here.
-Submissions are graded in parallel processes with ``jobs > 1``; one submission's disaster
-(or a grader fault while grading it) affects only that submission.
+With ``jobs > 1`` each exercise of each submission is graded in a process of a pool; one
+submission's disaster (or a grader fault while grading it) affects only that submission.
 """
 
 from __future__ import annotations
@@ -291,28 +291,42 @@ def _errored_exercise(exercise: Exercise, message: str) -> dict[str, Any]:
 # --- one submission ---------------------------------------------------------------------------
 
 
+Part = tuple[dict[str, Any], list[dict[str, Any]], list[str]]  # (exercise entry, prose, problems)
+
+
+def stage_every_exercise(path: str | None, exercises: list[Exercise], work: Path) -> dict[str, Staged]:
+    """Every exercise's student files of one submission, copied before anything reads any of them."""
+    return {e.id: stage_all(path, e, work / e.id / "stage" / e.id) for e in exercises}
+
+
+def grade_staged(exercise: Exercise, staged: Staged, opts: Options, work: Path, label: str) -> Part:
+    """One exercise of one (staged) submission; a grader fault is contained to it."""
+    problems: list[str] = []
+    try:
+        entry, prose = grade_exercise(exercise, staged, opts, work / exercise.id, label, problems)
+    except Exception as exc:  # a grader fault: contained to this exercise of this submission
+        problems.append(f"{label} / {exercise.id}: grader error: {type(exc).__name__}: {exc}")
+        entry, prose = _errored_exercise(exercise, str(exc)), []
+    return entry, prose, problems
+
+
+def _submission(label: str, path: str | None, parts: list[Part]) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    submission = totals(label, "." if path is None else str(path), [entry for entry, _, _ in parts])
+    prose = [p for _, more, _ in parts for p in more]
+    problems = [p for _, _, found in parts for p in found]
+    return clean_tree(submission), clean_tree(prose), [clean(f"{label}: {p}" if not p.startswith(label) else p) for p in problems]
+
+
 def grade_submission(label: str, path: str | None, opts: Options) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
     """(submission entry, prose, problems) for one submission; ``path`` None = the working copy."""
     exercises = discover(opts.exercises_root, opts.exercise_ids)
-    problems: list[str] = []
-    prose: list[dict[str, Any]] = []
-    entries = []
     work = Path(tempfile.mkdtemp(prefix="rlf-grade-"))
     try:
-        # every exercise's student files are copied before anything reads any of them
-        staged = {e.id: stage_all(path, e, work / e.id / "stage" / e.id) for e in exercises}
-        for exercise in exercises:
-            try:
-                entry, more = grade_exercise(exercise, staged[exercise.id], opts, work / exercise.id, label, problems)
-            except Exception as exc:  # a grader fault: contained to this exercise of this submission
-                problems.append(f"{label} / {exercise.id}: grader error: {type(exc).__name__}: {exc}")
-                entry, more = _errored_exercise(exercise, str(exc)), []
-            entries.append(entry)
-            prose += more
+        staged = stage_every_exercise(path, exercises, work)
+        parts = [grade_staged(exercise, staged[exercise.id], opts, work, label) for exercise in exercises]
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    submission = totals(label, "." if path is None else str(path), entries)
-    return clean_tree(submission), clean_tree(prose), [clean(f"{label}: {p}" if not p.startswith(label) else p) for p in problems]
+    return _submission(label, path, parts)
 
 
 def totals(label: str, path: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
@@ -334,11 +348,11 @@ def stage_all(path: str | None, exercise: Exercise, dest: Path) -> Staged:
     return stage_submission(Path(path), exercise, dest)
 
 
-def _grade_in_child(label: str, path: str | None, opts_dict: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+def _grade_in_child(exercise: Exercise, staged: Staged, opts_dict: dict[str, Any], work: str, label: str) -> Part:
     from course_core.grading.sandbox import make_undumpable
 
     make_undumpable()
-    return grade_submission(label, path, Options(**opts_dict))
+    return grade_staged(exercise, staged, Options(**opts_dict), Path(work), label)
 
 
 # --- many submissions -------------------------------------------------------------------------
@@ -405,21 +419,8 @@ def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str],
     protect(exercises, opts.solutions_root, opts.hidden_root)
     jobs_in = [("working copy", None)] if not submissions else list(zip(labels_for(submissions), submissions))
     results: dict[int, tuple[dict[str, Any], list[dict[str, Any]], list[str]]] = {}
-    if opts.jobs > 1 and len(jobs_in) > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(opts.jobs, len(jobs_in)), mp_context=ctx) as pool:
-            futures = {pool.submit(_grade_in_child, label, path, asdict(opts)): i for i, (label, path) in enumerate(jobs_in)}
-            for future in as_completed(futures):
-                i = futures[future]
-                try:
-                    results[i] = future.result()
-                except Exception as exc:  # the child process died: only this submission is affected
-                    results[i] = _failed_submission(jobs_in[i], exercises, f"grader process failed: {type(exc).__name__}: {exc}")
-                if on_done:
-                    on_done(jobs_in[i][0])
+    if opts.jobs > 1 and len(jobs_in) * len(exercises) > 1:
+        results = _grade_in_parallel(jobs_in, exercises, opts, on_done)
     else:
         for i, (label, path) in enumerate(jobs_in):
             try:
@@ -444,6 +445,52 @@ def grade(submissions: list[str] | None, opts: Options, on_done: Callable[[str],
         "isolation": {"mode": isolation().mode, "note": isolation().note},
     }
     return Outcome(report=report, problems=[p for _, _, probs in ordered for p in probs])
+
+
+def _grade_in_parallel(jobs_in: list[tuple[str, str | None]], exercises: list[Exercise], opts: Options,
+                       on_done: Callable[[str], None] | None) -> dict[int, tuple[dict[str, Any], list[dict[str, Any]], list[str]]]:
+    """Each exercise of each submission in a process of a pool of ``opts.jobs``: one student's
+    eight exercises use every core too. A submission is staged whole before any of it is graded;
+    a process that dies costs only its exercise."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: dict[int, tuple[dict[str, Any], list[dict[str, Any]], list[str]]] = {}
+    parts: dict[int, dict[int, Part]] = {}
+    works: dict[int, Path] = {}
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=min(opts.jobs, len(jobs_in) * len(exercises)), mp_context=ctx) as pool:
+            futures = {}
+            for i, (label, path) in enumerate(jobs_in):
+                works[i] = Path(tempfile.mkdtemp(prefix="rlf-grade-"))
+                try:
+                    staged = stage_every_exercise(path, exercises, works[i])
+                except Exception as exc:  # noqa: BLE001 - only this submission is affected
+                    results[i] = _failed_submission(jobs_in[i], exercises, f"grader error: {type(exc).__name__}: {exc}")
+                    if on_done:
+                        on_done(label)
+                    continue
+                parts[i] = {}
+                for k, exercise in enumerate(exercises):
+                    futures[pool.submit(_grade_in_child, exercise, staged[exercise.id], asdict(opts), str(works[i]), label)] = (i, k)
+            for future in as_completed(futures):
+                i, k = futures[future]
+                try:
+                    parts[i][k] = future.result()
+                except Exception as exc:  # the child process died: only this exercise of this submission is affected
+                    label = jobs_in[i][0]
+                    message = f"grader process failed: {type(exc).__name__}: {exc}"
+                    parts[i][k] = (_errored_exercise(exercises[k], message), [], [f"{label} / {exercises[k].id}: {message}"])
+                if len(parts[i]) == len(exercises):
+                    results[i] = _submission(*jobs_in[i], [parts[i][n] for n in range(len(exercises))])
+                    shutil.rmtree(works.pop(i), ignore_errors=True)
+                    if on_done:
+                        on_done(jobs_in[i][0])
+    finally:
+        for work in works.values():
+            shutil.rmtree(work, ignore_errors=True)
+    return results
 
 
 def _failed_submission(job: tuple[str, str | None], exercises: list[Exercise], message: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
