@@ -142,8 +142,12 @@ def _parallel(posargs: list[str]) -> list[str]:
     67 s with 3, 70 s with 4).
     """
     chosen = any(a.startswith(("-n", "--numprocesses", "--pdb")) or "no:xdist" in a for a in posargs)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return [] if chosen else ["-n", str(cores + 1), "--dist", "loadscope"]
+    return [] if chosen else ["-n", str(_cores() + 1), "--dist", "loadscope"]
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @nox.session(python=PYTHON)
@@ -166,9 +170,13 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def grade(session: nox.Session) -> None:
-    """Grade this working copy's exercises, or (staff) `-- --submission PATH ...`; all course.grade flags pass through."""
+    """Grade this working copy's exercises, or (staff) `-- --submission PATH ...`; all course.grade flags pass through.
+
+    The exercises are graded on every core (`--jobs`, unless given).
+    """
     _install(session, "test")
-    session.run("python", "-m", "course.grade", *session.posargs)
+    jobs = [] if any(a == "--jobs" or a.startswith("--jobs=") for a in session.posargs) else ["--jobs", str(_cores())]
+    session.run("python", "-m", "course.grade", *jobs, *session.posargs)
 
 
 def _kit(module: str):  # noqa: ANN202
