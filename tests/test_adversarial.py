@@ -276,7 +276,6 @@ def test_without_root_the_limits_still_hold() -> None:
 
     from course_core.grading.exercise import Limits
     from course_core.grading.reaper import UidLease, pids_of_uid
-    from course_core.grading.sandbox import isolation
     from course_core.grading.uid_isolation import Preexec as _Preexec
 
     base = Path(tempfile.mkdtemp(prefix="rlf-as-a-user-"))  # under the shared temp dir: reachable by that user
