@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from course_core.errors import ArtifactBug
-from course_core.grading.reports import gradescope_results, render_markdown, render_table, validate_report, write_reports
+from course_core.grading.reports import _reproduce_lines, gradescope_results, render_markdown, render_table, validate_report, write_reports
 from course_core.shell_layout import shell_words
 
 
@@ -319,6 +319,19 @@ def test_terminal_table_fits_80_columns_and_shows_feedback() -> None:
     assert "reproduce: pytest exercises/a1_locked_room/tests/test_build.py::test_compare" in text
     assert "graded by staff (+N in the table):\n  a1_locked_room: 14 points — secret_literal (4), hidden (10)" in text
     assert "    line 11\n    … (8 more lines in report.md)" in text and "line 12" not in text
+
+
+@pytest.mark.parametrize("word", [60, 76, 78, 90])  # the length of the test id's shell word
+def test_a_reproduce_command_with_a_long_test_id_still_fits_and_reads_back_where_it_can(word: int) -> None:
+    path = "exercises/c1_reinforce/tests/test_build.py::"
+    command = f"python -m pytest {path}{'x' * (word - len(path))}"
+    lines = _reproduce_lines("reproduce: " + command, 80)
+    assert max(len(line) for line in lines) <= 80
+    if word <= 78:  # the word and its ` \` fit a line: every line but the last ends in one, and the words read back
+        assert all(line.endswith(" \\") for line in lines[:-1])
+        assert shell_words(" ".join(line.removesuffix(" \\") for line in lines)) == ["reproduce:", *shell_words(command)]
+    else:  # wider than the terminal: folded (report.md keeps it whole)
+        assert "".join(lines) == "reproduce: " + command
 
 
 def test_many_checks_with_one_feedback_share_one_entry_and_one_command() -> None:

@@ -158,9 +158,20 @@ def _render_check(con: Any, name: str, points: str, checks: list[dict[str, Any]]
     for line in lines:
         indented(Text(line), 4)
     command = reproduce_all(checks)
-    if command:  # broken only between shell words, each broken line ending in ` \`: a copy of it runs
-        for line in wrap_line("reproduce: " + command, con.width, indent="    ", continued="  "):
+    if command:
+        for line in _reproduce_lines("reproduce: " + command, con.width):
             con.print(Text(line, style="cyan"), no_wrap=True, overflow="ignore", crop=False)
+
+
+def _reproduce_lines(text: str, width: int) -> list[str]:
+    """A reproduce command broken only between shell words, each broken line ending in ` \\`, so a
+    copy of it runs: indented under its check, or from the first column when a word (a long test
+    id) needs the room; folded anywhere only when a single word is wider than the terminal."""
+    for indent, continued in (("    ", "  "), ("", "")):
+        lines = wrap_line(text, width, indent=indent, continued=continued)
+        if all(len(line) <= width for line in lines):
+            return lines
+    return [text[i : i + width] for i in range(0, len(text), width)]
 
 
 def _render_failing(con: Any, failing: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]) -> None:
