@@ -19,16 +19,13 @@ per staged exercise, for every run its checks read, in one replay process.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from course_core.grading import trusted
 from course_core.grading.conditions import read
 from course_core.grading.staging import Staged
 
@@ -343,20 +340,17 @@ def _replay(staged: Staged, runs: list[Prepared], scratch: Path) -> tuple[dict[s
     spec_path = scratch / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     budget = REPLAY_BUDGET_S * len(runs) + 30
-    with open(scratch / "replay.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "course_core.grading.replay", str(spec_path)], cwd=KIT_ROOT,
-                                env=trusted_env(spec_path, scratch), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        try:
-            proc.wait(timeout=budget)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return {}, f"the replay of these runs took longer than {budget:g} s and was stopped"
+    log = scratch / "replay.log"
+    try:
+        status = trusted.run("replay", [str(spec_path)], cwd=KIT_ROOT, env=trusted_env(spec_path, scratch), log=log, timeout=budget)
+    except trusted.TrustedRunFailed as exc:
+        return {}, f"the grader's replay could not be started ({exc}; a grader problem, tell your instructor)"
+    if status is None:
+        return {}, f"the replay of these runs took longer than {budget:g} s and was stopped"
     results = scratch / "results.json"
     if not results.is_file():
-        tail = (scratch / "replay.log").read_bytes()[-300:].decode("utf-8", "replace").strip().splitlines()
-        return {}, f"the grader's replay ended with status {proc.returncode} (a grader problem, tell your instructor){': ' + tail[-1] if tail else ''}"
+        tail = log.read_bytes()[-300:].decode("utf-8", "replace").strip().splitlines() if log.is_file() else []
+        return {}, f"the grader's replay ended with status {status} (a grader problem, tell your instructor){': ' + tail[-1] if tail else ''}"
     return json.loads(results.read_text(encoding="utf-8")), ""
 
 

@@ -12,12 +12,10 @@ import json
 import os
 import shlex
 import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+from course_core.grading import trusted
 from course_core.grading.exercise import Exercise
 from course_core.grading.staging import Staged
 from course_core.paths import KIT_ROOT
@@ -127,26 +125,16 @@ def run_groups(exercise: Exercise, staged: Staged, groups: list[dict[str, Any]],
     n_tests = sum(len(list(Path(g["path"]).glob("test_*.py"))) for g in groups) * 40
     budget = (n_tests + 4) * (exercise.limits.timeout_s + 1) + 120
     log_path = run_dir / "runner.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "course_core.grading.testrun", str(spec_path)],
-            cwd=run_dir, env=trusted_env(config_path, run_dir), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            proc.wait(timeout=budget)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-            return None, f"the test run took longer than {budget:g} s and was stopped"
+    try:
+        status = trusted.run("testrun", [str(spec_path)], cwd=run_dir, env=trusted_env(config_path, run_dir), log=log_path, timeout=budget)
+    except trusted.TrustedRunFailed as exc:
+        return None, f"the test runner could not be started: {exc}"
+    if status is None:
+        return None, f"the test run took longer than {budget:g} s and was stopped"
     results = run_dir / "results.json"
     if not results.is_file():
-        tail = log_path.read_bytes()[-1500:].decode("utf-8", "replace")
-        return None, f"the test runner ended with status {proc.returncode} without results:\n{tail}"
+        tail = log_path.read_bytes()[-1500:].decode("utf-8", "replace") if log_path.is_file() else ""
+        return None, f"the test runner ended with status {status} without results:\n{tail}"
     return json.loads(results.read_text(encoding="utf-8")), ""
 
 
