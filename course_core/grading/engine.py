@@ -451,7 +451,8 @@ def _grade_in_parallel(jobs_in: list[tuple[str, str | None]], exercises: list[Ex
                        on_done: Callable[[str], None] | None) -> dict[int, tuple[dict[str, Any], list[dict[str, Any]], list[str]]]:
     """Each exercise of each submission in a process of a pool of ``opts.jobs``: one student's
     eight exercises use every core too. A submission is staged whole before any of it is graded;
-    a process that dies costs only its exercise."""
+    a grader fault costs only its exercise (a pool process that dies breaks the pool: what was
+    still to grade is then reported as a grader error)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -478,7 +479,7 @@ def _grade_in_parallel(jobs_in: list[tuple[str, str | None]], exercises: list[Ex
                 i, k = futures[future]
                 try:
                     parts[i][k] = future.result()
-                except Exception as exc:  # the child process died: only this exercise of this submission is affected
+                except Exception as exc:  # its process died (and with it the pool): this exercise is a grader error
                     label = jobs_in[i][0]
                     message = f"grader process failed: {type(exc).__name__}: {exc}"
                     parts[i][k] = (_errored_exercise(exercises[k], message), [], [f"{label} / {exercises[k].id}: {message}"])
