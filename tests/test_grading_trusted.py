@@ -44,7 +44,9 @@ def fresh_server():
 
 
 def test_runs_are_forks_of_one_server_each_in_its_directory_and_environment(tmp_path: Path, fresh_server) -> None:
-    source = "import os\n\ndef test_here():\n    assert os.getcwd().endswith('first')\n    assert os.environ['HOME'].endswith('first')\n"
+    source = ("import ctypes, os\n\ndef test_here():\n    assert os.getcwd().endswith('first')\n"
+              "    assert os.environ['HOME'].endswith('first')\n"
+              "    assert ctypes.CDLL(None).prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE: same-uid code cannot read this run\n")
     first = _spec(tmp_path, "first", source)
     assert _run(first) == 0
     results = json.loads((tmp_path / "first" / "results.json").read_text(encoding="utf-8"))
