@@ -64,7 +64,7 @@ def _run_child(request: dict[str, Any]) -> None:
         sys.argv = [module.__name__, *argv]
         code = int(module.main(argv[0]) if request["entry"] == "testrun" else module.main(argv))
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
+        code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
     except BaseException:  # noqa: BLE001 - a kit bug: its traceback goes to the run's log
         traceback.print_exc()
     finally:
