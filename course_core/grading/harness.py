@@ -177,7 +177,7 @@ class Worker:
         found: list[Any] = []
         for start in range(0, len(calls), BATCH_CALLS):
             chunk = [list(args) for args in calls[start : start + BATCH_CALLS]]
-            reply = self._ask({"fn": fn, "batch": chunk}, variant, session, tuple(chunk[0]) if chunk else (), {})
+            reply = self._ask({"fn": fn, "batch": chunk}, variant, session, tuple(chunk[0]), {})
             if not isinstance(reply, list) or len(reply) != len(chunk):
                 raise WorkerFailure("your code's process sent something that is not a reply", f"{self.module}.{fn}(...)")
             found += reply
@@ -200,8 +200,11 @@ class Worker:
         self.seq += 1
         timeout = self.limits.timeout_s
 
-        def failure(message: str) -> WorkerFailure:  # the call's text is written only when it fails
-            return WorkerFailure(message, f"{self.module}.{fn}({_short_args(args, kwargs)})")
+        def call_text() -> str:  # written only when the call fails
+            return f"{self.module}.{fn}({_short_args(args, kwargs)})"
+
+        def failure(message: str) -> WorkerFailure:
+            return WorkerFailure(message, call_text())
 
         try:
             self.sandbox.send_line(line, timeout=timeout)
@@ -227,7 +230,7 @@ class Worker:
         if "import_error" in reply:
             self.import_failure[variant] = self._import_message(reply["import_error"])
             raise self.import_failure[variant]
-        return self._raise(reply["error"], fn, f"{self.module}.{fn}({_short_args(args, kwargs)})")
+        return self._raise(reply["error"], fn, call_text())
 
     def _import_message(self, err: Any) -> WorkerFailure:
         kind, message, where = _error_fields(err)

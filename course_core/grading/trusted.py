@@ -32,9 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ENTRIES = {"testrun": "course_core.grading.testrun", "replay": "course_core.grading.replay"}
-# what the runs import, once, in the server (the instruments a replay may run included)
-PRELOAD = ("pytest", "pytest_jsonreport.plugin", *ENTRIES.values(), "numpy", "course.eval", "course.selection_demo",
-           "course.bandit_train", "course.two_step_demo", "course.kl_tradeoff_demo", "course.validate_scorer")
+PRELOAD = ("pytest", "pytest_jsonreport.plugin", *ENTRIES.values(), "numpy")  # what the runs import, once, in the server
 
 
 # --- the server ---------------------------------------------------------------------------------
@@ -87,7 +85,9 @@ def serve() -> None:
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)  # nothing an import prints can reach the replies
     os.close(null)
-    for name in PRELOAD:
+    from course_core.grading.rederive import INSTRUMENTS  # the kit CLIs a replay may run
+
+    for name in (*PRELOAD, *INSTRUMENTS):
         try:
             importlib.import_module(name)
         except ImportError:
