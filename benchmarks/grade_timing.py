@@ -57,7 +57,8 @@ def _evidence(ex_id: str, folder: Path) -> None:
         for role, n in (("baseline", "1"), ("candidate", "4")):
             run_kit("-m", "course.selection_demo", *pack, "--n", n, "--outdir", str(ev / f"trap2_{role}"))
         for role, lr in (("baseline", "0"), ("candidate", "0.5")):
-            run_kit("-m", "course.bandit_train", "--steps", "30", "--seed", "0", "--lr", lr, "--baseline", "--outdir", str(ev / f"trap3_{role}"))
+            run_kit("-m", "course.bandit_train", "--steps", "30", "--seed", "0", "--lr", lr, "--baseline", "--no-plot",
+                    "--outdir", str(ev / f"trap3_{role}"))
     elif ex_id == "a2_scorer":
         dev, golden = ["--dataset", "data/datasets/math_dev.jsonl"], ["--golden", "data/golden/golden_correct.jsonl", "--golden", "data/golden/golden_exploits.jsonl"]
         relaxed = ["--scorer-module", str(ev / "relaxed_scorer.py")]
@@ -69,7 +70,7 @@ def _evidence(ex_id: str, folder: Path) -> None:
     elif ex_id == "a3_reward_hacking":
         pass  # evidence/exploits.json is written by hand: it comes from solutions/<id>/student_data/
     elif ex_id == "c1_reinforce":
-        base = ["-m", "course.bandit_train", "--policy", str(folder / "reinforce.py"), "--steps", "30"]
+        base = ["-m", "course.bandit_train", "--policy", str(folder / "reinforce.py"), "--steps", "30", "--no-plot"]
         for name, args in (
             ("lr_2.0", ["--seed", "0", "--lr", "2.0", "--baseline", "--slow"]),
             ("lr_-0.5", ["--seed", "0", "--lr", "-0.5", "--baseline", "--slow"]),

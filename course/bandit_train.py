@@ -20,7 +20,7 @@ b is the mean of the rewards seen before this step with --baseline, else 0.
 
 writes manifest.json, log.jsonl (one row per step: probs before/after, action, reward, baseline,
 advantage), summary.json and summary.md (P(best arm) start -> end and a verdict), and PNG figures
-when matplotlib is installed. --testbed writes testbed_curves.csv instead of log.jsonl.
+when matplotlib is installed (--no-plot: none). --testbed writes testbed_curves.csv instead of log.jsonl.
 --policy FILE trains with the softmax and train_step of your module (the c1_reinforce exercise)
 and records its path and sha256 in the manifest; with --runs, summary.json adds across_runs
 (the variance of the update across runs, and where the runs ended)."""
@@ -37,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--runs", type=int, help=f"train this many bandits at once and report mean curves (default 1; {defaults.TESTBED_RUNS} with --testbed)")
     p.add_argument("--arms", help=f"reward probability of each arm, comma-separated (default {','.join(map(str, defaults.BANDIT_ARMS))})")
     p.add_argument("--policy", metavar="FILE", help="train with the update in this Python file (softmax, train_step, ...: exercises/c1_reinforce)")
+    p.add_argument("--no-plot", action="store_true", help="draw no PNG figure even if matplotlib is installed")
     p.add_argument("--testbed", metavar="NAME", help="run a reference experiment instead: sutton-barto (Figure 2.5 of Sutton & Barto 2018)")
     args = p.parse_args(argv)
 
@@ -47,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run_bandit_train(
         steps=args.steps, seed=args.seed, lr=args.lr, baseline=args.baseline, slow=args.slow, runs=args.runs,
         arms=args.arms, testbed=args.testbed, outdir=args.outdir, command=command_line("course.bandit_train"), policy=args.policy,
+        plot=False if args.no_plot else None,
     )
     bandit_run(console(), result, slow=args.slow)
     return 0

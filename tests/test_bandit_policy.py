@@ -36,7 +36,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     from course_core.learning.bandit_run import run_bandit
 
     tmp = tmp_path_factory.mktemp("policy")
-    kit = run_bandit(BanditConfig(steps=30, seed=0, lr=0.5, baseline=True), tmp / "kit", args={}, command=["test"])
+    kit = run_bandit(BanditConfig(steps=30, seed=0, lr=0.5, baseline=True), tmp / "kit", args={}, command=["test"], plot=False)
     files = {name: (kit.outdir / name).read_text(encoding="utf-8") for name in ("manifest.json", "log.jsonl")}
     return {"kit": files, "user": _run(tmp / "user", *GUIDE, "--slow")}
 
@@ -65,7 +65,7 @@ def test_runs_with_the_users_update_match_the_kits_batch_and_measure_the_spread(
 
     def run(name: str, baseline: bool, runs: int, user: bool) -> tuple[dict, str]:
         config = BanditConfig(steps=30, seed=0, lr=0.5, baseline=baseline, runs=runs)
-        out = run_bandit(config, tmp_path / name, args={}, command=["test"], policy=load_policy(KIT_UPDATE) if user else None)
+        out = run_bandit(config, tmp_path / name, args={}, command=["test"], policy=load_policy(KIT_UPDATE) if user else None, plot=False)
         return out.summary, (out.outdir / "log.jsonl").read_text(encoding="utf-8")
 
     kit, _ = run("kit", True, 60, user=False)

@@ -97,16 +97,18 @@ def test_run_directory_is_complete_and_valid(guide_runs):
 def test_log_is_byte_identical_across_runs_and_hash_seeds(tmp_path, guide_runs):
     outdir, _ = guide_runs["demo_bandit_slow"]
     again = tmp_path / "again"
-    proc = run_cli("course.bandit_train", *GUIDE[:4], "--lr", "0.5", "--baseline", "--outdir", str(again),
+    proc = run_cli("course.bandit_train", *GUIDE[:4], "--lr", "0.5", "--baseline", "--no-plot", "--outdir", str(again),
                    env={"PYTHONHASHSEED": "12345"})
     assert proc.returncode == 0, proc.stderr
     assert (again / "log.jsonl").read_bytes() == (outdir / "log.jsonl").read_bytes()
+    assert not any(name.endswith(".png") for name in _files(again))  # --no-plot
+    assert set(load_run(again).manifest["artifacts"]) == _files(again)
 
 
 def test_runs_average_many_bandits_and_log_run_zero(tmp_path, guide_runs):
     outdir = tmp_path / "many"
     proc = run_cli("course.bandit_train", "--steps", "30", "--seed", "0", "--lr", "0.5", "--baseline",
-                   "--runs", "200", "--outdir", str(outdir))
+                   "--runs", "200", "--no-plot", "--outdir", str(outdir))
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((outdir / "summary.json").read_text())
     assert summary["runs"] == 200 and sum(summary["action_counts"]) == 200 * 30
@@ -207,6 +209,12 @@ def test_with_matplotlib_figures_are_written_and_listed(tmp_path, monkeypatch):
     # A rerun onto the same directory replaces it (its PNGs are listed, so it is recognised as a kit run).
     again = run_bandit(BanditConfig(steps=10), tmp_path / "b", args={})
     assert again.replaced
+    # plot=False (--no-plot) draws nothing even though matplotlib is there
+    bare = run_bandit(BanditConfig(steps=10), tmp_path / "bare", args={}, plot=False)
+    bare_fig = run_testbed("sutton-barto", runs=10, steps=5, seed=0, outdir=tmp_path / "bare_f", args={}, plot=False)
+    for run in (bare, bare_fig):
+        assert not any(name.endswith(".png") for name in run.artifacts)
+        assert set(run.artifacts) == _files(run.outdir)
 
 
 @pytest.mark.slow

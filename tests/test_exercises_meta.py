@@ -590,7 +590,7 @@ def test_p1_readme_figures_answer_key_and_the_reference_committee(tmp_path: Path
     run_selection(dataset, pack, ev / "trap2_candidate", 4, command=["test"])
     trap3 = {}
     for role, lr in (("baseline", 0.0), ("candidate", 0.5)):
-        trap3[role] = run_bandit(BanditConfig(steps=30, seed=0, lr=lr, baseline=True), ev / f"trap3_{role}", args={"lr": lr}, command=["test"])
+        trap3[role] = run_bandit(BanditConfig(steps=30, seed=0, lr=lr, baseline=True), ev / f"trap3_{role}", args={"lr": lr}, command=["test"], plot=False)
 
     def read(run: str, file: str) -> dict:
         return json.loads((ev / run / f"{file}.json").read_text(encoding="utf-8"))
@@ -731,7 +731,7 @@ def test_c1_readme_figures_match_the_reference_update(tmp_path: Path) -> None:
 
     def run(name: str, *, kit: bool = False, **kw: Any) -> Any:
         config = BanditConfig(steps=30, seed=kw.pop("seed", 0), **kw)
-        return run_bandit(config, tmp_path / name, args={}, command=["test"], policy=None if kit else wheat)
+        return run_bandit(config, tmp_path / name, args={}, command=["test"], policy=None if kit else wheat, plot=False)
 
     tests = [n for n in ast.parse((EXERCISES / "c1_reinforce" / "tests" / "test_build.py").read_text(encoding="utf-8")).body
              if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]

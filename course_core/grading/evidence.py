@@ -82,12 +82,26 @@ def _screen_run(staged: Staged, rel: str) -> None:
 
 
 def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
-    """The run at ``rel``, validated by the kit (manifest, summary, every results row) and re-derived."""
-    run = _load_checked(staged, rel, rows=rows)
-    problem = _rederived(staged, rel, run.manifest)
-    if problem:
-        raise EvidenceError(problem)
-    return run
+    """The run at ``rel``, validated by the kit (manifest, summary, every results row) and re-derived.
+
+    Loaded once per staged submission (its private copy does not change while it is graded):
+    the run, or the error, is kept for every later check that reads the same run.
+    """
+    cache = staged.__dict__.setdefault("_loaded_runs", {})
+    key = (rel, rows)
+    if key not in cache and (rel, True) in cache:
+        key = (rel, True)  # checked with its rows: checked enough without them
+    if key not in cache:
+        try:
+            run = _load_checked(staged, rel, rows=rows)
+            problem = _rederived(staged, rel, run.manifest)
+            cache[key] = EvidenceError(problem) if problem else run
+        except EvidenceError as exc:
+            cache[key] = exc
+    found = cache[key]
+    if isinstance(found, EvidenceError):
+        raise EvidenceError(str(found))
+    return found
 
 
 def _load_checked(staged: Staged, rel: str, *, rows: bool) -> Any:

@@ -63,7 +63,7 @@ def real_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "lr_minus1": BanditConfig(lr=-1.0, baseline=True), "lr_minus05": BanditConfig(lr=-0.5, baseline=True),
         "lr2": BanditConfig(lr=2.0, baseline=True),
     }.items():
-        out[name] = run_bandit(config, root / name, args={"lr": config.lr}, command=["test"]).outdir
+        out[name] = run_bandit(config, root / name, args={"lr": config.lr}, command=["test"], plot=False).outdir
     yield out
     shutil.rmtree(root, ignore_errors=True)
 
