@@ -131,7 +131,12 @@ def tests(session: nox.Session) -> None:
     `-- -n 0` runs them in this process. `-- -m "not slow"` is the fast lane.
     """
     _install(session, "test", extras="tokens,plot,lm")
-    session.run("pytest", *_parallel(session.posargs), *session.posargs)
+    session.run("pytest", *_parallel(session.posargs), *session.posargs, env=BYTECODE_ALLOWED)
+
+
+# pytest keeps its assertion-rewritten test modules as bytecode only where bytecode may be written:
+# under PYTHONDONTWRITEBYTECODE every xdist worker rewrote all 60 test modules again (about 3 s each).
+BYTECODE_ALLOWED: dict[str, str | None] = {"PYTHONDONTWRITEBYTECODE": None}
 
 
 def _parallel(posargs: list[str]) -> list[str]:

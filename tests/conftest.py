@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -27,6 +28,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if doc_run:
         config.hook.pytest_deselected(items=doc_run)
         items[:] = [item for item in items if item not in doc_run]
+
+
+TORCH_MISSING = "the lm extra (torch) is not installed: pip install torch==2.13.0, see README"
+
+
+def skip_unless_installed(*modules: str, reason: str = TORCH_MISSING) -> None:
+    """Skip the calling test module unless every one of ``modules`` is installed, without importing them.
+
+    Every xdist worker collects every test module: an lm test module that imported torch at
+    collection (about 2 s of CPU, transformers 0.5 s more) would cost that to every worker. The
+    modules import torch in a fixture instead, on the worker that runs their tests.
+    """
+    if any(importlib.util.find_spec(m) is None for m in modules):
+        pytest.skip(reason, allow_module_level=True)
 
 
 def run_cli(module: str, *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:

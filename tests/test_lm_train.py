@@ -7,19 +7,20 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch", reason="the lm extra (torch) is not installed: pip install torch==2.13.0, see README")
+from conftest import REPO, skip_unless_installed, write_jsonl
 
-from conftest import REPO, write_jsonl  # noqa: E402
+skip_unless_installed("torch")
 
 from course_core.artifacts.rundir import load_run  # noqa: E402
-from course_core.lm.train import config_for  # noqa: E402
-from course_core.lm.train_run import run_lm_train  # noqa: E402
 
 FAST = {"steps": 6, "prompts_per_step": 8, "group_size": 8, "heldout_limit": 60, "eval_every": 3}
 RUN_FILES = ("log.jsonl", "samples.jsonl", "summary.json", "summary.md", "weights.pt")
 
 
 def _train(outdir: Path, **overrides) -> object:
+    from course_core.lm.train import config_for
+    from course_core.lm.train_run import run_lm_train
+
     cfg = config_for("tiny", **{**FAST, **overrides})
     return run_lm_train(cfg, outdir, args={"outdir": str(outdir)})
 
