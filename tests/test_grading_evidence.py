@@ -70,6 +70,28 @@ def test_a_hand_edited_run_fails_with_the_kits_message(runs: Path, tmp_path: Pat
 
 
 @pytest.mark.slow  # re-derives its runs (a replay process)
+def test_each_run_is_loaded_once_per_staged_submission_and_so_is_its_error(
+    runs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from course_core.grading import evidence
+
+    summary = runs / "evidence" / "weak" / "summary.json"
+    summary.write_text(summary.read_text().replace('"passed": ', '"passed": 1'), encoding="utf-8")  # edited
+    loads: list[str] = []
+    real = evidence._load_checked
+    monkeypatch.setattr(evidence, "_load_checked", lambda staged, rel, **kw: loads.append(rel) or real(staged, rel, **kw))
+    st = _staged(runs, tmp_path)
+    checks = [{"check": "run_valid", "run": "evidence/clean"}, {"check": "run_valid", "run": "evidence/weak"},
+              {"check": "manifest_field_equal", "runs": ["evidence/clean", "evidence/repeat"], "field": "scorer_name"}]
+    first = [_check(st, **spec) for spec in checks]
+    again = [_check(st, **spec) for spec in checks]
+    assert first == again and first[0] == (True, "") and first[2] == (True, "")
+    assert not first[1][0] and "evidence/weak/summary.json" in first[1][1]  # the same message the second time
+    assert sorted(loads) == ["evidence/clean", "evidence/repeat", "evidence/weak"]  # once each
+    assert _check(_staged(runs, tmp_path / "again"), **checks[0]) == (True, "") and loads.count("evidence/clean") == 2  # a new staging loads anew
+
+
+@pytest.mark.slow  # re-derives its runs (a replay process)
 def test_manifest_fields_results_and_the_gate(runs: Path, tmp_path: Path) -> None:
     st = _staged(runs, tmp_path)
     pair = ["evidence/clean", "evidence/modified"]

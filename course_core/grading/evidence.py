@@ -89,8 +89,8 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
     """
     cache = staged.__dict__.setdefault("_loaded_runs", {})
     key = (rel, rows)
-    if key not in cache and (rel, True) in cache:
-        key = (rel, True)  # checked with its rows: checked enough without them
+    if key not in cache and not isinstance(cache.get((rel, True), EvidenceError()), EvidenceError):
+        key = (rel, True)  # passed with its rows checked: it passes without them
     if key not in cache:
         try:
             run = _load_checked(staged, rel, rows=rows)
