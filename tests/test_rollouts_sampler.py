@@ -225,6 +225,16 @@ class CountingSource:
         return [Sample(solver(prompt, params.seed, i), sum_logprob=-1.0 - i) for i in range(n)]
 
 
+def test_ctrl_c_as_the_first_sample_lands_is_still_the_resumable_interrupt(dataset, tmp_path):
+    """The first call presses Ctrl-C: the main thread may not be waiting on the workers yet (it was
+    still starting them, outside the handler, 2 times in 3 before the fix)."""
+    for attempt in range(30):
+        pressed = CountingSource(interrupt_after=1)
+        with pytest.raises(Interrupted, match="run the same command again to resume"):
+            sample_rollouts(dataset, tmp_path / f"pack{attempt}", pressed, n=2, fmt="selection")
+        pressed.release.set()
+
+
 def test_ctrl_c_keeps_what_was_staged_and_a_local_source_needs_no_server(dataset, tmp_path):
     out = tmp_path / "pack"
     pressed = CountingSource(interrupt_after=3)

@@ -217,9 +217,9 @@ def _sample_all(run: _Run, todo: list[tuple[str, str]], concurrency: int) -> Non
     queue = list(reversed(todo))  # workers pop from the end: dataset order
     workers = 1 if not getattr(run.source, "thread_safe", True) else max(1, min(concurrency, len(todo)))
     threads = [threading.Thread(target=run.worker, args=(queue,), daemon=True, name=f"rollout-{i}") for i in range(workers)]
-    for t in threads:
-        t.start()
     try:
+        for t in threads:  # started inside the try: a Ctrl-C as the first samples land is caught too
+            t.start()
         for t in threads:
             while t.is_alive():
                 t.join(0.2)  # short joins keep Ctrl-C responsive
