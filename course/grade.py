@@ -58,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_output_folder(out, "--out")
     default_solutions = KIT_ROOT / "solutions"
     exercises_root = args.exercises_root or str(KIT_ROOT / "exercises")
-    ex_ids, stages = stages_for(args.check, discover(exercises_root, args.exercise)) if args.check else (args.exercise or [], [])
+    exercises = discover(exercises_root, args.exercise)  # an unknown --exercise is refused before any sandbox starts
+    ex_ids, stages = stages_for(args.check, exercises) if args.check else (args.exercise or [], [])
     if args.check and args.submission and len(args.submission) > 1:
         raise UserError("--check grades one submission (or the working copy)", field="--check")
     opts = Options(

@@ -96,6 +96,20 @@ def test_bad_arguments_exit_2_with_one_clear_message(tmp_path: Path, args: tuple
     assert not (tmp_path / "r").exists()
 
 
+def test_an_unknown_exercise_is_refused_before_any_sandbox_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from course import grade
+    from course_core.grading import sandbox
+    from course_core.present.cli import run
+
+    def no_sandbox() -> None:
+        raise AssertionError("the isolation probe ran before the arguments were checked")
+
+    monkeypatch.setattr(sandbox, "isolation", no_sandbox)
+    code = run(grade.main, "course.grade", [*TOY_ARGS, "--submission", str(HONEST), "--exercise", "ex_tyo", "--out", str(tmp_path / "r")])
+    assert code == 2 and "unknown exercise id 'ex_tyo'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (REPO / "solutions" / "a1_locked_room").is_dir(), reason="pilot exercise not present")
 def test_the_pilot_exercise_grades_untouched_stubs_to_zero(tmp_path: Path) -> None:
