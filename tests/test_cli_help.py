@@ -29,3 +29,14 @@ def test_help_works_and_imports_nothing_heavy(command):
 def test_every_command_the_guide_names_exists():
     for command in ("eval", "selection_demo", "bandit_train", "gate", "inspect_run"):
         assert command in COMMANDS
+
+
+@pytest.mark.parametrize(("given", "seen"), [(None, "1"), ("4", "4")])
+def test_commands_start_numpy_without_spinning_blas_threads_unless_told(given: str | None, seen: str) -> None:
+    """course/__init__.py: one OpenBLAS thread by default (each thread per core spun 0.15 s of CPU at import)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"} | ({"OPENBLAS_NUM_THREADS": given} if given else {})
+    code = "import course, os, numpy; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    probe = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == seen

@@ -58,6 +58,15 @@ def test_unknown_keywords_fall_back_to_jsonschema():
     assert compile_check({"type": "string", "maxLength": 3})("abcd") is False
 
 
+def test_prefix_items_check_each_position_and_items_the_rest():
+    pair = compile_check({"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}], "items": False})
+    assert [pair(v) for v in ([1, "a"], [1], [], ["a"], [1, 2], [1, "a", 2])] == [True, True, True, False, False, False]
+    tail = compile_check({"type": "array", "prefixItems": [{"type": "integer"}], "items": {"type": "boolean"}})
+    assert [tail(v) for v in ([1, True, False], [1], [True], [1, True, 3])] == [True, True, False, False]
+    nested = compile_check({"type": "array", "prefixItems": [{"type": "object", "required": ["a"]}, False]})
+    assert [nested(v) for v in ([{"a": 1}], [{}], [{"a": 1}, 2])] == [True, False, False]
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**60), max_value=2**60) | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
@@ -69,6 +78,8 @@ def _valid_rows() -> dict[str, list[dict]]:
     """Valid rows of each hot kind, from the shipped data and a real eval and selection run."""
     import tempfile
 
+    from course_core.learning.bandit import BanditConfig
+    from course_core.learning.bandit_run import run_bandit, run_testbed
     from course_core.measurement.evaluate import run_eval
     from course_core.selection.best_of_n import run_selection
 
@@ -89,6 +100,11 @@ def _valid_rows() -> dict[str, list[dict]]:
         out["manifest"] = [json.loads((ev / "manifest.json").read_text())]
         out["eval_summary"] = [json.loads((ev / "summary.json").read_text())]
         out["selection_summary"] = [json.loads((sel / "summary.json").read_text())]
+        out["bandit_summary"] = [  # one bandit, many, and the testbed (averaged_steps: prefixItems)
+            run_bandit(BanditConfig(steps=10), f"{tmp}/b1", args={}, plot=False).summary,
+            run_bandit(BanditConfig(steps=10, runs=4), f"{tmp}/b4", args={}, plot=False).summary,
+            run_testbed("sutton-barto", runs=4, steps=12, seed=0, outdir=f"{tmp}/t", args={}, plot=False).summary,
+        ]
     out["exercise"] = [tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted((REPO / "exercises").glob("*/exercise.toml"))]
     return out
 
@@ -173,13 +189,16 @@ def test_refs_are_inlined_as_the_referencing_library_resolves_them():
 
 
 def test_the_hot_row_schemas_compile_and_a_valid_run_never_imports_jsonschema(tmp_path):
-    for name in ("dataset_row", "completion_row", "selection_pack_row", "eval_result_row", "selection_result_row", "manifest"):
+    for name in ("dataset_row", "completion_row", "selection_pack_row", "eval_result_row", "selection_result_row", "manifest",
+                 "bandit_summary", "bandit_log_row"):
         assert fast_check(name) is not None, name
     code = (
         "import sys; from course_core.measurement.evaluate import run_eval; "
         "from course_core.selection.best_of_n import run_selection; "
         f"run_eval('data/datasets/math_dev.jsonl', 'data/rollouts/frozen_rollouts_dev.jsonl', {str(tmp_path / 'e')!r}); "
         f"run_selection('data/datasets/math_dev.jsonl', 'data/rollouts/selection_pack_dev.jsonl', {str(tmp_path / 's')!r}, 4); "
+        "from course_core.learning.bandit import BanditConfig; from course_core.learning.bandit_run import run_bandit; "
+        f"run_bandit(BanditConfig(steps=30, runs=3), {str(tmp_path / 'b')!r}, args={{}}, plot=False); "
         "print(sorted(m for m in ('jsonschema', 'referencing', 'sqlite3') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,

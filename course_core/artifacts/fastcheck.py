@@ -42,7 +42,7 @@ _PY_TYPES = {"object": (dict,), "array": (list,), "string": (str,), "integer": (
 _KEYWORD_KIND = {
     "required": "object", "properties": "object", "additionalProperties": "object", "minProperties": "object",
     "propertyNames": "object",
-    "items": "array", "minItems": "array", "maxItems": "array",
+    "items": "array", "prefixItems": "array", "minItems": "array", "maxItems": "array",
     "minLength": "string", "maxLength": "string", "pattern": "string",
     "minimum": "number", "maximum": "number", "exclusiveMinimum": "number", "exclusiveMaximum": "number",
 }
@@ -305,15 +305,32 @@ class _Generator:
         elif key == "propertyNames":
             k = self.fresh("_k")
             self.each(out, depth, guard, f"for {k} in {x}:", value, k)
-        elif key == "items":
+        elif key == "prefixItems":
+            if not isinstance(value, list):
+                raise _Unsupported("prefixItems")
+            for i, sub in enumerate(value):  # item i, when the list has one
+                if sub is True or sub == {}:
+                    continue
+                if sub is False:
+                    out.append(f"{pad}if {when}len({x}) > {i}: return False")
+                    continue
+                y = self.fresh("_v")
+                out += [f"{pad}if {when}len({x}) > {i}:", f"{pad}    {y} = {x}[{i}]"]
+                self.emit(sub, y, out, depth + 1)
+        elif key == "items":  # with prefixItems, the items after the prefix
+            start = len(schema.get("prefixItems", []))
+            rest = f"{x}[{start}:]" if start else x
             if value is True or value == {}:
                 return
-            whole = self.whole_list(value, x)
+            if value is False:
+                out.append(f"{pad}if {when}len({x}) > {start}: return False")
+                return
+            whole = self.whole_list(value, rest)
             if whole is not None:  # every item tested at C speed, no Python loop
                 out.append(f"{pad}if {when}not ({whole}): return False")
                 return
             y = self.fresh("_v")
-            self.each(out, depth, guard, f"for {y} in {x}:", value, y)
+            self.each(out, depth, guard, f"for {y} in {rest}:", value, y)
 
     def each(self, out: list[str], depth: int, guard: str, loop: str, sub: Any, y: str, only: str = "") -> None:
         """``loop`` (under ``if guard:`` when there is one, its body under ``only`` when given) checking ``y`` against ``sub``."""

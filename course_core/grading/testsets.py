@@ -99,6 +99,7 @@ def trusted_env(config_path: Path, run_dir: Path) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "NO_COLOR": "1",
+        "OPENBLAS_NUM_THREADS": "1",  # as in the sandboxes (and course/__init__.py): no spinning BLAS threads
         "RLF_GRADER_CONFIG": str(config_path),
         KITLIB_ENV: kit_libraries_env(),
         ISOLATION_ENV: isolation().mode,
