@@ -227,8 +227,9 @@ class CountingSource:
 
 def test_ctrl_c_as_the_first_sample_lands_is_still_the_resumable_interrupt(dataset, tmp_path):
     """The first call presses Ctrl-C: the main thread may not be waiting on the workers yet (it was
-    still starting them, outside the handler, 2 times in 3 before the fix)."""
-    for attempt in range(30):
+    still starting them, outside the handler, 2 times in 3 before the fix; 10 attempts would all miss
+    it about once in 100,000 runs)."""
+    for attempt in range(10):  # each waits out one 0.2 s join
         pressed = CountingSource(interrupt_after=1)
         try:
             sample_rollouts(dataset, tmp_path / f"pack{attempt}", pressed, n=2, fmt="selection")
