@@ -24,10 +24,20 @@ PROMPT = "What is 5 + 7?\nOutput exactly one line: Final: <int>"
 
 
 @pytest.fixture(scope="module")
-def smollm2():
-    """The model, with torch and the kit's lm modules imported first (not at collection: see
-    conftest.skip_unless_installed); the tests read them as this module's globals."""
-    global torch, complete, policy_gradient_loss, token_log_probs, load_policy, completion_batch, first_token_probability
+def cache(tmp_path_factory: pytest.TempPathFactory):
+    """The conversion cache, empty at first and this module's own ($RLF_CACHE_DIR)."""
+    with pytest.MonkeyPatch.context() as mp:
+        root = tmp_path_factory.mktemp("cache")
+        mp.setenv("RLF_CACHE_DIR", str(root))
+        yield root
+
+
+@pytest.fixture(scope="module")
+def smollm2(cache):
+    """The model converted from the GGUF file, with torch and the kit's lm modules imported first
+    (not at collection: see conftest.skip_unless_installed); the tests read them as this module's
+    globals, and ``AT_LOAD`` as a copy of the weights as loaded (a test below trains them)."""
+    global torch, complete, policy_gradient_loss, token_log_probs, load_policy, completion_batch, first_token_probability, AT_LOAD
     import torch
 
     from course_core.lm.complete import complete
@@ -36,7 +46,9 @@ def smollm2():
     from course_core.lm.train import completion_batch, first_token_probability
 
     torch.manual_seed(0)
-    return load_policy("smollm2-135m", shots=1)
+    policy = load_policy("smollm2-135m", shots=1)
+    AT_LOAD = policy.frozen_copy()
+    return policy
 
 
 def test_it_loads_offline_as_a_trainable_float32_model(smollm2):
@@ -48,6 +60,36 @@ def test_it_loads_offline_as_a_trainable_float32_model(smollm2):
     assert smollm2.source["sha256"].startswith("sha256:") and smollm2.source["file"].endswith(".gguf")
     ids = smollm2.encode_prompt(PROMPT)
     assert "Final: 17" in smollm2.decode(ids)  # the worked example is in the prompt
+
+
+def test_the_conversion_is_cached_and_the_next_load_is_the_same_policy(smollm2, cache):
+    from course_core.lm.conversion_cache import verified
+    from course_core.lm.reproducible import weights_fingerprint
+
+    (converted,) = (cache / "smollm2").iterdir()
+    assert verified(converted) and {"model.safetensors", "tokenizer.json", "config.json"} <= {p.name for p in converted.iterdir()}
+    assert "quantization_config" not in json.loads((converted / "config.json").read_text(encoding="utf-8"))
+    again = load_policy("smollm2-135m", shots=1)  # from the cache now
+    assert again.fingerprint() == weights_fingerprint(AT_LOAD.state_dict()) and again.source == smollm2.source
+    texts = [PROMPT, "Final: 12", " héllo wörld 😀\n\n\tok"]
+    assert [again.encode_prompt(t) for t in texts] == [smollm2.encode_prompt(t) for t in texts]
+    assert [again.encode_text(t) for t in texts] == [smollm2.encode_text(t) for t in texts]
+    assert (again.eos, again.answer_token, again.prompt_template) == (smollm2.eos, smollm2.answer_token, smollm2.prompt_template)
+    ids = torch.tensor([smollm2.encode_prompt(PROMPT)])
+    mask, pos = torch.ones_like(ids), torch.tensor([[ids.shape[1] - 1]])
+    with torch.no_grad():
+        assert torch.equal(again.logits_at(ids, mask, pos), smollm2.logits_at(ids, mask, pos, model=AT_LOAD))
+
+
+def test_trained_weights_save_and_load_back_as_the_policy(smollm2, tmp_path):
+    """lm_train --save-weights, then rollout_sample --weights: transformers refused to save a model
+    loaded from GGUF even once every weight was dequantised."""
+    from course_core.lm.smollm2 import save_smollm2
+
+    save_smollm2(smollm2, tmp_path / "weights")
+    back = load_policy("smollm2-135m", weights=tmp_path / "weights", shots=1)
+    assert back.fingerprint() == smollm2.fingerprint() and back.source == {"path": str(tmp_path / "weights")}
+    assert back.encode_prompt(PROMPT) == smollm2.encode_prompt(PROMPT)
 
 
 def test_it_samples_text_the_scorer_can_read(smollm2):

