@@ -269,12 +269,17 @@ def localise(line: str) -> str:
 
 
 def run_command(command: str, root: Path) -> Done:
-    """Run a guide block line by line from ``root``, with this kit importable even from elsewhere."""
+    """Run a guide block line by line from ``root``, with this kit importable even from elsewhere.
+
+    The commands read nothing from the terminal (stdin is /dev/null), so a key pressed while one
+    runs is left for the demo's next prompt.
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(KIT_ROOT), env.get("PYTHONPATH")]))
     out, err, code = [], [], 0
     for line in shell_lines(command):
-        proc = subprocess.run(["bash", "-c", localise(line)], cwd=root, env=env, capture_output=True, text=True)
+        proc = subprocess.run(["bash", "-c", localise(line)], cwd=root, env=env, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
         out.append(proc.stdout)
         err.append(proc.stderr)
         code = code or proc.returncode
