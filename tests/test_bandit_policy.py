@@ -41,12 +41,14 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     return {"kit": files, "user": _run(tmp / "user", *GUIDE, "--slow")}
 
 
+@pytest.mark.slow
 def test_the_users_update_writes_the_classroom_log_byte_for_byte(pair: dict[str, dict]) -> None:
     assert pair["user"]["log.jsonl"] == pair["kit"]["log.jsonl"]
     assert "P(best arm 2): 0.333 → 0.834" in pair["user"]["stdout"]
     assert f"update: --policy {KIT_UPDATE} (sha256:" in pair["user"]["stdout"].replace("\n", "")
 
 
+@pytest.mark.slow
 def test_the_manifest_and_summary_name_the_module_by_path_and_sha256(pair: dict[str, dict]) -> None:
     manifest = json.loads(pair["user"]["manifest.json"])
     record = {"path": str(KIT_UPDATE), "sha256": "sha256:" + hashlib.sha256(KIT_UPDATE.read_bytes()).hexdigest()}

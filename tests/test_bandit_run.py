@@ -41,6 +41,7 @@ def guide_runs(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedPr
     return runs
 
 
+@pytest.mark.slow
 def test_guide_positive_lr_learns_toward_the_best_arm(guide_runs):
     outdir, proc = guide_runs["demo_bandit_slow"]
     assert proc.returncode == 0, proc.stderr
@@ -50,6 +51,7 @@ def test_guide_positive_lr_learns_toward_the_best_arm(guide_runs):
     assert "P(best arm 2): 0.333 → 0.834" in proc.stdout and "learned toward the best arm" in proc.stdout
 
 
+@pytest.mark.slow
 def test_guide_negative_lr_learns_away_from_the_best_arm(guide_runs):
     outdir, proc = guide_runs["demo_bandit_negative"]
     assert proc.returncode == 0, proc.stderr
@@ -59,6 +61,7 @@ def test_guide_negative_lr_learns_away_from_the_best_arm(guide_runs):
     assert "learned away from the best arm" in proc.stdout
 
 
+@pytest.mark.slow
 def test_slow_narration_is_plain_readable_text_at_80_columns(guide_runs):
     _, proc = guide_runs["demo_bandit_slow"]
     out = proc.stdout
@@ -75,6 +78,7 @@ def test_slow_narration_is_plain_readable_text_at_80_columns(guide_runs):
     assert sum(1 for line in out.splitlines() if line.split()[:1] and line.split()[0].isdigit()) == 30
 
 
+@pytest.mark.slow
 def test_run_directory_is_complete_and_valid(guide_runs):
     outdir, _ = guide_runs["demo_bandit_slow"]
     run = load_run(outdir)
@@ -94,6 +98,7 @@ def test_run_directory_is_complete_and_valid(guide_runs):
     assert "learned toward the best arm" in (outdir / "summary.md").read_text()
 
 
+@pytest.mark.slow
 def test_log_is_byte_identical_across_runs_and_hash_seeds(tmp_path, guide_runs):
     outdir, _ = guide_runs["demo_bandit_slow"]
     again = tmp_path / "again"

@@ -71,6 +71,7 @@ SCREENS = [
 ]
 
 
+@pytest.mark.slow
 def test_every_instrument_screen_fits_80_columns(at_80):
     for name, *argv in SCREENS:
         code, out = at_80(name, *argv)
@@ -115,6 +116,7 @@ def transcript_lines(path) -> list[str]:
     return html.unescape(re.sub(r"<[^>]+>", "", body)).splitlines()
 
 
+@pytest.mark.slow
 def test_demo_screens_and_transcript_fit_80_columns_with_commands_whole(tmp_path):
     """Segments C and D (D runs A first): bandit commands continued with ``\\``, jq's quotes intact."""
     from course_core.present import demo

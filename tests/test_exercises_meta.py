@@ -640,6 +640,7 @@ def test_p1_readme_figures_answer_key_and_the_reference_committee(tmp_path: Path
         assert [out["baseline_value"], out["candidate_value"]] == [key["derived"][f"trap{t}_{r}_value"]["reference"] for r in ("baseline", "candidate")]
 
 
+@pytest.mark.slow
 @needs_solutions
 def test_a2_readme_figures_match_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The README's numbers: 13 visible Build tests, the golden validations, both evals, both gate verdicts."""
@@ -700,6 +701,7 @@ def test_a3_hidden_exploits_are_genuine_and_the_reference_patch_closes_them() ->
     assert f"throw {len(hidden.EXPLOITS)} exploits" in readme and f"and {len(hidden.HONEST)} honest completions" in readme
 
 
+@pytest.mark.slow
 @needs_solutions
 def test_a3_readme_figures_and_reference_exploits() -> None:
     """The README's test count and example exploits; the reference exploits cover every class and close under the patch."""

@@ -201,6 +201,7 @@ def test_a_forbidden_kit_module_is_neither_importable_nor_there(serve) -> None:
         assert _call(serve(forbidden=("course_core.measurement.gate",)), "can_read", f"{bwrap.KIT_MOUNT}/course_core/measurement/gate.py")["ok"] is False
 
 
+@pytest.mark.slow
 def test_a_call_that_hangs_ends_on_the_wall_clock_and_the_next_call_works(serve) -> None:
     sb = serve(HANG)
     assert _call(sb, "fork_and_hang") == {"seq": 1, "ended": {"timeout": True}}
@@ -301,6 +302,7 @@ def _alive(pid: int) -> bool:
     return state.split()[1] not in ("Z", "X")
 
 
+@pytest.mark.slow
 def test_nothing_survives_the_sandbox(serve) -> None:
     sb = serve(HANG)
     assert _call(sb, "fork_and_hang")["ended"] == {"timeout": True}

@@ -84,6 +84,7 @@ def cases(draw):
     return dataset, rollouts, in_step
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=cases())
 def test_the_merge_agrees_with_the_disk_join_on_any_input(tmp_path, case):

@@ -39,6 +39,7 @@ def _read(path: Path) -> list:
     return [(line, _typed(obj)) for line, obj in iter_jsonl(path)]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(objects, min_size=1, max_size=5), ascii_only=st.booleans(), spaced=st.booleans())
 def test_reading_gives_json_loads_objects(tmp_path, rows, ascii_only, spaced):
@@ -101,6 +102,7 @@ def test_a_bom_counts_on_the_first_line_only_and_blank_lines_are_skipped(tmp_pat
         list(iter_jsonl(path))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(row=objects)
 def test_dumps_line_is_json_dumps_byte_for_byte(row):

@@ -47,6 +47,7 @@ def test_a_local_model_samples_a_selection_pack_with_its_weights_named(dataset, 
     assert "(local, no server)" in stdout and not staging_dir(out).exists()
 
 
+@pytest.mark.slow
 def test_the_weights_of_an_lm_train_run_are_the_policy(dataset, tmp_path, capsys):
     from course_core.lm.train import config_for
     from course_core.lm.train_run import run_lm_train

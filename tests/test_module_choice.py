@@ -37,6 +37,7 @@ def test_tests_that_miss_the_chaff_fail_and_say_so(toy: Path) -> None:
     assert "--chaff mean_empty_zero: every test passes on chaffs/mean_empty_zero.py, a wrong version" in proc.stdout
 
 
+@pytest.mark.slow
 def test_tests_that_catch_the_chaff_pass(toy: Path) -> None:
     shutil.copyfile(HONEST_TESTS, toy / "tests" / "test_regression.py")
     assert _pytest(toy).returncode == 0  # on the correct module: every test passes

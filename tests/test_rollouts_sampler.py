@@ -225,6 +225,7 @@ class CountingSource:
         return [Sample(solver(prompt, params.seed, i), sum_logprob=-1.0 - i) for i in range(n)]
 
 
+@pytest.mark.slow
 def test_ctrl_c_as_the_first_sample_lands_is_still_the_resumable_interrupt(dataset, tmp_path):
     """The first call presses Ctrl-C: the main thread may not be waiting on the workers yet (it was
     still starting them, outside the handler, 2 times in 3 before the fix; 10 attempts would all miss

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -56,6 +57,7 @@ WORD = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(WORD, min_size=1, max_size=25), st.integers(min_value=20, max_value=100))
 def test_any_command_reads_back_the_same_and_fits_where_its_words_allow(words, width):
