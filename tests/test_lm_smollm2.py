@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from importlib import metadata
 
 import pytest
@@ -25,11 +26,13 @@ PROMPT = "What is 5 + 7?\nOutput exactly one line: Final: <int>"
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory: pytest.TempPathFactory):
-    """The conversion cache, empty at first and this module's own ($RLF_CACHE_DIR)."""
+    """The conversion cache, empty at first and this module's own ($RLF_CACHE_DIR); removed after
+    (pytest keeps the temporary folders of its last three sessions, and this one holds 540 MB)."""
     with pytest.MonkeyPatch.context() as mp:
         root = tmp_path_factory.mktemp("cache")
         mp.setenv("RLF_CACHE_DIR", str(root))
         yield root
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +51,8 @@ def smollm2(cache):
     torch.manual_seed(0)
     policy = load_policy("smollm2-135m", shots=1)
     AT_LOAD = policy.frozen_copy()
-    return policy
+    yield policy
+    AT_LOAD = None  # the worker goes on to other modules: 540 MB less
 
 
 def test_it_loads_offline_as_a_trainable_float32_model(smollm2):
@@ -86,10 +90,13 @@ def test_trained_weights_save_and_load_back_as_the_policy(smollm2, tmp_path):
     loaded from GGUF even once every weight was dequantised."""
     from course_core.lm.smollm2 import save_smollm2
 
-    save_smollm2(smollm2, tmp_path / "weights")
-    back = load_policy("smollm2-135m", weights=tmp_path / "weights", shots=1)
-    assert back.fingerprint() == smollm2.fingerprint() and back.source == {"path": str(tmp_path / "weights")}
-    assert back.encode_prompt(PROMPT) == smollm2.encode_prompt(PROMPT)
+    try:
+        save_smollm2(smollm2, tmp_path / "weights")
+        back = load_policy("smollm2-135m", weights=tmp_path / "weights", shots=1)
+        assert back.fingerprint() == smollm2.fingerprint() and back.source == {"path": str(tmp_path / "weights")}
+        assert back.encode_prompt(PROMPT) == smollm2.encode_prompt(PROMPT)
+    finally:
+        shutil.rmtree(tmp_path / "weights", ignore_errors=True)  # 540 MB
 
 
 def test_it_samples_text_the_scorer_can_read(smollm2):
