@@ -92,6 +92,28 @@ MODULE = textwrap.dedent(
                 os._exit(0)
         return "left"
 
+    def fork_bomb():
+        while True:
+            try:
+                if os.fork() == 0:
+                    os.setsid()
+            except OSError:
+                pass
+
+    def thread_bomb():
+        import threading
+
+        threading.stack_size(1 << 16)  # small stacks: the process limit, not the memory limit, stops it
+
+        def more():
+            while True:
+                try:
+                    threading.Thread(target=more).start()
+                except RuntimeError:
+                    pass
+
+        more()
+
     def count_forks():
         n = 0
         try:
@@ -257,6 +279,22 @@ def test_memory_held_in_the_background_between_calls_counts_too(serve) -> None:
     sb = serve()
     assert _call(sb, "leave_memory", 3, 200, session=5)["ok"] == "left"  # returns at once; its children fill up
     assert "memory_mb" in _call(sb, "sleep", 2.5, session=5)["ended"]
+
+
+@needs_bwrap
+@pytest.mark.parametrize("bomb", ["fork_bomb", "thread_bomb"])
+def test_a_sandbox_held_at_its_process_limit_is_ended_for_that_not_for_the_clock(serve, bomb: str) -> None:
+    sb = serve()
+    ended = _call(sb, bomb)["ended"]
+    assert ended.get("processes", 0) >= LIMITS.max_processes - 1 and "timeout" not in ended, ended
+    assert describe_end(ended, LIMITS) == "your code reached the limit of 16 processes and threads (all of them together)"
+    assert _call(sb, "add", 1, 2)["ok"] == 3
+
+
+@needs_bwrap
+def test_a_lone_process_under_a_limit_of_two_is_not_ended_for_being_at_it(serve) -> None:
+    sb = serve(Limits(timeout_s=3, cpu_s=5, memory_mb=400, max_processes=2, max_file_mb=1, max_disk_mb=8))
+    assert _call(sb, "sleep", 0.6)["ok"] == "woke"  # the zygote and the call's process: at the limit, for longer than 0.25 s
 
 
 @needs_bwrap

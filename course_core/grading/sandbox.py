@@ -598,6 +598,8 @@ def describe_end(ended: Any, limits: Limits) -> str:
         return f"your code did not return within {limits.timeout_s:g} s"
     if "memory_mb" in ended:
         return f"your code used more than the memory limit of {limits.memory_mb} MB (all its processes together)"
+    if "processes" in ended:
+        return f"your code reached the limit of {limits.max_processes} processes and threads (all of them together)"
     if ended.get("too_large"):
         return "your code returned a value too large to grade"
     status = ended.get("status")

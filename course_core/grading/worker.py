@@ -24,7 +24,8 @@ prints can look like a reply):
              zygote  → {"seq", "suite": {"exit", "tests"}} | {"seq", "ended": {...}}
 
 ``ended`` says why a child gave no reply: {"status": n} (it exited or was killed by a
-signal), {"timeout": true}, {"memory_mb": n} or {"too_large": true}. Nothing here decides a
+signal), {"timeout": true}, {"memory_mb": n}, {"processes": n} (the sandbox's processes and
+threads stayed at ``max_processes`` for TASK_CAP_S, so no fork could succeed) or {"too_large": true}. Nothing here decides a
 grade: the trusted side parses every reply strictly and judges it.
 """
 
@@ -45,6 +46,7 @@ TEXT_LIMIT = 2000
 SAMPLE_S = 0.02  # how often the memory total is sampled while a child runs
 IDLE_SAMPLE_S = 0.1  # ... and between calls, while a test's child is alive
 STARVED_MAX = 3.0  # a child kept waiting for a CPU gets at most this many times its limit
+TASK_CAP_S = 0.25  # how long a sandbox may stay at its process limit before its work is ended
 SANDBOX_UID = 1000  # the unprivileged uid inside a bubblewrap sandbox
 SCRATCH_KEEP = ("suite", "variants")  # entries of the scratch dir that survive between suite runs
 
@@ -324,6 +326,9 @@ class Zygote:
         self.limits = config["limits"]
         self.is_init = os.getpid() == 1
         self.memory_cap = int(self.limits["memory_mb"]) << 20
+        # RLIMIT_NPROC counts this zygote too: the call's processes and threads may be one fewer
+        self.task_cap = max(1, int(self.limits["max_processes"]) - 1)
+        self.at_task_cap_since: float | None = None
         self.server: dict | None = None
 
     def child_setup(self, relay: Channel | None) -> None:
@@ -440,6 +445,7 @@ class Zygote:
         """
         limit = float(self.limits["timeout_s"])
         started = time.monotonic()
+        self.at_task_cap_since = None
         delay0 = run_delay(pid)
         pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else -1
         chunks: list[bytes] = []
@@ -474,22 +480,41 @@ class Zygote:
                             break
                     return b"".join(chunks), None, os.waitstatus_to_exitcode(status)
                 if not readable:
-                    in_use = self.memory_in_use(pid)
+                    tasks, in_use = self.usage(pid)
                     if in_use > self.memory_cap:
                         return b"", {"memory_mb": mb_over(in_use)}, None
+                    if self.held_at_task_cap(tasks, now):
+                        return b"", {"processes": tasks}, None
         finally:
             if pidfd >= 0:
                 os.close(pidfd)
 
-    def memory_in_use(self, child: int) -> int:
-        """Bytes of anonymous and shared memory held by the sandbox's processes (this one excluded)."""
-        total = 0
+    def held_at_task_cap(self, tasks: int, now: float) -> bool:
+        """True once the sandbox has held as many processes and threads as it may for TASK_CAP_S.
+
+        No fork can succeed then, so a fork bomb would spin until the clock ran out (2 cores for
+        ``timeout_s``); a program that touches the limit and lets go is left alone, and so is a
+        lone process under a limit that allows no second one.
+        """
+        if tasks < self.task_cap or tasks < 2:
+            self.at_task_cap_since = None
+            return False
+        if self.at_task_cap_since is None:
+            self.at_task_cap_since = now
+        return now - self.at_task_cap_since >= TASK_CAP_S
+
+    def usage(self, child: int) -> tuple[int, int]:
+        """(tasks, bytes): the threads of the sandbox's processes and the anonymous and shared memory
+        they hold (this one excluded), SysV segments included."""
+        tasks = total = 0
         for pid in self._others(child):
             try:
                 with open(f"/proc/{pid}/status", "rb") as fh:
                     for line in fh:
                         if line.startswith((b"RssAnon:", b"RssShmem:")):
                             total += int(line.split()[1]) << 10
+                        elif line.startswith(b"Threads:"):
+                            tasks += int(line.split()[1])
             except (OSError, ValueError):
                 continue
         try:
@@ -500,7 +525,7 @@ class Zygote:
                     total += int(fields[14]) if len(fields) > 14 else int(fields[3])
         except (OSError, ValueError, IndexError):
             pass
-        return total
+        return tasks, total
 
     def _others(self, child: int) -> list[int]:
         if self.is_init:
@@ -601,10 +626,13 @@ def serve(zygote: Zygote, config: dict) -> None:
     over: dict | None = None
     while True:
         while zygote.server is not None and not zygote.control.ready(IDLE_SAMPLE_S):
-            used = zygote.memory_in_use(zygote.server["pid"])  # between calls too: background processes count
+            tasks, used = zygote.usage(zygote.server["pid"])  # between calls too: background processes count
             if used > zygote.memory_cap:
                 zygote.stop_server()
                 over = {"memory_mb": mb_over(used)}
+            elif zygote.held_at_task_cap(tasks, time.monotonic()):
+                zygote.stop_server()
+                over = {"processes": tasks}
         request = zygote.control.read()
         if request is None:
             zygote.stop_server()
