@@ -92,13 +92,12 @@ MODULE = textwrap.dedent(
                 os._exit(0)
         return "left"
 
-    def fork_bomb():
+    def fork_bomb():  # every process forks on, the failed forks included
         while True:
             try:
-                if os.fork() == 0:
-                    os.setsid()
+                os.fork()
             except OSError:
-                pass
+                continue
 
     def thread_bomb():
         import threading
