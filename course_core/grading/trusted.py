@@ -19,6 +19,7 @@ takes ``env`` as its whole environment and ``cwd`` as its directory, and writes 
 from __future__ import annotations
 
 import atexit
+import gc
 import importlib
 import json
 import os
@@ -96,6 +97,7 @@ def serve() -> None:
         request = json.loads(line)
         sys.stdout.flush()
         sys.stderr.flush()
+        gc.freeze()  # the imports above are never scanned again by a run's collections, nor copied on write by them
         pid = os.fork()
         if pid == 0:
             replies.close()
