@@ -25,8 +25,9 @@ prints can look like a reply):
 
 ``ended`` says why a child gave no reply: {"status": n} (it exited or was killed by a
 signal), {"timeout": true}, {"memory_mb": n}, {"processes": n} (the sandbox's processes and
-threads stayed at ``max_processes`` for TASK_CAP_S, so no fork could succeed) or {"too_large": true}. Nothing here decides a
-grade: the trusted side parses every reply strictly and judges it.
+threads stayed at ``max_processes`` for TASK_CAP_S, so no fork could succeed) or
+{"too_large": true}. Nothing here decides a grade: the trusted side parses every reply
+strictly and judges it.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def smollm2_policy(weights: str | Path | None = None, shots: int = 1) -> Policy:
     if weights is None:
         source = {"package": f"{PACKAGE}=={metadata.version(PACKAGE)}", "file": gguf.name, "sha256": gguf_sha256}
     else:
-        model = tf.AutoModelForCausalLM.from_pretrained(str(weights), dtype=torch.float32)
+        model = _plain(tf.AutoModelForCausalLM.from_pretrained(str(weights), dtype=torch.float32))
         source = {"path": str(weights)}
     model.eval()
     eos = tok.convert_tokens_to_ids("<|im_end|>")
