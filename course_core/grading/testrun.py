@@ -147,6 +147,9 @@ def main(spec_path: str) -> int:
         "--basetemp", spec["basetemp"],
         "-q",
         "--no-header",
+        # plain Python tracebacks in the run's log: feedback is read from the exception itself (explain),
+        # and pytest's own long tracebacks cost ~20 ms a failed test (a3's untouched stubs: 8.0 -> 4.2-4.7 s of CPU)
+        "--tb=native",
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
         "-p", "pytest_jsonreport.plugin",
         "--json-report-file=none",
