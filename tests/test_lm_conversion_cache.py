@@ -14,6 +14,7 @@ def _writer(files: dict[str, bytes]):
     def write(folder: Path) -> None:
         for name, data in files.items():
             (folder / name).write_bytes(data)
+            (folder / name).chmod(0o600)  # as transformers writes model.safetensors
     return write
 
 
@@ -45,6 +46,7 @@ def test_a_stored_conversion_is_sound_until_any_file_changes(cache: Path) -> Non
     record = json.loads((target / RECORD).read_text(encoding="utf-8"))
     assert set(record["files"]) == {"model.safetensors", "tokenizer.json"}
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no staging folder left
+    assert {oct(p.stat().st_mode & 0o777) for p in target.iterdir()} == {"0o644"}  # readable by a class sharing the cache
 
     (target / "tokenizer.json").write_bytes(b"{ }")
     assert not verified(target)

@@ -82,6 +82,9 @@ def store(directory: Path, write: Callable[[Path], None]) -> bool:
         write(staging)
         files = {p.name: _sha256(p) for p in sorted(staging.iterdir()) if p.is_file()}
         (staging / RECORD).write_text(json.dumps({"files": files}, indent=2) + "\n", encoding="utf-8")
+        for name in (*files, RECORD):  # transformers writes the weights 0600: a cache a class shares must be readable
+            os.chmod(staging / name, 0o644)
+        os.chmod(staging, 0o755)
         if directory.exists():
             if verified(directory):  # another process's conversion landed first: keep it
                 return True
