@@ -87,10 +87,10 @@ def load_run(staged: Staged, rel: str, *, rows: bool = True) -> Any:
     Loaded once per staged submission (its private copy does not change while it is graded):
     the run, or the error, is kept for every later check that reads the same run.
     """
-    cache = staged.__dict__.setdefault("_loaded_runs", {})
-    key = (rel, rows)
-    if key not in cache and not isinstance(cache.get((rel, True), EvidenceError()), EvidenceError):
-        key = (rel, True)  # passed with its rows checked: it passes without them
+    cache = staged.memo.setdefault("loaded_runs", {})
+    checked = cache.get((rel, True))
+    passed_with_rows = checked is not None and not isinstance(checked, EvidenceError)
+    key = (rel, True) if passed_with_rows else (rel, rows)  # a run that passed with its rows checked passes without them
     if key not in cache:
         try:
             run = _load_checked(staged, rel, rows=rows)
@@ -164,7 +164,7 @@ def _rederived(staged: Staged, rel: str, manifest: dict[str, Any]) -> str | None
     from course_core.artifacts.rundir import load_run as kit_load_run
     from course_core.grading.rederive import rederive
 
-    cache = staged.__dict__.setdefault("_rederived", {})
+    cache = staged.memo.setdefault("rederived", {})
     if rel not in cache:
         runs = {rel: manifest}
         for other in dict.fromkeys(r for r in map(lambda p: run_of(staged, p), _read_paths(staged)) if r):

@@ -16,6 +16,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from course_core.grading.exercise import Exercise
 
@@ -75,6 +76,9 @@ class Staged:
     root: Path  # the private copy (exercises/<id>/ layout)
     found: bool  # the submission has this exercise folder at all
     refused: dict[str, str] = field(default_factory=dict)  # relative path → reason
+    # what the checks worked out from this copy, kept for the checks after them (the copy is private
+    # and does not change while it is graded): by name, e.g. "loaded_runs", "rederived"
+    memo: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def notes_for(self, *rels: str) -> list[str]:
         """Refusal notes for files at or under any of ``rels`` (so a failing check can say why)."""
