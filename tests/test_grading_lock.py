@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,55 @@ def test_without_a_wheat_the_lock_is_not_run() -> None:
     checks = judge(TOY, HONEST_TESTS, CONFTEST, variants(TOY, None, None))
     assert [c["status"] for c in checks] == ["not_run"]
     assert "make the visible tests pass first" in checks[0]["feedback"]
+
+
+PREPARED_RUNS = '''
+import json, os, sys
+from course_core.grading import worker
+suite, files = sys.argv[1], sys.argv[2:]
+os.environ["PYTEST_VERSION"] = __import__("pytest").__version__
+prepared = worker._prepare([f"{suite}/test_run.py", "-c", "/dev/null", "--rootdir", suite, "-p", "no:cacheprovider", "-q",
+                            "-p", "pytest_jsonreport.plugin", "--json-report-file=none"], suite)
+found = {"prepared": prepared is not None, "runs": []}
+for source in files:  # each run: a fresh fork of the prepared session, as the zygote makes it
+    with open(f"{suite}/test_run.py", "w") as fh:
+        fh.write(source)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        sys.stdout = open(os.devnull, "w")
+        code = prepared.run()
+        tests = {t["nodeid"]: t["outcome"] for t in prepared.plugin.report["tests"]}
+        os.write(w, json.dumps([code, tests]).encode())
+        os._exit(0)
+    os.close(w)
+    data = os.read(r, 1 << 16)
+    os.waitpid(pid, 0)
+    found["runs"].append(json.loads(data))
+print(json.dumps(found))
+'''
+
+
+def test_each_suite_run_goes_on_from_one_prepared_session_start(tmp_path: Path) -> None:
+    """The zygote configures pytest and starts its session once; each run's fork collects the file
+    anew and exits as pytest.main would: 0 passed, 1 failed, 5 nothing collected, 2 interrupted."""
+    import json
+    import subprocess
+    import sys
+
+    sources = [
+        "SEEN = []\ndef test_a():\n    SEEN.append(1)\n    assert SEEN == [1]\ndef test_b():\n    assert True\n",
+        "SEEN = []\ndef test_a():\n    SEEN.append(1)\n    assert SEEN == [1]\ndef test_b():\n    assert False\n",
+        "x = 1\n",
+        "import pytest\ndef test_a():\n    pytest.exit('stop here')\n",
+        "def test_a():\n    assert True\n",
+    ]
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", PREPARED_RUNS, str(tmp_path), *sources], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, check=True).stdout
+    found = json.loads(out.splitlines()[-1])  # before it, pytest's terminal output (the zygote's is captured)
+    assert found["prepared"], "the installed pytest no longer takes the prepared session: every run would configure pytest anew"
+    assert [code for code, _ in found["runs"]] == [0, 1, 5, 2, 0]
+    assert found["runs"][1][1] == {"test_run.py::test_a": "passed", "test_run.py::test_b": "failed"}
+    assert found["runs"][4][1] == {"test_run.py::test_a": "passed"}  # nothing of an earlier run's file is left

@@ -38,11 +38,19 @@ from course_core.usermodule import LoadedModule, _check_required, _read_source, 
 MAX_PROBLEMS = 5
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_JSON_SCALARS)
+
+
 def _plain(value: Any) -> Any:
     """numpy scalars and arrays as the JSON values they stand for (tuples as lists)."""
+    if type(value) in _SCALAR_TYPES:  # exactly these: numpy's float64 is a float, yet it becomes one by tolist()
+        return value
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if _SCALAR_TYPES.issuperset(map(type, value)):
+            return list(value)
         return [_plain(v) for v in value]
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
         return value.tolist()
@@ -50,34 +58,51 @@ def _plain(value: Any) -> Any:
 
 
 class _Relay:
-    """One sandbox serving one user file: its functions relayed, its JSON constants copied once."""
+    """One sandbox serving one user file, for every run that loads it: each load is a session of
+    its own (a freshly forked child, the module imported anew); its JSON constants are copied once per load."""
 
     def __init__(self, name: str, file: str, limits: dict[str, Any], forbidden: list[str]) -> None:
         self.worker = Worker({"module": name, "module_path": file, "limits": limits, "forbidden": forbidden, "preload": []})
-        self.session = self.worker.new_session()
 
     def module(self, given: str, name: str) -> ModuleType:
-        described = self.worker.call("", (), {}, session=self.session, describe=True)
+        session = self.worker.new_session()
+        described = self.worker.call("", (), {}, session=session, describe=True)
         module = ModuleType(name)
         module.__file__ = given
         for key, value in described.get("values", {}).items():
             setattr(module, key, value)
         for fn in described.get("functions", []):
-            setattr(module, fn, _named(name, fn, self._function(fn)))
+            setattr(module, fn, _named(name, fn, self._function(fn, session)))
         return module
 
-    def _function(self, fn: str) -> Any:
+    def _function(self, fn: str, session: int) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
-            return self.worker.call(fn, tuple(_plain(a) for a in args), _plain(kwargs), session=self.session)
+            return self.worker.call(fn, tuple(_plain(a) for a in args), _plain(kwargs), session=session)
 
         def call_many(calls: list[tuple[Any, ...]]) -> list[Any]:  # LoadedModule.call_many: one message per few dozen
-            return self.worker.call_many(fn, [tuple(_plain(a) for a in args) for args in calls], session=self.session)
+            return self.worker.call_many(fn, [tuple(_plain(a) for a in args) for args in calls], session=session)
 
         call._kit_call_many = call_many  # type: ignore[attr-defined]
         return call
 
     def stop(self) -> None:
         self.worker.stop()
+
+
+_RELAYS: dict[tuple[str, str], _Relay] = {}  # (module, file) → its sandbox, for the whole replay process
+
+
+def _relay(module: str, file: str, limits: dict[str, Any], forbidden: list[str]) -> _Relay:
+    relay = _RELAYS.get((module, file))
+    if relay is None:
+        relay = _RELAYS[(module, file)] = _Relay(module, file, limits, forbidden)
+    return relay
+
+
+def _stop_relays() -> None:
+    for relay in _RELAYS.values():
+        relay.stop()
+    _RELAYS.clear()
 
 
 def _named(module: str, name: str, fn: Any) -> Any:
@@ -109,8 +134,6 @@ class _RecordedChoices:
 
 @contextlib.contextmanager
 def _user_modules(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str], problems: list[str]) -> Iterator[None]:
-    relays: list[_Relay] = []
-
     def load(path: str, required: Sequence[str], flag: str, name: str | None) -> LoadedModule:
         key = str(Path(path).resolve())
         entry = run["modules"].get(key)
@@ -125,18 +148,12 @@ def _user_modules(run: dict[str, Any], limits: dict[str, Any], forbidden: list[s
             for fn in required:
                 setattr(module, fn, _named(name, fn, lambda *a, **k: pick(*a, **k)))
         else:
-            relay = _Relay(entry["module"], entry["file"], limits, forbidden)
-            relays.append(relay)
-            module = relay.module(path, name)
+            module = _relay(entry["module"], entry["file"], limits, forbidden).module(path, name)
         _check_required(module, required, path, flag)
         return LoadedModule(module=module, path=path, sha256=digest, flag=flag)
 
-    try:
-        with loaded_through(load):
-            yield
-    finally:
-        for relay in relays:
-            relay.stop()
+    with loaded_through(load):
+        yield
 
 
 def _main_of(entry: str) -> Any:
@@ -185,7 +202,10 @@ def main(argv: list[str]) -> int:
     sys.modules["matplotlib"] = None  # type: ignore[assignment]
     _no_abbreviations()
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-    results = {run["name"]: replay(run, spec["limits"], spec["forbidden"]) for run in spec["runs"]}
+    try:
+        results = {run["name"]: replay(run, spec["limits"], spec["forbidden"]) for run in spec["runs"]}
+    finally:
+        _stop_relays()
     Path(spec["results"]).write_text(json.dumps(results), encoding="utf-8")
     return 0
 

@@ -706,32 +706,65 @@ def preload_pytest() -> None:
 
 
 class PreparedSuite:
-    """pytest's configuration of the suite runs, made once in the zygote; each run's child uses its own copy.
+    """pytest's configuration and session start for the suite runs, made once in the zygote;
+    each run's child goes on from a copy of them (collection, the tests, the session's end).
 
-    Only kit code runs here: the kit's arguments and the kit's conftest (pytest loads a test
-    folder's conftest while it configures). The student's test file is imported later, by each
-    run's collection, in the child, so nothing of the student's is in the zygote. Output is
-    captured at the ``sys`` level: pytest's default fd-level capture would open its temporary
-    files here, and every run's child would share them.
+    Only kit code runs here: the kit's arguments, the kit's conftest (pytest loads a test
+    folder's conftest while it configures), every plugin's ``pytest_configure`` and
+    ``pytest_sessionstart`` (the fixture manager reads every plugin's fixtures: most of a run's
+    fixed cost). The student's test file is imported later, by each run's collection, in the
+    child, so nothing of the student's is in the zygote. Output is captured at the ``sys``
+    level: pytest's default fd-level capture would open its temporary files here, and every
+    run's child would share them.
     """
 
     def __init__(self, args: list[str]) -> None:
         from _pytest.config import _prepareconfig
+        from _pytest.main import Session
         from pytest_jsonreport.plugin import JSONReport
 
         self.plugin = JSONReport()
         self.config = _prepareconfig([*args, "--capture=sys"], [self.plugin])
+        self.session = Session.from_config(self.config)
+        self.config._do_configure()
+        self.config.hook.pytest_sessionstart(session=self.session)
 
     def run(self) -> int:
-        """In a run's child: the session pytest.main would run with this configuration."""
-        from _pytest.config import UsageError
+        """In a run's child: the rest of the session ``pytest.main`` would run, and its exit status.
 
+        As pytest's own ``wrap_session`` does after the session's start, except that the child
+        ends without unconfiguring (its process is about to end).
+        """
+        from _pytest._code import ExceptionInfo
+        from _pytest.config import UsageError
+        from _pytest.main import _main
+        from _pytest.outcomes import Exit, Failed
+
+        config, session = self.config, self.session
         try:
-            return int(self.config.hook.pytest_cmdline_main(config=self.config))
+            session.exitstatus = int(_main(config, session) or 0)
         except UsageError:
             return 4
-        finally:
-            self.config._ensure_unconfigure()
+        except Failed:
+            session.exitstatus = 1
+        except (KeyboardInterrupt, Exit):
+            excinfo = ExceptionInfo.from_current()
+            code = getattr(excinfo.value, "returncode", None)
+            session.exitstatus = code if isinstance(code, int) else 2
+            config.hook.pytest_keyboard_interrupt(excinfo=excinfo)
+        except BaseException:
+            session.exitstatus = 3
+            try:
+                config.notify_exception(ExceptionInfo.from_current(), config.option)
+            except Exit as exc:
+                if isinstance(exc.returncode, int):
+                    session.exitstatus = exc.returncode
+        try:
+            config.hook.pytest_sessionfinish(session=session, exitstatus=session.exitstatus)
+        except Exit as exc:
+            if isinstance(exc.returncode, int):
+                session.exitstatus = exc.returncode
+        return int(session.exitstatus)
 
 
 def _prepare(args: list[str], work_dir: str) -> PreparedSuite | None:

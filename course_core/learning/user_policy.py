@@ -17,7 +17,6 @@ used: a wrong shape or a non-finite number is a UserError naming the function an
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +46,11 @@ class _UserState:
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _fresh(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a state for the user's code, which may change it in place: its logits list is its only mutable part."""
+    return {"logits": list(data["logits"]), "baseline": data["baseline"], "count": data["count"]}
 
 
 def _short(value: Any) -> str:
@@ -108,7 +112,7 @@ class UserPolicy:
         """:meth:`step` for the same step of many runs: one ``train_step`` call per run, then one ``softmax``."""
         step = states[0].steps_done + 1
         when = f"at step {step}"
-        calls = [(copy.deepcopy(st.data), int(a), float(r), float(lr), bool(use_baseline)) for st, a, r in zip(states, actions, rewards)]
+        calls = [(_fresh(st.data), int(a), float(r), float(lr), bool(use_baseline)) for st, a, r in zip(states, actions, rewards)]
         updated = []
         for st, out in zip(states, self.loaded.call_many("train_step", calls, when=when)):
             if not isinstance(out, dict) or any(k not in out for k in STEP_KEYS):
