@@ -38,8 +38,7 @@ from course_core.usermodule import LoadedModule, _check_required, _read_source, 
 MAX_PROBLEMS = 5
 
 
-_JSON_SCALARS = (str, int, float, bool, type(None))
-_SCALAR_TYPES = frozenset(_JSON_SCALARS)
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})  # JSON's own scalars, exactly
 
 
 def _plain(value: Any) -> Any:
