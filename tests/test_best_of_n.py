@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from course_core.artifacts.rundir import load_run
 from course_core.errors import UserError
-from course_core.selection.best_of_n import run_selection
+from course_core.measurement.scoring import STRICT
+from course_core.measurement.stats import pass_at_k
+from course_core.selection.best_of_n import _CHUNK, Tally, run_selection
+from course_core.selection.selectors import SELECTORS
 from tests.conftest import REPO, run_cli, write_jsonl
 
 DATASET = "data/datasets/math_dev.jsonl"
@@ -230,3 +235,45 @@ def test_results_are_the_same_bytes_whether_the_files_stream_or_go_to_disk(tmp_p
     assert a.summary == b.summary
     manifests = [json.loads((run.outdir / "manifest.json").read_text()) for run in (a, b)]
     assert manifests[0]["example_ids_fingerprint"] == manifests[1]["example_ids_fingerprint"]
+
+
+def _one_by_one(rows: list[dict], n: int) -> dict:
+    """The summary's counts and sums as a run once kept them: each item added in turn."""
+    items = passed = first = any_passed = samples = short = 0
+    rate_sum = rate_sq = 0.0
+    at_k_sum, at_k_items, outcomes = [0.0] * (n + 1), [0] * (n + 1), Counter()
+    for row in rows:
+        rewards = row["sample_rewards"]
+        used, correct = len(rewards), len([r for r in rewards if r >= 1.0])
+        items += 1
+        passed += row["reward"] >= 1.0
+        first += bool(rewards) and rewards[0] >= 1.0
+        any_passed += correct > 0
+        samples += used
+        short += used < n
+        rate = correct / used if used else 0.0
+        rate_sum += rate
+        rate_sq += rate * rate
+        for k in range(1, used + 1):
+            at_k_sum[k] += pass_at_k(used, correct, k)
+            at_k_items[k] += 1
+        outcomes[row["outcome"]] += 1
+    return {"n": items, "passed": passed, "pass_at_1": first / items, "oracle_pass_at_n": any_passed / items,
+            "mean_sample_pass_rate": rate_sum / items, "samples_scored": samples, "short_items": short,
+            "pass_at_k_unbiased": {str(k): at_k_sum[k] / at_k_items[k] for k in range(1, n + 1) if at_k_items[k]},
+            "pass_at_k_items": {str(k): at_k_items[k] for k in range(1, n + 1)}, "outcome_counts": dict(outcomes),
+            "sample_rate_sq": rate_sq}
+
+
+def test_the_tally_sums_chunks_to_the_same_bits_as_one_item_at_a_time() -> None:
+    """Counts of item kinds and float sums a chunk at a time must give the summary of adding items one by one."""
+    rng, n = random.Random(7), 8
+    rows = [{"sample_rewards": [rng.choice([0.0, 1.0, 1.0, 0.0, 0.0]) for _ in range(rng.choice([n, n, n, 5, 1, 0]))],
+             "reward": rng.choice([0.0, 1.0]), "outcome": rng.choice(["correct", "wrong_answer", "extra_text"])}
+            for _ in range(2 * _CHUNK + 17)]
+    tally = Tally(n)
+    for row in rows:
+        tally.add(row)
+    got, want = tally.summary(SELECTORS["oracle"], STRICT), _one_by_one(rows, n)
+    assert tally.sums[1] == want.pop("sample_rate_sq")
+    assert json.dumps({k: got[k] for k in want}, sort_keys=True) == json.dumps(want, sort_keys=True)

@@ -89,6 +89,20 @@ def test_bad_lines_go_to_on_error_with_the_same_words(tmp_path):
                     (3, "expected a JSON object, got list"), (5, "line is not valid UTF-8 (byte 7)")]
 
 
+def test_a_file_of_many_blocks_reads_line_by_line_as_json_reads_it(tmp_path):
+    """Lines are read, and searched for long integers, a block at a time: a long integer in any block, a line
+    longer than a block, and a last line without its newline must all come out as json reads them."""
+    from course_core.artifacts.jsonl import _BLOCK
+
+    lines = [json.dumps({"i": i, "pad": "x" * (i % 50)}) for i in range(3 * _BLOCK // 40)]
+    lines[len(lines) // 2] = '{"n": 123456789012345678901234567890, "m": -98765432109876543210}'
+    lines[len(lines) // 3] = json.dumps({"long": "y" * (2 * _BLOCK)})
+    lines[-1] = '{"last": 18446744073709551616}'
+    path = tmp_path / "big.jsonl"
+    path.write_text("\r\n".join(lines[:10]) + "\r\n" + "\n".join(lines[10:]), encoding="utf-8")
+    assert _read(path) == [(i, _typed(json.loads(text))) for i, text in enumerate(lines, start=1)]
+
+
 def test_a_bom_counts_on_the_first_line_only_and_blank_lines_are_skipped(tmp_path):
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b'\xef\xbb\xbf{"a": 1}\r\n\r\n   \n{"b": 2}\n')

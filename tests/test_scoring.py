@@ -23,9 +23,11 @@ from course_core.measurement.scoring import (
     _scan,
     _scan_lines,
     _scan_one_line,
+    _worked_final,
     get_scorer,
     score,
     score_strict,
+    score_strict_all,
     score_weak,
 )
 
@@ -237,3 +239,29 @@ def test_the_one_line_lane_gives_the_general_scans_verdict(prefix, rest, answer)
         assert (one, list(one["details"])) == (full, list(full["details"])), repr(text)
     long = "Final: " + "1" * 200
     assert _scan_one_line(long, 1) == _scan_lines(long, 1)
+
+
+@settings(max_examples=500, deadline=None)
+@given(lines=st.lists(st.text(alphabet="-+0123456789 \t.Fx", max_size=8) | st.sampled_from(["Final:", "Final: ", " Final: 7", "final: 3"]),
+                      min_size=1, max_size=4),
+       breaks=st.sampled_from(["\n", "\r\n", "\r", "\n\n"]), answer=st.integers(-(10**6), 10**6))
+def test_the_worked_final_lane_gives_the_general_scans_verdict(lines, breaks, answer):
+    """_scan decides work followed by a canonical Final line in place; the verdict must be the general scan's, key order included."""
+    text = breaks.join(lines).strip()
+    if text:
+        fast, full = _scan(text, answer), _scan_lines(text, answer)
+        assert (fast, list(fast["details"])) == (full, list(full["details"])), repr(text)
+    assert _worked_final("6 * 7 = 42\n\nFinal: 42", 42) == _scan_lines("6 * 7 = 42\n\nFinal: 42", 42)  # the lane is taken
+    assert _worked_final("Final: 1\nFinal: 42", 42) is None and _worked_final("x\r\nFinal: 42", 42) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(completions=st.lists(st.sampled_from(["Final: 42", "  Final: 41\n", "Work\nFinal: 42", "Final: +42", "", " ", None, 42])
+                            | st.text(alphabet="Final: -+0123456789\n\r", max_size=14), max_size=10),
+       example=st.sampled_from([EX, NEG, ZERO, {"expected_answer": "42"}, {"expected_answer": True}, None]))
+def test_scoring_an_items_completions_at_once_gives_each_ones_verdict(completions, example):
+    """score_strict_all (what a selection run scores an item with) must be score_strict on each, key order included."""
+    together, apart = score_strict_all(example, completions), [score_strict(example, c) for c in completions]
+    assert [(v, list(v["details"])) for v in together] == [(v, list(v["details"])) for v in apart]
+    for scorer in SCORERS.values():  # and a scorer's score_all, with or without a function of its own for it
+        assert scorer.score_all(example, completions) == [scorer(example, c) for c in completions]

@@ -138,3 +138,27 @@ def test_pick_columns_choose_what_pick_chooses(rows) -> None:
     keys = [tie_break_key(x) for x in offered]
     assert pick_best(offered) == keys.index(min(keys))  # the first of equal smallest keys
     assert get_selector("majority").pick_columns is None  # it reads the offered dicts
+
+
+_odd = st.lists(
+    st.tuples(st.sampled_from(["Final: 1", "Final: 10", ""]), st.sampled_from([-1.0, -0.5, 0.0, -0.0, -1e30]),
+              st.sampled_from([0.0, -0.0, 1.0, 0.5, float("inf"), float("-inf")]) | st.builds(float, st.just("nan"))),
+    min_size=1, max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=_odd)
+def test_the_oracle_is_the_whole_key_rule_with_odd_rewards_too(rows) -> None:
+    """A unique top reward decides alone; with NaN, -0.0 or infinities among the rewards it must still be min() over the keys."""
+    offered = [s(i, c, lp, r) for i, (c, lp, r) in enumerate(rows)]
+    keys = [tie_break_key(x) for x in offered]
+    rewards, logprobs, completions = [r for _, _, r in rows], [lp for _, lp, _ in rows], [c for c, _, _ in rows]
+    assert pick_best(offered) == get_selector("oracle").pick_columns(rewards, logprobs, completions) == keys.index(min(keys))
+
+
+def test_the_oracle_refuses_a_sum_logprob_float_cannot_hold_whichever_sample_wins() -> None:
+    with pytest.raises(OverflowError):
+        pick_best([s(0, reward=1.0, sum_logprob=-(10**400)), s(1, reward=0.0)])
+    with pytest.raises(OverflowError):
+        pick_best([s(0, reward=1.0), s(1, reward=0.0, sum_logprob=-(10**400))])

@@ -91,6 +91,8 @@ class _Generator:
         self.constants: dict[str, Any] = {"_NUMBER": (int, float), "_MISSING": object(), "_JSON_TYPES": frozenset(
             {dict, list, str, int, float, bool, type(None)}), "_Number": numbers.Number}
         self.names = 0
+        # (value, id of its schema) -> the variable each required property was read into
+        self.required_values: dict[tuple[str, int], dict[str, str]] = {}
 
     def fresh(self, prefix: str) -> str:
         self.names += 1
@@ -266,9 +268,19 @@ class _Generator:
         if key == "pattern":
             out.append(f"{pad}if {when}{self.constant(re.compile(value))}.search({x}) is None: return False")
         elif key == "required":
-            missing = " or ".join(f"{k!r} not in {x}" for k in value)
-            if missing:
-                out.append(f"{pad}if {when}({missing}): return False")
+            if not value:
+                return
+            if guard:
+                out.append(f"{pad}if {when}({' or '.join(f'{k!r} not in {x}' for k in value)}): return False")
+                return
+            # A dict for certain: each required property is read once, here (a missing one is a
+            # KeyError), and "properties" tests what was read.
+            read = self.required_values.setdefault((x, id(schema)), {})
+            out.append(f"{pad}try:")
+            for k in dict.fromkeys(value):
+                read[k] = self.fresh("_v")
+                out.append(f"{pad}    {read[k]} = {x}[{k!r}]")
+            out += [f"{pad}except KeyError:", f"{pad}    return False"]
         elif key == "properties":
             if not isinstance(value, dict):
                 raise _Unsupported("properties")
@@ -276,14 +288,13 @@ class _Generator:
             if guard:
                 out.append(f"{pad}if {guard}:")
                 body_depth += 1
-            required = set(schema.get("required", [])) if known == "object" else set()
+            read = self.required_values.pop((x, id(schema)), {})
             for prop, sub in value.items():
                 if sub is True or sub == {}:
                     continue
                 y, ipad = self.fresh("_v"), "    " * body_depth
-                if prop in required:  # the required test above already returned False if it is absent
-                    inner.append(f"{ipad}{y} = {x}[{prop!r}]")
-                    self.emit(sub, y, inner, body_depth)
+                if prop in read:
+                    self.emit(sub, read[prop], inner, body_depth)
                 else:
                     inner.append(f"{ipad}{y} = {x}.get({prop!r}, _MISSING)")
                     inner.append(f"{ipad}if {y} is not _MISSING:")

@@ -19,7 +19,7 @@ spec go into every manifest, and the gate refuses to compare runs whose instrume
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,6 +160,38 @@ def score_strict(example: Any, completion: Any) -> Score:
     return {"reward": reward, "outcome": outcome, "details": details}
 
 
+def score_strict_all(example: Any, completions: Iterable[Any]) -> list[Score]:
+    """:func:`score_strict` on each completion for one example: the same verdicts, with the example
+    read once and a completion repeated scored once (its verdict is the one it would get again).
+
+    The canonical lane's verdict is built in place, as in :func:`score_strict`; any other text
+    goes to the scan score_strict would reach (tests/test_scoring.py checks the two agree).
+    """
+    expected = expected_of(example)
+    verdicts: list[Score] = []
+    verdict_of: dict[str, Score] = {}
+    for completion in completions:
+        if expected is None or type(completion) is not str:  # not text, or no usable answer: score_strict says which
+            verdicts.append(score_strict(example, completion))
+            continue
+        verdict = verdict_of.get(completion)
+        if verdict is None:
+            text = completion.strip()
+            parsed = _canonical_final(text)
+            if parsed is None:
+                verdict = _scan(text, expected) if text else score_strict(example, completion)
+            elif parsed == expected:
+                details = {"rule": None, "reason": f"parsed {parsed}, equals expected", "parsed": parsed, "lines": 1, "final_line": text}
+                verdict = {"reward": 1.0, "outcome": "correct", "details": details}
+            else:
+                details = {"rule": "matches_expected", "reason": f"parsed {parsed}, expected {expected}", "parsed": parsed,
+                           "lines": 1, "final_line": text}
+                verdict = {"reward": 0.0, "outcome": "wrong_answer", "details": details}
+            verdict_of[completion] = verdict
+        verdicts.append(verdict)
+    return verdicts
+
+
 def _canonical_final(text: str) -> int | None:
     """The integer if ``text`` is exactly ``Final: <canonical int of at most 16 digits>``, else None.
 
@@ -180,8 +212,29 @@ def _canonical_final(text: str) -> int | None:
 def _scan(text: str, expected: int) -> Score:
     """The full check of a stripped, non-empty completion: every line scanned, each rule in turn."""
     if "\n" in text or "\r" in text:
-        return _scan_lines(text, expected)
+        return _worked_final(text, expected) or _scan_lines(text, expected)
     return _scan_one_line(text, expected)
+
+
+def _worked_final(text: str, expected: int) -> Score | None:
+    """:func:`_scan_lines`'s verdict, built in place, on work followed by a canonical ``Final: <int>``
+    line (the commonest way to miss: lines of working, then the answer); None for any other text.
+
+    When "Final:" occurs once, at the start of the last of several lines, that line is the one
+    Final line, and its value reads as :func:`_canonical_final` reads it: _scan_lines would
+    find the extra lines and reach this verdict (tests/test_scoring.py checks the two agree).
+    """
+    cut = text.rfind("\n")
+    if cut < 0 or "\r" in text or text.count("Final:") != 1:
+        return None
+    last = text[cut + 1:]
+    parsed = _canonical_final(last)
+    if parsed is None:
+        return None
+    lines = text.count("\n") + 1
+    details = {"rule": "single_line", "reason": f"{lines - 1} line(s) besides the Final line", "parsed": parsed,
+               "answer_matches": parsed == expected, "lines": lines, "final_line": _clip(last)}
+    return {"reward": 0.0, "outcome": "extra_text", "details": details}
 
 
 def _scan_one_line(text: str, expected: int) -> Score:
@@ -228,14 +281,10 @@ def _scan_lines(text: str, expected: int) -> Score:
     base["final_line"] = _clip(final_line)
     value_outcome, value_reason, parsed = parse_final_value(final_line.lstrip()[len("Final:"):])
     matches = value_outcome == "correct" and parsed == expected
-    if len(lines) > 1:
-        return _result(
-            "extra_text",
-            f"{len(lines) - 1} line(s) besides the Final line",
-            parsed=parsed,
-            answer_matches=matches,
-            **base,
-        )
+    if len(lines) > 1:  # the commonest way to miss, so its verdict is built in place (what _result would build)
+        details = {"rule": "single_line", "reason": f"{len(lines) - 1} line(s) besides the Final line", "parsed": parsed,
+                   "answer_matches": matches, **base}
+        return {"reward": 0.0, "outcome": "extra_text", "details": details}
     if value_outcome != "correct":
         return _result(value_outcome, value_reason, parsed=None, **base)
     if not matches:
@@ -298,6 +347,7 @@ class Scorer:
     rules: list[dict[str, str]]
     fn: Callable[[Any, Any], Score] = field(repr=False)
     module: dict[str, str] | None = None  # {"path", "sha256"} when loaded from a user's file
+    fn_all: Callable[[Any, list[Any]], list[Score]] | None = field(default=None, repr=False)  # fn on many completions at once
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -310,9 +360,23 @@ class Scorer:
     def __call__(self, example: Any, completion: Any) -> Score:
         return self.fn(example, completion)
 
+    def score_all(self, example: Any, completions: list[str]) -> list[Score]:
+        """The verdict on each of ``completions`` for one example: what calling the scorer on each gives.
+
+        A completion repeated is scored once: the scorer is deterministic, so the verdict is the
+        one it would give again.
+        """
+        if self.fn_all is not None:
+            return self.fn_all(example, completions)
+        verdict_of: dict[str, Score] = {}
+        for c in completions:
+            if c not in verdict_of:
+                verdict_of[c] = self.fn(example, c)
+        return [verdict_of[c] for c in completions]
+
 
 STRICT = Scorer(
-    name="strict_final_int", version="1.0.0", rules=STRICT_RULES, fn=score_strict,
+    name="strict_final_int", version="1.0.0", rules=STRICT_RULES, fn=score_strict, fn_all=score_strict_all,
     description="exactly one line 'Final: <int>' after stripping surrounding whitespace; ASCII digits, optional '-', no '+', no leading zeros, no '-0'",
 )
 WEAK = Scorer(

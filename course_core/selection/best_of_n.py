@@ -10,8 +10,9 @@ the distribution the samples came from is the same at every N: the mean per-samp
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from functools import lru_cache
+from collections.abc import Callable, Iterator
+from functools import lru_cache, reduce
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ from course_core.artifacts.manifest import load_rollout_conditions
 from course_core.artifacts.rundir import WrittenRun, default_outdir, finish_scored_run, staged_run
 from course_core.errors import UserError
 from course_core.measurement.result_row import outcome_table, result_row, verdict_row
-from course_core.measurement.scoring import DEFAULT_SCORER, get_scorer
+from course_core.measurement.scoring import DEFAULT_SCORER, SCORERS, Scorer, get_scorer
 from course_core.measurement.stats import Z95, pass_at_k, wilson_interval
+from course_core.selection.result_line import answer_fits, result_line
 from course_core.selection.selectors import DEFAULT_SELECTOR, Pick, Selector, custom_selector, get_selector
 
 # --------------------------------------------------------------------------------------------
@@ -39,7 +41,7 @@ def _checked_choice(choice: Any, k: int, selector: Selector, example_id: str) ->
 
 
 def select_item(
-    example: dict[str, Any], samples: list[dict[str, Any]], selector: Selector, scorer: Any
+    example: dict[str, Any], samples: list[dict[str, Any]], selector: Selector, scorer: Scorer
 ) -> dict[str, Any]:
     """Score every sample of one item, pick one, and return its results row (fixed key order)."""
     if not samples:
@@ -47,15 +49,7 @@ def select_item(
         row.update(selected_index=None, sample_rewards=[], sample_outcomes=[], n_samples_used=0)
         return row
     completions = [s["completion"] for s in samples]
-    # A completion repeated within the item (common: 45% of the shipped pack's samples) is scored
-    # once; the scorer is deterministic, so the verdict is the one it would give again.
-    verdict_of: dict[str, dict[str, Any]] = {}
-    verdicts = []
-    for c in completions:
-        verdict = verdict_of.get(c)
-        if verdict is None:
-            verdict = verdict_of[c] = scorer(example, c)
-        verdicts.append(verdict)
+    verdicts = scorer.score_all(example, completions)  # a completion repeated (45% of the shipped pack's samples) is scored once
     rewards = [float(v["reward"]) for v in verdicts]
     logprobs = [s["sum_logprob"] for s in samples]
     if selector.pick_columns is not None:  # the kit's own rule, run on the columns: the same choice, no dicts
@@ -125,55 +119,72 @@ def short_item_error(first: tuple[str, int], short: int, n: int, dataset: Path, 
 # Aggregates.
 
 
+_CHUNK = 1024  # items whose floats join the running sums in one pass
+Kind = tuple[int, int, bool, bool, str]  # an item for a Tally: samples used, correct, selected passed, first passed, outcome
+
+
 @lru_cache(maxsize=4096)
-def _pass_at_ks(used: int, correct: int) -> tuple[float, ...]:
-    """pass@1 .. pass@used of an item (few distinct (used, correct) pairs occur, so each is computed once)."""
-    return tuple(pass_at_k(used, correct, k) for k in range(1, used + 1))
+def _item_floats(n: int, used: int, correct: int) -> tuple[float, ...]:
+    """What an item adds to each float sum of a :class:`Tally`: its sample pass rate, that squared, and
+    pass@1 .. pass@n (0.0 past ``used``, which leaves a sum as it was). Few distinct items occur."""
+    rate = correct / used if used else 0.0
+    return (rate, rate * rate, *(pass_at_k(used, correct, k) for k in range(1, used + 1)), *(0.0,) * (n - used))
 
 
 class Tally:
-    """Running sums over items, so the run streams: memory holds N counters, not the rows."""
+    """Running sums over items, so the run streams: memory holds counters and one chunk of items, not the rows.
+
+    Each item is its :data:`Kind`: the counts are counts of kinds, and the float sums add each
+    item's floats in item order, a chunk at a time (the same additions as one by one, so the
+    same bits).
+    """
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.items = self.passed = self.first_passed = self.any_passed = self.samples = self.short = 0
-        self.sample_rate_sum = self.sample_rate_sq = 0.0
-        self.at_k_sum = [0.0] * (n + 1)
-        self.at_k_items = [0] * (n + 1)
-        self.outcomes: Counter[str] = Counter()
+        self.kinds: Counter[Kind] = Counter()
+        self.sums = [0.0] * (n + 2)  # sample pass rate, its square, pass@1 .. pass@n
+        self._chunk: list[Kind] = []
 
     def add(self, row: dict[str, Any]) -> None:
         rewards = row["sample_rewards"]
-        used, correct = len(rewards), len([r for r in rewards if r >= 1.0])
-        self.items += 1
-        self.passed += row["reward"] >= 1.0
-        self.first_passed += bool(rewards) and rewards[0] >= 1.0
-        self.any_passed += correct > 0
-        self.samples += used
-        self.short += used < self.n
-        item_rate = correct / used if used else 0.0
-        self.sample_rate_sum += item_rate
-        self.sample_rate_sq += item_rate * item_rate
-        for k, value in enumerate(_pass_at_ks(used, correct), start=1):
-            self.at_k_sum[k] += value
-            self.at_k_items[k] += 1
-        self.outcomes[row["outcome"]] += 1
+        self._chunk.append((len(rewards), len([r for r in rewards if r >= 1.0]), row["reward"] >= 1.0,
+                            bool(rewards) and rewards[0] >= 1.0, row["outcome"]))
+        if len(self._chunk) == _CHUNK:
+            self._add_chunk()
 
-    def _rate_interval(self) -> dict[str, Any]:
+    def _add_chunk(self) -> None:
+        chunk, self._chunk = self._chunk, []
+        if not chunk:
+            return
+        self.kinds.update(chunk)
+        floats_of = {kind: _item_floats(self.n, kind[0], kind[1]) for kind in set(chunk)}
+        columns = zip(*map(floats_of.__getitem__, chunk))
+        self.sums = [reduce(add, column, total) for total, column in zip(self.sums, columns)]
+
+    def _count(self, of: Callable[[Kind], int]) -> int:
+        return sum(of(kind) * times for kind, times in self.kinds.items())
+
+    def _rate_interval(self, items: int) -> dict[str, Any]:
         """Normal 95% interval of the mean per-item sample pass rate (items are the independent units)."""
-        items = self.items
-        mean = self.sample_rate_sum / items if items else 0.0
-        var = max(0.0, (self.sample_rate_sq - items * mean * mean) / (items - 1)) if items > 1 else 0.0
+        mean = self.sums[0] / items if items else 0.0
+        var = max(0.0, (self.sums[1] - items * mean * mean) / (items - 1)) if items > 1 else 0.0
         half = Z95 * (var / items) ** 0.5 if items else 0.0
         return {"low": max(0.0, mean - half), "high": min(1.0, mean + half), "level": 0.95, "method": "normal, over items"}
 
     def summary(self, selector: Selector, scorer: Any) -> dict[str, Any]:
-        items = self.items
+        self._add_chunk()
+        items = self._count(lambda kind: 1)
+        passed = self._count(lambda kind: kind[2])
+        short = self._count(lambda kind: kind[0] < self.n)
+        at_k_items = [self._count(lambda kind: kind[0] >= k) for k in range(self.n + 1)]
+        outcomes: Counter[str] = Counter()
+        for kind, times in self.kinds.items():
+            outcomes[kind[4]] += times
 
         def rate(count: float) -> float:
             return count / items if items else 0.0
 
-        at_k = {str(k): self.at_k_sum[k] / self.at_k_items[k] for k in range(1, self.n + 1) if self.at_k_items[k]}
+        at_k = {str(k): self.sums[k + 1] / at_k_items[k] for k in range(1, self.n + 1) if at_k_items[k]}
         summary: dict[str, Any] = {
             "kind": "selection",
             "selector": selector.name,
@@ -181,22 +192,22 @@ class Tally:
             "selector_needs": selector.needs,
             "samples_per_item": self.n,
             "n": items,
-            "passed": self.passed,
-            "pass_rate": rate(self.passed),
-            "pass_rate_ci95": wilson_interval(self.passed, items),
-            "pass_at_1": rate(self.first_passed),
-            "pass_at_n": rate(self.passed),
-            "oracle_pass_at_n": rate(self.any_passed),
-            "mean_sample_pass_rate": rate(self.sample_rate_sum),
-            "mean_sample_pass_rate_ci95": self._rate_interval(),
+            "passed": passed,
+            "pass_rate": rate(passed),
+            "pass_rate_ci95": wilson_interval(passed, items),
+            "pass_at_1": rate(self._count(lambda kind: kind[3])),
+            "pass_at_n": rate(passed),
+            "oracle_pass_at_n": rate(self._count(lambda kind: kind[1] > 0)),
+            "mean_sample_pass_rate": rate(self.sums[0]),
+            "mean_sample_pass_rate_ci95": self._rate_interval(items),
             "pass_at_k_unbiased": at_k,
-            "samples_scored": self.samples,
-            "short_items": self.short,
-            "outcome_counts": dict(sorted(self.outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "samples_scored": self._count(lambda kind: kind[0]),
+            "short_items": short,
+            "outcome_counts": dict(sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
             "scorer": f"{scorer.name}@{scorer.version}",
         }
-        if self.short:
-            summary["pass_at_k_items"] = {str(k): self.at_k_items[k] for k in range(1, self.n + 1)}
+        if short:
+            summary["pass_at_k_items"] = {str(k): at_k_items[k] for k in range(1, self.n + 1)}
         return summary
 
 
@@ -252,11 +263,15 @@ def _write_results(
     joined: JoinedInputs, path: Path, n: int, selector: Selector, scorer: Any, allow_short: bool, dataset: Path, samples: Path
 ) -> Tally:
     """results.jsonl, one selected sample per item; an item short of n samples stops the run first, unless allow_short."""
+    kit_scorer = SCORERS.get(scorer.name) is scorer
 
     def write(pairs: Iterator[Pair]) -> Tally:
         tally = Tally(n)
-        rows = (select_item(example, used, selector, scorer) for example, used, _ in _items(pairs, n))
-        write_rows(path, rows, "selection_result_row", observe=tally.add)
+        rows = (select_item(example, pack["samples"][:n] if pack is not None else [], selector, scorer) for example, pack in pairs)
+        if kit_scorer:  # rows of a known shape: only their parsed answer is checked, and the line is put together
+            write_rows(path, rows, "selection_result_row", observe=tally.add, vouched=answer_fits, encode=result_line)
+        else:
+            write_rows(path, rows, "selection_result_row", observe=tally.add)
         return tally
 
     def short_item(example: dict[str, Any], pack: dict[str, Any] | None) -> bool:

@@ -42,7 +42,8 @@ def pick_best(samples: list[dict[str, Any]]) -> int:
     """Oracle best-of-N: the position of the sample with the smallest :func:`tie_break_key`."""
     if not samples:
         raise ValueError("pick_best needs at least one sample")
-    return best_of_columns(*_columns(samples, "reward"))
+    rewards, logprobs, completions, indexes = _columns(samples, "reward")
+    return best_of_columns([float(r) for r in rewards], logprobs, completions, indexes)
 
 
 def pick_logprob(samples: list[dict[str, Any]]) -> int:
@@ -57,8 +58,15 @@ def pick_logprob(samples: list[dict[str, Any]]) -> int:
 # of the kit's own selectors calls these directly.
 
 
-def best_of_columns(rewards: list[Any], logprobs: list[Any], completions: list[str], indexes: Iterable[Any]) -> int:
+def best_of_columns(rewards: list[float], logprobs: list[Any], completions: list[str], indexes: Iterable[Any]) -> int:
     """:func:`pick_best` over columns: (-reward, -sum_logprob, length, completion, index), first smallest."""
+    top = max(rewards)
+    if rewards.count(top) == 1:
+        # A reward no other equals decides alone: min() over the keys moves to a sample exactly
+        # when max() over the rewards does, NaN or not, so both end on it. float() still meets
+        # every sum_logprob, and refuses the same ones (an int past float's range).
+        list(map(float, logprobs))
+        return rewards.index(top)
     keys = zip([-float(r) for r in rewards], [-float(x) for x in logprobs], map(len, completions), completions, indexes,
                itertools.count())
     return min(keys)[-1]
