@@ -202,3 +202,19 @@ def test_results_are_the_same_bytes_whether_the_files_stream_or_go_to_disk(tmp_p
     assert a.summary == b.summary and a.summary["missing_completions"] == 5
     fingerprints = {json.loads((r.outdir / "manifest.json").read_text())["example_ids_fingerprint"] for r in (a, b)}
     assert len(fingerprints) == 1
+
+
+def test_a_number_past_the_json_safe_range_is_a_wrong_answer_not_a_crash(tmp_path: Path) -> None:
+    """A model may write 16 digits above 2**53 - 1: the row's parsed_answer is null, the reason keeps the digits."""
+    from course_core.selection.best_of_n import run_selection
+
+    dataset = write_jsonl(tmp_path / "ds.jsonl", [{"id": "a", "prompt": "p", "expected_answer": 3}])
+    completions = write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "completion": "Final: 9999999999999999"}])
+    pack = write_jsonl(tmp_path / "pack.jsonl", [{"id": "a", "samples": [
+        {"completion": "Final: -9999999999999999", "sum_logprob": -1.0}, {"completion": "Final: 3", "sum_logprob": -2.0}]}])
+    run_eval(dataset, completions, tmp_path / "eval")
+    run_selection(dataset, pack, tmp_path / "sel", n=1)
+    for run in ("eval", "sel"):
+        row = json.loads((tmp_path / run / "results.jsonl").read_text(encoding="utf-8"))
+        assert (row["parsed_answer"], row["outcome"], row["reward"]) == (None, "wrong_answer", 0.0), run
+        assert "9999999999999999" in row["reason"]

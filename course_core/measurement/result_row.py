@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from course_core.measurement.scoring import MAX_ABS_ANSWER
+
 MISSING = "missing_completion"
 
 
@@ -31,10 +33,12 @@ def result_row(example: dict[str, Any], rollout: dict[str, Any] | None, scorer: 
 def verdict_row(example: dict[str, Any], completion: Any, verdict: dict[str, Any]) -> dict[str, Any]:
     """The results row of a scorer's ``verdict`` on ``completion`` (what :func:`result_row` returns)."""
     details = verdict["details"]
+    parsed = details.get("parsed")
     return {
         "id": example["id"],
         "expected_answer": example["expected_answer"],
-        "parsed_answer": details.get("parsed"),
+        # a JSON-safe integer or null: a model can write 16 digits past 2**53 - 1, which no expected answer reaches
+        "parsed_answer": parsed if not isinstance(parsed, int) or abs(parsed) <= MAX_ABS_ANSWER else None,
         "outcome": verdict["outcome"],
         "rule": details.get("rule"),
         "reason": details.get("reason", ""),
