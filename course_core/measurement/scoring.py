@@ -147,11 +147,16 @@ def score_strict(example: Any, completion: Any) -> Score:
     text = completion.strip()
     if not text:
         return _result("empty_output", "the completion is empty or whitespace only", parsed=None)
+    return _judged(text, expected)
+
+
+def _judged(text: str, expected: int) -> Score:
+    """The verdict on a stripped, non-empty completion: a canonical ``Final: <int>`` decided without
+    splitting lines (the verdict is _scan's, built in place: tests/test_scoring.py checks the two
+    agree), anything else scanned in full."""
     parsed = _canonical_final(text)
     if parsed is None:
         return _scan(text, expected)
-    # The common case, decided without splitting lines; the verdict is _scan's, built in place
-    # (tests/test_scoring.py checks the two agree).
     if parsed == expected:
         reward, outcome, reason = 1.0, "correct", f"parsed {parsed}, equals expected"
     else:
@@ -164,8 +169,7 @@ def score_strict_all(example: Any, completions: Iterable[Any]) -> list[Score]:
     """:func:`score_strict` on each completion for one example: the same verdicts, with the example
     read once and a completion repeated scored once (its verdict is the one it would get again).
 
-    The canonical lane's verdict is built in place, as in :func:`score_strict`; any other text
-    goes to the scan score_strict would reach (tests/test_scoring.py checks the two agree).
+    Each distinct text is judged as :func:`score_strict` judges it (tests/test_scoring.py checks the two agree).
     """
     expected = expected_of(example)
     verdicts: list[Score] = []
@@ -177,17 +181,7 @@ def score_strict_all(example: Any, completions: Iterable[Any]) -> list[Score]:
         verdict = verdict_of.get(completion)
         if verdict is None:
             text = completion.strip()
-            parsed = _canonical_final(text)
-            if parsed is None:
-                verdict = _scan(text, expected) if text else score_strict(example, completion)
-            elif parsed == expected:
-                details = {"rule": None, "reason": f"parsed {parsed}, equals expected", "parsed": parsed, "lines": 1, "final_line": text}
-                verdict = {"reward": 1.0, "outcome": "correct", "details": details}
-            else:
-                details = {"rule": "matches_expected", "reason": f"parsed {parsed}, expected {expected}", "parsed": parsed,
-                           "lines": 1, "final_line": text}
-                verdict = {"reward": 0.0, "outcome": "wrong_answer", "details": details}
-            verdict_of[completion] = verdict
+            verdict = verdict_of[completion] = _judged(text, expected) if text else score_strict(example, completion)
         verdicts.append(verdict)
     return verdicts
 
@@ -231,9 +225,14 @@ def _worked_final(text: str, expected: int) -> Score | None:
     parsed = _canonical_final(last)
     if parsed is None:
         return None
-    lines = text.count("\n") + 1
+    return _extra_text(text.count("\n") + 1, _clip(last), parsed, parsed == expected)
+
+
+def _extra_text(lines: int, final_line: str, parsed: int | None, matches: bool) -> Score:
+    """The verdict on a Final line with other lines beside it: what :func:`_result` builds, built in
+    place (the commonest way to miss)."""
     details = {"rule": "single_line", "reason": f"{lines - 1} line(s) besides the Final line", "parsed": parsed,
-               "answer_matches": parsed == expected, "lines": lines, "final_line": _clip(last)}
+               "answer_matches": matches, "lines": lines, "final_line": final_line}
     return {"reward": 0.0, "outcome": "extra_text", "details": details}
 
 
@@ -281,10 +280,8 @@ def _scan_lines(text: str, expected: int) -> Score:
     base["final_line"] = _clip(final_line)
     value_outcome, value_reason, parsed = parse_final_value(final_line.lstrip()[len("Final:"):])
     matches = value_outcome == "correct" and parsed == expected
-    if len(lines) > 1:  # the commonest way to miss, so its verdict is built in place (what _result would build)
-        details = {"rule": "single_line", "reason": f"{len(lines) - 1} line(s) besides the Final line", "parsed": parsed,
-                   "answer_matches": matches, **base}
-        return {"reward": 0.0, "outcome": "extra_text", "details": details}
+    if len(lines) > 1:
+        return _extra_text(len(lines), base["final_line"], parsed, matches)
     if value_outcome != "correct":
         return _result(value_outcome, value_reason, parsed=None, **base)
     if not matches:
