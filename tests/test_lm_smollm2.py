@@ -82,7 +82,9 @@ def test_the_conversion_is_cached_and_the_next_load_is_the_same_policy(smollm2, 
     ids = torch.tensor([smollm2.encode_prompt(PROMPT)])
     mask, pos = torch.ones_like(ids), torch.tensor([[ids.shape[1] - 1]])
     with torch.no_grad():
-        assert torch.equal(again.logits_at(ids, mask, pos), smollm2.logits_at(ids, mask, pos, model=AT_LOAD))
+        # Same weights (the fingerprint above), but not the same memory: a BLAS kernel's sums can
+        # depend on how a tensor is aligned, so the logits agree to rounding, not always bit for bit.
+        torch.testing.assert_close(again.logits_at(ids, mask, pos), smollm2.logits_at(ids, mask, pos, model=AT_LOAD), rtol=1e-5, atol=1e-5)
 
 
 def test_trained_weights_save_and_load_back_as_the_policy(smollm2, tmp_path):
