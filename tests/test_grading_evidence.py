@@ -329,7 +329,7 @@ def test_numbers_the_kit_cannot_compute_with_fail_the_check_naming_file_and_line
     results.write_text("\n".join(lines) + "\n")
     st = _staged(runs, tmp_path)
     ok, detail = _check(st, check="run_valid", run="evidence/clean")
-    assert not ok and detail == "evidence/clean/summary.json cannot be checked: the number 1e400 is too large to be a finite number"
+    assert not ok and detail == "evidence/clean/summary.json cannot be checked: the number 1e400 is beyond the range of a 64-bit float"
     ok, detail = _check(st, check="gate_rejects", baseline="evidence/clean", candidate="evidence/modified")
     assert not ok and "summary.json cannot be checked" in detail
     ok, detail = _check(st, check="run_valid", run="evidence/modified")

@@ -69,6 +69,15 @@ def test_files_compare_by_value_rows_by_line_and_manifests_without_per_run_field
     assert "layout or spacing" in compare("s", "summary.json", b'{"a": 1}', b'{"a":1}')
 
 
+@pytest.mark.parametrize("mine", [b"[" * 50_000 + b"]" * 50_000, b'{"a": 1e400}', b'{"a": NaN}', b'{"a": %s}' % (b"9" * 400)])
+def test_a_submitted_file_no_check_can_read_is_a_difference_never_a_grader_error(mine: bytes) -> None:
+    """A figure's JSON or a log beside the screened manifest, summary and results: json.loads recursed out on the first."""
+    said = rederive._compare_file("x/curves.json", "curves.json", mine, b'{"a": 1}')
+    assert said == "x/curves.json is not the JSON the instrument writes"
+    said = rederive._compare_file("x/log.jsonl", "log.jsonl", mine + b"\n", b'{"a": 1}\n')
+    assert said.startswith("x/log.jsonl line 1 differs from what the kit's instrument writes")
+
+
 def test_paths_the_replay_used_are_mapped_back_to_the_recorded_ones() -> None:
     """Raw and JSON-escaped, longest first (the replay's paths are unique scratch paths)."""
     used = ["/tmp/rlf-rederive-1/run_0/out", "/tmp/rlf-rederive-1/staged/evidence/a\"b.jsonl"]

@@ -145,6 +145,16 @@ def test_a_list_is_answered_as_json(tmp_path: Path) -> None:
         assert check_field(st_, load(st_), spec, None).status == status, text
 
 
+@pytest.mark.parametrize("answer", [b"[" * 50_000 + b"]" * 50_000, b"[NaN]", b"[1e400]", b"[" + b"9" * 400 + b"]"])
+def test_a_list_answer_no_check_can_compare_is_a_wrong_answer_never_a_grader_error(tmp_path: Path, answer: bytes) -> None:
+    """json.loads raised RecursionError on the first (a grader error for the exercise), and read the others."""
+    spec = {"key": "tokens", "points": 1, "kind": "equals_json",
+            "equals_json": {"file": "evidence/note.json", "pointer": "/tokens"}}
+    st_ = _staged(tmp_path, b"```answers\ntokens: " + answer + b"\n```\n", {"tokens": [1]})
+    verdict = check_field(st_, load(st_), spec, None)
+    assert verdict.status == "failed" and "tokens" in verdict.feedback
+
+
 def test_headings_and_fences_are_read_without_backtracking() -> None:
     """The old heading regex took minutes of CPU on one 3 KB line; these parsers are a single pass."""
     from course_core.grading.reflect import fence, heading

@@ -51,7 +51,8 @@ def test_reading_gives_json_loads_objects(tmp_path, rows, ascii_only, spaced):
 
 
 # Lines where orjson and json differ (json accepts more, or reads numbers differently): each must
-# come out as json reads it, or fail with json's message.
+# come out as json reads it, or fail with json's message (or, for a number no instrument can
+# compute with, the kit's: see the test after this one).
 AWKWARD = [
     '{"n": 123456789012345678901234567890}', '{"n": -9223372036854775809}', '{"n": 18446744073709551616}',
     '{"n": 9223372036854775807}', '{"n": 1e400}', '{"n": -1e400}', '{"n": NaN}', '{"n": Infinity}', '{"n": -Infinity}',
@@ -68,7 +69,7 @@ def test_awkward_lines_read_as_json_reads_them(tmp_path, text):
     path.write_bytes(b'{"first": 1}\n' + text.encode("utf-8", "surrogatepass") + b"\r\n")
     expected, expected_error = _stdlib_line(text.encode("utf-8", "surrogatepass"), 2), None
     if isinstance(expected, BadLine):
-        expected_error = str(UserError(expected.message, path=path, line=2, hint=expected.hint))
+        expected_error = str(UserError(expected.message, path=path, line=2, field=expected.field, hint=expected.hint))
     elif not isinstance(expected, dict):
         expected_error = f"{path}:2: expected a JSON object, got {type(expected).__name__}"
     try:
@@ -84,9 +85,10 @@ def test_bad_lines_go_to_on_error_with_the_same_words(tmp_path):
     path.write_bytes(b'{"a": 1}\n{oops\n[1]\n{"n": NaN}\n{"b": "\xff"}\n{"c": 123456789012345678901234567890}\n')
     seen: list[tuple[int, str]] = []
     rows = list(iter_jsonl(path, on_error=lambda line, why: seen.append((line, why))))
-    assert [line for line, _ in rows] == [1, 4, 6] and rows[2][1]["c"] == 123456789012345678901234567890
+    assert [line for line, _ in rows] == [1, 6] and rows[1][1]["c"] == 123456789012345678901234567890
     assert seen == [(2, "invalid JSON: Expecting property name enclosed in double quotes (column 2)"),
-                    (3, "expected a JSON object, got list"), (5, "line is not valid UTF-8 (byte 7)")]
+                    (3, "expected a JSON object, got list"), (4, "invalid JSON value: NaN is not valid JSON"),
+                    (5, "line is not valid UTF-8 (byte 7)")]
 
 
 def test_a_file_of_many_blocks_reads_line_by_line_as_json_reads_it(tmp_path):
@@ -132,3 +134,23 @@ def test_dumps_line_refuses_what_json_refuses_with_its_words():
         with pytest.raises((ValueError, TypeError)) as theirs:
             json.dumps(bad, ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
         assert (type(ours.value), str(ours.value)) == (type(theirs.value), str(theirs.value))
+
+
+@pytest.mark.parametrize("text, field, said", [
+    ('{"id": "a", "samples": [{"completion": "x", "sum_logprob": -1e400}]}', "samples[0].sum_logprob", "-1e400 is beyond the range"),
+    ('{"id": "a", "samples": [{"completion": "x", "sum_logprob": NaN}]}', "samples[0].sum_logprob", "NaN is not valid JSON"),
+    ('{"id": "a", "expected_answer": -Infinity}', "expected_answer", "-Infinity is not valid JSON"),
+    ('{"id": "a", "meta": {"n": %s}}' % ("9" * 400), "meta.n", "an integer of 400 digits"),
+    ('{"id": "a", "deep": %s}' % ("[" * 5000 + "]" * 5000), None, "nested more than 200 levels deep"),
+])
+def test_a_number_no_instrument_can_compute_with_is_refused_with_its_line_and_field(tmp_path, text, field, said):
+    """json.loads reads these (as inf, nan, a 400-digit int, or a RecursionError); the instruments then
+    crashed on them, so they are refused where they are read, naming the place."""
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"id": "ok"}\n' + text + "\n", encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        list(iter_jsonl(path))
+    assert (info.value.line, info.value.field) == (2, field) and said in info.value.message
+    seen = []
+    assert [n for n, _ in iter_jsonl(path, on_error=lambda n, why: seen.append((n, why)))] == [1]
+    assert seen[0][0] == 2 and said in seen[0][1]

@@ -260,3 +260,16 @@ def test_ctrl_c_keeps_what_was_staged_and_a_local_source_needs_no_server(dataset
     assert [r["id"] for r in packs] == [f"t{i}" for i in range(5)]
     assert all([s["sum_logprob"] for s in r["samples"]] == [-1.0, -2.0] for r in packs)
     assert done.summary["policy"]["weights_fingerprint"] == "sha256:" + "ab" * 32 and done.summary["policy"]["served_model"] is None
+
+
+@pytest.mark.parametrize("logprobs", [
+    {"content": [{"logprob": -1e308}, {"logprob": -1e308}]},  # each finite, their sum is not
+    {"token_logprobs": [-(10**400)]},  # a JSON integer float() refuses
+    {"token_logprobs": [float("-inf"), -0.5]},  # what json.loads makes of -Infinity
+    {"content": [{"logprob": float("nan")}]},
+])
+def test_logprobs_no_instrument_can_compute_with_are_absent(logprobs):
+    from course_core.rollouts.openai_compat import sum_logprob
+
+    assert sum_logprob(logprobs, "Final: 2") is None
+    assert sum_logprob({"content": [{"logprob": -0.25}, {"logprob": -0.5}]}, "Final: 2") == -0.75

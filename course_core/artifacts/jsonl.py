@@ -4,6 +4,9 @@ Reading accepts a UTF-8 byte-order mark and CRLF line endings, skips blank lines
 one block of lines (about 64 KB, or one longer line) in memory at a time. Lines are decoded by
 orjson when it reads them exactly as the standard library would, and by :mod:`json` otherwise
 (see :func:`_stdlib_line`), so the objects, and every error message, are the standard library's.
+One thing the standard library accepts is refused: a number no instrument can compute with
+(``NaN``, ``Infinity``, ``1e400``, an integer of over 300 digits) or nesting over 200 levels
+(:mod:`course_core.artifacts.strict_json`), with the line and the field it is in.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from course_core.artifacts import strict_json
 from course_core.errors import UserError
 
 # orjson reads an integer literal outside [-2**63, 2**64) as a float, where json keeps the int.
@@ -74,7 +78,7 @@ def iter_jsonl(
                         continue
                     bad = obj if type(obj) is BadLine else BadLine(f"expected a JSON object, got {type(obj).__name__}")
                     if on_error is None:
-                        raise UserError(bad.message, path=p, line=lineno, hint=bad.hint)
+                        raise UserError(bad.message, path=p, line=lineno, field=bad.field, hint=bad.hint)
                     on_error(lineno, bad.message)
                     continue
                 seen_any = True
@@ -88,6 +92,7 @@ class BadLine(NamedTuple):
 
     message: str
     hint: str | None = None
+    field: str | None = None
 
 
 def _stdlib_line(raw: bytes, lineno: int) -> Any:
@@ -102,11 +107,16 @@ def _stdlib_line(raw: bytes, lineno: int) -> Any:
     if not text:
         return _BLANK
     try:
-        return json.loads(text)
+        return strict_json.loads(text)
     except json.JSONDecodeError as exc:
         return BadLine(f"invalid JSON: {exc.msg} (column {exc.colno})", "each line must be one complete JSON object")
+    except strict_json.UnsafeJSON as exc:
+        return BadLine(f"invalid JSON value: {exc}", _UNSAFE_HINT if exc.field else None, exc.field)
     except ValueError as exc:  # e.g. an integer beyond Python's digit limit
         return BadLine(f"invalid JSON value: {exc}")
+
+
+_UNSAFE_HINT = "JSON numbers must be finite and fit a 64-bit float (within ±1.8e308; NaN and Infinity are not JSON)"
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), allow_nan=False)

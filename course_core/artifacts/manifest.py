@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from course_core import __version__
+from course_core.artifacts import strict_json
 from course_core.artifacts.atomic import atomic_path
 from course_core.artifacts.fingerprint import sha256_file
 from course_core.artifacts.schemas import check_artifact, validate_input
@@ -154,8 +155,8 @@ def write_json(path: Path, value: Any, schema: str | None) -> None:
 
 
 def read_json(path: Path) -> Any:
-    with path.open(encoding="utf-8-sig") as fh:
-        return json.load(fh)
+    """A JSON file, parsed strictly (:mod:`course_core.artifacts.strict_json`): a ValueError says what is wrong."""
+    return strict_json.loads(path.read_text(encoding="utf-8-sig"))
 
 
 def sidecar_path(rollouts: str | Path) -> Path:
@@ -226,7 +227,7 @@ def load_rollout_conditions(rollouts: str | Path) -> tuple[dict[str, Any], dict[
     try:
         data = read_json(side)
     except ValueError as exc:
-        raise UserError(f"sidecar is not valid JSON: {exc}", path=side) from None
+        raise UserError(f"sidecar is not valid JSON: {exc}", path=side, field=getattr(exc, "field", None)) from None
     validate_input(data, "rollout_sidecar", path=side, what="sampling sidecar")
     return rollout_conditions(data)
 

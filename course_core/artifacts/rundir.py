@@ -196,7 +196,7 @@ def _read_artifact(path: Path, schema: str, what: str) -> dict[str, Any]:
     try:
         data = read_json(path)
     except ValueError as exc:
-        raise UserError(f"{what} is not valid JSON: {exc}", path=path) from None
+        raise UserError(f"{what} is not valid JSON: {exc}", path=path, field=getattr(exc, "field", None)) from None
     validate_input(data, schema, path=path, what=what)
     return data
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from course_core.errors import UserError
-from course_core.grading import strict_json
+from course_core.artifacts import strict_json
 from course_core.grading.staging import Refused, Staged, decode_utf8, read_capped
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from course_core.artifacts import strict_json
 from course_core.grading import trusted
 from course_core.grading.conditions import read
 from course_core.grading.staging import Staged
@@ -265,7 +266,7 @@ def _compare_file(shown: str, name: str, mine: bytes, again: bytes) -> str | Non
         return None
     if name == "manifest.json" or name.endswith(".json"):
         try:
-            a, b = json.loads(mine), json.loads(again)
+            a, b = strict_json.loads(mine), strict_json.loads(again)
         except ValueError:
             return f"{shown} is not the JSON the instrument writes"
         if name == "manifest.json":
@@ -280,7 +281,7 @@ def _compare_file(shown: str, name: str, mine: bytes, again: bytes) -> str | Non
             continue
         if name.endswith(".jsonl"):
             try:
-                found = _first_difference(json.loads(x), json.loads(y))
+                found = _first_difference(strict_json.loads(x), strict_json.loads(y))
             except ValueError:
                 found = None
             if found:

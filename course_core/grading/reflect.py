@@ -11,13 +11,13 @@ text gives a result, and problems (not UTF-8, too large, a symlink) become feedb
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from course_core.artifacts import strict_json
 from course_core.grading.evidence import EvidenceError, file_sha256, json_pointer, log_rows, manifest_differences, read_json_file, validated_file
 from course_core.grading.staging import Refused, Staged, decode_utf8, read_capped
 
@@ -157,8 +157,8 @@ def _matches(answer: str, expected: Any, tolerance: float) -> bool:
         return answer.lower() in ("null", "none")
     if isinstance(expected, (list, dict)):  # the answer is written as JSON
         try:
-            return json.loads(answer) == expected
-        except ValueError:
+            return strict_json.loads(answer) == expected
+        except ValueError:  # not JSON, or JSON no check can compare (NaN, 1e400, 10**400, 10⁵ levels deep)
             return False
     return answer == str(expected)
 

@@ -39,7 +39,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from course_core.grading import bwrap, strict_json
+from course_core.artifacts import strict_json
+from course_core.grading import bwrap
 from course_core.grading.exercise import Limits
 from course_core.grading.worker import STARVED_MAX, children_of
 from course_core.paths import KIT_ROOT
@@ -265,7 +266,7 @@ def _probe_bwrap() -> bool:
 
 
 def parse_message(line: bytes) -> dict[str, Any]:
-    """Strict JSON (:mod:`course_core.grading.strict_json`): UTF-8, finite numbers, bounded nesting, one object."""
+    """Strict JSON (:mod:`course_core.artifacts.strict_json`): UTF-8, finite numbers, bounded nesting, one object."""
     try:
         value = strict_json.loads(line)
     except (UnicodeDecodeError, ValueError) as exc:

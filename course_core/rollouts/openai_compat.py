@@ -51,9 +51,13 @@ def request_payload(model: str, prompt: str, n: int, params: SamplingParams) -> 
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        number = float(value)  # an integer of 400 digits overflows here
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def sum_logprob(logprobs: Any, text: str) -> float | None:
@@ -69,8 +73,8 @@ def sum_logprob(logprobs: Any, text: str) -> float | None:
     if any(v is None for v in values) or (not values and text):
         return None
     total = sum(values)  # type: ignore[arg-type]
-    if total > _POSITIVE_SLACK:
-        return None  # not log-probabilities
+    if total > _POSITIVE_SLACK or not math.isfinite(total):
+        return None  # not log-probabilities, or a sum no instrument can compute with (-1e308 twice)
     return min(total, 0.0)
 
 

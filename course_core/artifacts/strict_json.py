@@ -3,8 +3,10 @@
 ``json.loads`` turns ``1e400`` into ``inf`` and ``10**400`` into an int that ``float()``
 refuses; it recurses once per nesting level. Here a number must be finite and an integer at
 most MAX_INT_DIGITS digits long (so ``float()`` of it never overflows), nesting is bounded,
-and ``NaN``/``Infinity`` are not JSON. Every refusal is a ValueError whose message says what
-was wrong, in the kit's words.
+and ``NaN``/``Infinity`` are not JSON. Every refusal is an :class:`UnsafeJSON` (a ValueError)
+whose message says what was wrong, in the kit's words, and whose ``field`` names the value's
+JSON path when it is one number. Used for a student's files and a sandbox's replies (grading)
+and for any input line the standard library has to read (``artifacts/jsonl.py``).
 """
 
 from __future__ import annotations
@@ -17,10 +19,18 @@ MAX_INT_DIGITS = 300  # float(10**300) is fine; float(10**309) overflows
 MAX_DEPTH = 200
 
 
+class UnsafeJSON(ValueError):
+    """JSON that cannot be computed with safely; ``field`` is the JSON path of the offending number, if known."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"the number {text[:40]} is too large to be a finite number")
+        raise ValueError(f"the number {text[:40]} is beyond the range of a 64-bit float")
     return value
 
 
@@ -53,14 +63,36 @@ def loads(text: str | bytes) -> Any:
         text = text.decode("utf-8")
     openings = text.count("[") + text.count("{")  # no deeper than this: most replies need no depth check at all
     if openings > MAX_DEPTH and _depth_of_brackets(text) > MAX_DEPTH:
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+        raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep")
     try:
         value = json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int)
     except RecursionError:
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
+        raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # one of the hooks above refused a number: find where it is
+        raise UnsafeJSON(str(exc), _number_path(text)) from None
     if openings > MAX_DEPTH and nested_too_deep(value):
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+        raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep")
     return value
+
+
+def _number_path(text: str) -> str | None:
+    """The JSON path (``samples[0].sum_logprob``, jsonschema's spelling) of the first unsafe number in ``text``."""
+    try:
+        stack: list[tuple[Any, str]] = [(json.loads(text), "")]
+    except (ValueError, RecursionError):
+        return None
+    while stack:  # depth first, in document order
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            stack += reversed([(v, f"{where}.{k}" if where else k) for k, v in value.items()])
+        elif isinstance(value, list):
+            stack += reversed([(v, f"{where}[{i}]") for i, v in enumerate(value)])
+        elif isinstance(value, float) and not math.isfinite(value) or (
+                isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > MAX_INT_DIGITS):
+            return where or None
+    return None
 
 
 def _depth_of_brackets(text: str) -> int:
@@ -85,4 +117,4 @@ def _depth_of_brackets(text: str) -> int:
     return deepest
 
 
-__all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "loads", "nested_too_deep"]
+__all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "UnsafeJSON", "loads", "nested_too_deep"]
