@@ -124,6 +124,32 @@ def _edited_random_row(folder: Path, honest: Path) -> None:
     path.write_text("\n".join(map(json.dumps, rows)) + "\n", encoding="utf-8")
 
 
+def _malformed_other_run(folder: Path, honest: Path) -> None:
+    """A row of random_2 that is no row at all: random_2 is read only to replay random_1's siblings (was exit 3)."""
+    path = folder / "evidence" / "random_2" / "results.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(["[1]", *lines[1:]]) + "\n", encoding="utf-8")
+
+
+def _hand_typed_summaries(folder: Path, honest: Path) -> None:
+    """c2's build and frozen runs replaced by one-line summary.json files typed to pass: no manifest, nothing re-derived."""
+    typed = {"build": {"end": {"expected_reward": 0.95}},
+             "frozen": {"end": {"expected_reward": 0.5, "policy": {"step1": {"right": 0.5}, "step2": {"right": {"up": 0.123}}}}}}
+    for run, summary in typed.items():
+        shutil.rmtree(folder / "evidence" / run)
+        (folder / "evidence" / run).mkdir()
+        (folder / "evidence" / run / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+
+
+def _rejected_exploits(folder: Path, honest: Path) -> None:
+    """a3's exploits 2 to 5 kept by class only, each one the kit's judge rejects; REFLECT names their classes."""
+    path = folder / "evidence" / "exploits.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    for i in range(1, 5):
+        rows[i] = {"class": rows[i]["class"], "expected_answer": 1, "completion": "x", "why_it_paid": "a", "patch": "b"}
+    path.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def full_and_untouched(full: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """The honest submission and an untouched copy of the kit's exercises, graded on every exercise in one run."""
@@ -144,7 +170,9 @@ def graded(full: Path, full_and_untouched: dict[str, dict[str, Any]], tmp_path_f
         "a1_locked_room": {"edited_summary": (_edit_summary, True), "weak_scorer": (_weak_modified, True),
                            "hand_written": (_hand_written, False), "loose_files": (_loose_files, False)},
         "b1_selection": {"wrong_n": (_wrong_n, True), "random_without_sabotage": (_random_without_sabotage, True),
-                         "edited_random_row": (_edited_random_row, True)},
+                         "edited_random_row": (_edited_random_row, True), "malformed_other_run": (_malformed_other_run, True)},
+        "c2_credit_tokens": {"hand_typed_summaries": (_hand_typed_summaries, True)},
+        "a3_reward_hacking": {"rejected_exploits": (_rejected_exploits, True)},
     }
     out: dict[str, dict[str, Any]] = {}
     for ex_id, variants in plans.items():
@@ -188,6 +216,23 @@ CASES = {
         {"sabotage.random_3_conditions": "evidence/random_3 was made with the selector custom:selection.pick_best; this step asks for "
                                          "custom:selection.pick_best_random_tiebreak"},
     ),
+    "b1_selection:malformed_other_run": (
+        {"sabotage.random_2_run", "sabotage.random_2_conditions", "sabotage.random_runs_differ", "reflect.random_2_results_sha256"},
+        {"sabotage.random_runs_differ": "evidence/random_2/results.jsonl line 1 is not a row the instrument writes"},
+    ),
+    "c2_credit_tokens:hand_typed_summaries": (
+        {"sabotage.build_run", "sabotage.build_used_your_update", "sabotage.build_credits_step1", "sabotage.build_learns",
+         "sabotage.frozen_run", "sabotage.frozen_switch", "sabotage.frozen_step1_never_moved", "sabotage.frozen_stalls",
+         "sabotage.same_update", "sabotage.same_seed", "sabotage.same_lr", "sabotage.same_steps", "sabotage.fixed_reproduces_build",
+         "reflect.expected_reward_build", "reflect.expected_reward_frozen", "reflect.p_right_frozen", "reflect.p_up_after_right_frozen"},
+        {"sabotage.build_learns": "evidence/build/ has no manifest.json: summary.json counts only inside a run directory",
+         "reflect.p_right_frozen": "evidence/frozen/ has no manifest.json"},
+    ),
+    "a3_reward_hacking:rejected_exploits": (
+        {"sabotage.three_classes", "sabotage.four_classes", "sabotage.five_classes",
+         "reflect.exploit_2_class", "reflect.exploit_3_class", "reflect.exploit_4_class", "reflect.exploit_5_class"},
+        {"reflect.exploit_2_class": "exploit 2 of evidence/exploits.json (later_check_number) is not one the kit's judge accepts"},
+    ),
     "b1_selection:edited_random_row": (
         {"sabotage.random_1_run", "sabotage.random_1_conditions", "sabotage.random_runs_differ", "reflect.random_1_results_sha256"},
         {"sabotage.random_1_run": "evidence/random_1/results.jsonl line "},
@@ -225,7 +270,7 @@ def test_answers_read_from_loose_files_count_for_nothing(graded: dict[str, dict[
     checks = _checks(exercise)
     baseline = checks["a1_locked_room.reflect.baseline_pass_rate"]
     assert baseline["status"] == "failed"
-    assert "evidence/clean/summary.json is not part of a run the kit made" in baseline["feedback"]
+    assert "evidence/clean/ has no manifest.json: summary.json counts only inside a run directory" in baseline["feedback"]
     fields = EXERCISES["a1_locked_room"].stages["reflect"].fields
     assert {f"reflect.{f['key']}" for f in fields if f["kind"] != "answer_key"} <= _lost(exercise)
 

@@ -40,6 +40,10 @@ def test_inputs_live_in_the_kit_or_under_evidence(staged) -> None:
         ("exercises/ex_toy/evidence/missing.jsonl", "exercises/ex_toy/evidence/missing.jsonl (recorded as"),
         ("exercises/b1_selection/evidence/copy.jsonl", "is not a file in the kit's data/"),
         ("exercises/ex_toy/evidence/../toy.py", "is not a file in the kit's data/"),
+        ("benchmarks/results.json", "is not a file in the kit's data/"),  # a kit file, but no course input
+        ("/home/someone/kit/README.md", "is not a file in the kit's data/"),
+        ("data/../benchmarks/results.json", "is not a file in the kit's data/"),
+        ("/" + "data/" * 20_000 + "datasets/math_dev.jsonl", "a path of 100024 characters"),  # was quadratic in memory
     ):
         with pytest.raises(NotRederived) as err:
             locate(staged, recorded)
@@ -104,12 +108,19 @@ def test_conditions_are_named_with_both_values() -> None:
     assert read({"kind": "bandit"}, "code") == "kit"
 
 
+def _recorded(command: list[str]) -> list[dict[str, str]]:
+    """The inputs a manifest records for the kit files a command reads, with their true fingerprints."""
+    from course_core.artifacts.fingerprint import sha256_file
+
+    return [{"path": arg, "sha256": sha256_file(REPO / arg)} for arg in command if arg.startswith("data/")]
+
+
 def test_only_full_flag_names_are_replayed(staged, tmp_path: Path) -> None:
     """argparse would read "--out" as "--outdir": the replay's parsers take no abbreviation, so it writes nothing there."""
     outside = tmp_path / "anywhere"
     command = ["python", "-m", "course.eval", "--dataset", "data/datasets/math_dev.jsonl",
                "--completions", "data/rollouts/frozen_rollouts_dev.jsonl", "--scorer", "weak_contains", "--out", str(outside)]
-    verdicts = rederive.rederive(staged, {"evidence/r": {"kind": "eval", "inputs": [], "args": {}, "command": command}})
+    verdicts = rederive.rederive(staged, {"evidence/r": {"kind": "eval", "inputs": _recorded(command), "args": {}, "command": command}})
     assert "could not make evidence/r again from its manifest" in verdicts["evidence/r"] and "--out" in verdicts["evidence/r"]
     assert not outside.exists()
     manifest = {"kind": "eval", "inputs": [], "args": {}, "command": ["python", "-m", "course.bandit_train", "--testbed", "sutton-barto"]}
@@ -121,5 +132,47 @@ def test_only_full_flag_names_are_replayed(staged, tmp_path: Path) -> None:
     assert "not one of the kit's instruments the grader replays" in str(err.value)
     manifest["command"] = ["python", "-m", "course.eval", "--dataset", "data/datasets/math_dev.jsonl", "--completions",
                            "data/rollouts/frozen_rollouts_dev.jsonl", "--outdir=evidence/r"]
+    with pytest.raises(NotRederived, match="reads data/datasets/math_dev.jsonl .--dataset., which its inputs do not record"):
+        rederive.prepare(staged, "evidence/r", manifest, tmp_path)  # a command's inputs are the ones it fingerprinted
+    manifest["inputs"] = _recorded(manifest["command"])
     prepared = rederive.prepare(staged, "evidence/r", manifest, tmp_path)
     assert prepared.argv[-2:] == ["--outdir", str(prepared.outdir)] and prepared.outdir.parent.parent == tmp_path
+
+
+def _replayed(tmp_path: Path, runs: list[list[str]], **bounds: float) -> list[dict]:
+    """``python -m course_core.grading.replay`` on bandit runs (kit code only), with the given bounds."""
+    import subprocess
+    import sys
+
+    from course_core.grading.exercise import Limits
+
+    limits = Limits().as_dict() | {"max_file_mb": bounds.pop("max_file_mb", 10.0)}
+    first_budget = bounds.pop("first_budget_s", None)
+    spec = {"limits": limits, "forbidden": [], "results": str(tmp_path / "results.json"), "budget_s": 60, **bounds, "runs": [
+        {"name": f"r{i}", "entry": "course.bandit_train", "argv": [*argv, "--no-plot", "--outdir", str(tmp_path / f"r{i}")],
+         "modules": {}, "choices": None}
+        for i, argv in enumerate(runs)
+    ]}
+    if first_budget is not None:
+        spec["runs"][0]["budget_s"] = first_budget
+    (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "course_core.grading.replay", str(tmp_path / "spec.json")], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    return [results[f"r{i}"] for i in range(len(runs))]
+
+
+SMALL = ["--steps", "20", "--seed", "0"]
+
+
+@pytest.mark.parametrize("bounds, greedy, said", [
+    # a manifest's command is the student's: 5000 arms × 10⁵ steps took 7.9 GB before the cap
+    ({"memory_mb": 400}, ["--arms", ",".join(["0.1"] * 4999 + ["0.9"]), "--steps", "100000"], "more than the replay's 400 MB of memory"),
+    ({"memory_mb": 2048, "first_budget_s": 0.2}, ["--steps", "100000", "--runs", "50"], "longer than the replay's budget for one run"),
+    ({"memory_mb": 2048, "max_file_mb": 0.005}, ["--steps", "2000"], "wrote a file larger than any submitted file"),
+])
+def test_a_replayed_command_past_its_bounds_ends_that_run_only(tmp_path: Path, bounds: dict, greedy: list[str], said: str) -> None:
+    first, second = _replayed(tmp_path, [greedy, SMALL], **bounds)
+    assert first["exit"] == 70 and said in first["error"], first
+    assert second["exit"] == 0 and (tmp_path / "r1" / "manifest.json").is_file()

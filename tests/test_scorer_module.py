@@ -76,7 +76,15 @@ def test_a_file_that_is_not_an_instrument_is_a_user_error(tmp_path, text, messag
     assert message in err.value.message and err.value.field == field
 
 
-@pytest.mark.parametrize(("body", "message"), [("raise KeyError('x')", "score() raised KeyError"), ("return {'reward': 2}", "score() returned")])
+@pytest.mark.parametrize(("body", "message"), [
+    ("raise KeyError('x')", "score() raised KeyError"), ("return {'reward': 2}", "score() returned"),
+    # every result row holds the outcome and details: a scorer cannot make a run of gigabytes from a few lines
+    ("return {'reward': 0, 'outcome': 'x' * 2_000_000}", "an outcome of 2000000 characters"),
+    ("return {'reward': 0, 'outcome': ''}", "an outcome of 0 characters"),
+    ("return {'reward': 0, 'outcome': 'x', 'details': {'why': 'y' * 5000}}", "characters of details"),
+    ("return {'reward': 0, 'outcome': 'x', 'details': {'n': float('nan')}}", "details that are not JSON"),
+    ("return {'reward': 0, 'outcome': 'x', 'details': {'o': object()}}", "details that are not JSON"),
+])
 def test_a_scorer_that_raises_or_returns_garbage_stops_the_eval_and_writes_nothing(tmp_path, monkeypatch, body, message):
     monkeypatch.chdir(REPO)
     path = write(tmp_path / "s.py", f"NAME='x'\nVERSION='1'\nRULES=[]\ndef score(e, c):\n    {body}\n")

@@ -178,10 +178,33 @@ def _rederived(staged: Staged, rel: str, manifest: dict[str, Any]) -> str | None
     return cache[rel]
 
 
-def validated_file(staged: Staged, rel: str) -> None:
+# What the kit's instruments write into a run directory: a file of one of these names is evidence
+# only inside a run (its manifest.json beside it), which the grader re-derives, never loose.
+RUN_FILES = frozenset({"manifest.json", "summary.json", "summary.md", "results.jsonl", "log.jsonl", "samples.jsonl"})
+
+
+def _loose_run_file(staged: Staged, rel: str) -> str | None:
+    """Why ``rel``, named like a run's file but with no run around it, counts for nothing; None if it is not such a file."""
+    folder, _, name = rel.rpartition("/")
+    if name not in RUN_FILES or run_of(staged, rel) is not None:
+        return None
+    notes = staged.notes_for(rel, f"{folder}/manifest.json") if folder else []
+    if notes:
+        why = notes[0]
+    elif not (staged.root / folder).is_dir():
+        why = f"{folder}/ is not in your submission"
+    elif not (staged.root / rel).is_file():
+        why = f"{rel} is not in your submission"
+    else:
+        why = f"{folder or '.'}/ has no manifest.json: {name} counts only inside a run directory an instrument wrote, which the grader re-derives"
+    return f"{why}; make the run with the README's command"
+
+
+def validated_file(staged: Staged, rel: str, pointer: str | None = None) -> None:
     """What an answer may read: a file an instrument wrote into a run the kit re-derived, or a file
-    that a passing evidence check of the exercise reads itself (a3's exploits.json, judged row by
-    row). Anything else, a loose copy of a run's file included, is refused with the reason."""
+    that a passing evidence check of the exercise reads itself (a3's exploits.json: there the row
+    ``pointer`` reads must be one the kit's judge accepts). Anything else, a loose copy of a run's
+    file included, is refused with the reason."""
     run = run_of(staged, rel)
     if run is not None:
         manifest = load_run(staged, run, rows=False).manifest
@@ -189,6 +212,9 @@ def validated_file(staged: Staged, rel: str) -> None:
         if name and name not in manifest["artifacts"]:
             raise EvidenceError(f"{rel} is not one of the files the instrument wrote for {run} ({', '.join(manifest['artifacts'])})")
         return
+    loose = _loose_run_file(staged, rel)
+    if loose:
+        raise EvidenceError(loose)
     readers = [c for c in getattr(staged.exercise.stages.get("sabotage"), "checks", []) if c.get("file") == rel]
     if not readers:
         raise EvidenceError(f"{rel} is not part of a run the kit made: answers are read only from run directories an "
@@ -197,10 +223,26 @@ def validated_file(staged: Staged, rel: str) -> None:
     for check in readers:
         verdict = evaluate(staged, check)
         if verdict.passed:
+            if check["check"] == "exploit_classes" and pointer is not None:
+                _judged_row(staged, rel, pointer)
             return
         first = first or verdict
     detail = first.detail.splitlines()[0] if first and first.detail else "see Sabotage"
     raise EvidenceError(f"{rel} does not pass the evidence check that reads it: {detail}")
+
+
+def _judged_row(staged: Staged, rel: str, pointer: str) -> None:
+    """The row of a judged list of exploits that ``pointer`` (``/2/class``) reads is one the kit's judge accepts."""
+    from course_core.measurement.reward_hacking import judge_exploit
+
+    token = pointer.lstrip("/").split("/", 1)[0]
+    rows = read_json_file(staged, rel)
+    if not (token.isdigit() and isinstance(rows, list) and int(token) < len(rows)):
+        return  # nothing there: the answer's own check says so
+    cls, problems = judge_exploit(rows[int(token)])
+    if problems:
+        raise EvidenceError(f"exploit {int(token) + 1} of {rel}" + (f" ({cls})" if cls else "")
+                            + f" is not one the kit's judge accepts: {'; '.join(problems)[:300]}")
 
 
 def log_rows(staged: Staged, rel: str, schema: str = "bandit_log_row") -> list[dict[str, Any]]:
@@ -401,6 +443,8 @@ def json_value(staged: Staged, check: dict[str, Any]) -> Verdict:
     run = run_of(staged, check["file"])
     if run is not None:
         validated_file(staged, check["file"])
+    elif loose := _loose_run_file(staged, check["file"]):
+        return Verdict(False, loose)
     document = read_json_file(staged, check["file"])
     try:
         value = json_pointer(document, check["pointer"])

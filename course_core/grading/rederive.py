@@ -46,6 +46,8 @@ REFUSED_FLAGS = ("--testbed",)  # a reference experiment (minutes of CPU), never
 # Runs random by design, replayed row by row: (kind, manifest field, value).
 RANDOM_BY_DESIGN = (("selection", "sampling_config.selector", "custom:selection.pick_best_random_tiebreak"),)
 REPLAY_BUDGET_S = 60  # wall clock per replayed run, on top of the sandbox limits
+REPLAY_MEMORY_MB = 2048  # the replay process's address space: every shipped exercise's full-marks runs re-derive within 1024
+MAX_PATH_CHARS = 4096  # Linux's PATH_MAX: a longer recorded path names no file
 
 
 @dataclass
@@ -76,6 +78,8 @@ def locate(staged: Staged, recorded: str, *, module: bool = False) -> tuple[Path
     An input must be the kit's or under ``evidence/``; a module (``--policy``) any file of the
     exercise folder the submission holds. Returns (path to read, the name the student knows).
     """
+    if len(str(recorded)) > MAX_PATH_CHARS:
+        raise NotRederived(f"a path of {len(str(recorded))} characters is recorded ({str(recorded)[:40]}…): not a file the grader re-derives runs from")
     parts = PurePosixPath(str(recorded).replace("\\", "/")).parts
     here = ("exercises", staged.exercise.id)
     for i in range(len(parts) - 2):
@@ -97,10 +101,13 @@ def locate(staged: Staged, recorded: str, *, module: bool = False) -> tuple[Path
         from course_core.paths import KIT_ROOT
 
         is_abs = PurePosixPath(str(recorded).replace("\\", "/")).is_absolute() or (len(parts) > 0 and parts[0].endswith(":\\"))
-        candidates = [parts[i:] for i, p in enumerate(parts) if p == "data"] if is_abs else [parts]
-        for c in candidates:
-            if c and ".." not in c and c[0] not in ("exercises", "solutions") and (Path(KIT_ROOT).joinpath(*c)).is_file():
-                return Path(KIT_ROOT).joinpath(*c), "/".join(c)
+        # the kit's data/ wherever the recording machine kept the kit (an absolute path ends in data/...)
+        starts = (i for i, p in enumerate(parts) if p == "data") if is_abs else iter([0])
+        if ".." not in parts:
+            for i in starts:
+                c = parts[i:]
+                if c and c[0] == "data" and (Path(KIT_ROOT).joinpath(*c)).is_file():
+                    return Path(KIT_ROOT).joinpath(*c), "/".join(c)
     where = f"under {_ex(staged)}/" if module else f"in the kit's data/ or under {_ex(staged)}/evidence/"
     raise NotRederived(f"{recorded} is not a file {where}: the grader re-derives runs only from those")
 
@@ -170,7 +177,10 @@ def prepare(staged: Staged, rel: str, manifest: dict[str, Any], scratch: Path) -
             elif flag in MODULE_FLAGS:
                 new = _module(staged, rel, value, modules_recorded, prepared)
             else:
-                path = inputs.get(value) or locate(staged, value)[0]
+                if value not in inputs:
+                    raise NotRederived(f"{rel}/manifest.json's command reads {value} ({flag}), which its inputs do not record "
+                                       "with a fingerprint: the grader replays a command only on the files its manifest records")
+                path = inputs[value]
                 new = value if not Path(value).is_absolute() and path == Path(KIT_ROOT) / value else str(path)
                 if new != value:
                     prepared.mapped.append((new, value))
@@ -194,9 +204,12 @@ def prepare(staged: Staged, rel: str, manifest: dict[str, Any], scratch: Path) -
 def _module(staged: Staged, rel: str, value: str, recorded: dict[str, Any], prepared: Prepared) -> str:
     import hashlib
 
+    if value not in recorded:
+        raise NotRederived(f"{rel}/manifest.json's command loads {value}, which the manifest does not record with a fingerprint "
+                           "(policy_module / scorer_module): the grader replays a command only with the modules it records")
     path, shown = locate(staged, value, module=True)
     digest = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
-    if value in recorded and recorded[value] != digest:
+    if recorded[value] != digest:
         raise NotRederived(f"{rel} was made with a different {shown} than the one you submit (recorded {str(recorded[value])[:19]}…, "
                            f"yours {digest[:19]}…): re-run it with your final file")
     prepared.modules[str(path.resolve())] = {"file": str(path), "module": path.stem}
@@ -205,13 +218,25 @@ def _module(staged: Staged, rel: str, value: str, recorded: dict[str, Any], prep
 
 
 def _recorded_choices(staged: Staged, rel: str) -> list[int]:
+    """The sample each item's row says was chosen, read strictly: any run the checks read gets here,
+    not only the one whose rows were validated first."""
     choices = []
+    shown = f"{_ex(staged)}/{rel}/results.jsonl"
     text = (staged.root / rel / "results.jsonl").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if line.strip():
-            row = json.loads(line)
-            if row.get("n_samples_used"):
-                choices.append(row.get("selected_index"))
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = strict_json.loads(line)
+        except ValueError as exc:
+            raise NotRederived(f"{shown} line {n} is not a row the instrument writes: {exc}") from None
+        if not isinstance(row, dict):
+            raise NotRederived(f"{shown} line {n} is not a row the instrument writes (a JSON {type(row).__name__}, not an object)")
+        if row.get("n_samples_used"):
+            choice = row.get("selected_index")
+            if not isinstance(choice, int) or isinstance(choice, bool):
+                raise NotRederived(f"{shown} line {n}: selected_index is {_short(choice)}, not the index of a sample")
+            choices.append(choice)
     return choices
 
 
@@ -303,6 +328,9 @@ def _unmapped(data: bytes, mapped: list[tuple[str, str]]) -> bytes:
 def compare(staged: Staged, prep: Prepared) -> str | None:
     """The first difference between the submitted run and its replay, or None."""
     artifacts = list(prep.manifest.get("artifacts", []))
+    cap = int(staged.exercise.limits.max_file_mb * (1 << 20))
+    if (prep.outdir / "manifest.json").stat().st_size > cap:
+        return f"{prep.rel}: the kit's instrument, run again from the manifest, writes a manifest.json larger than a submitted file may hold"
     again_manifest = json.loads(_unmapped((prep.outdir / "manifest.json").read_bytes(), prep.mapped))
     wrote = set(again_manifest.get("artifacts", []))
     missing = sorted(a for a in wrote - set(artifacts) if not _figure(a))
@@ -318,7 +346,10 @@ def compare(staged: Staged, prep: Prepared) -> str | None:
         if not (staged.root / prep.rel / name).is_file():
             return f"{shown} is listed in the run's manifest but is not in your submission"
         mine = (staged.root / prep.rel / name).read_bytes()
-        again = _unmapped((prep.outdir / name).read_bytes(), prep.mapped)
+        made = prep.outdir / name
+        if made.stat().st_size > cap:  # a submitted file is at most the cap (staging), so this one cannot be the same
+            return f"{shown}: the kit's instrument, run again from the manifest, writes {made.stat().st_size / 1e6:.1f} MB there, more than a submitted file may hold"
+        again = _unmapped(made.read_bytes(), prep.mapped)
         problem = _compare_file(shown, name, mine, again)
         if problem:
             return problem
@@ -336,7 +367,7 @@ def _replay(staged: Staged, runs: list[Prepared], scratch: Path) -> tuple[dict[s
     spec = {
         "limits": staged.exercise.limits.as_dict(), "forbidden": list(staged.exercise.forbidden_imports),
         "runs": [{"name": p.rel, "entry": p.entry, "argv": p.argv, "modules": p.modules, "choices": p.choices} for p in runs],
-        "results": str(scratch / "results.json"),
+        "results": str(scratch / "results.json"), "budget_s": REPLAY_BUDGET_S, "memory_mb": REPLAY_MEMORY_MB,
     }
     spec_path = scratch / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")

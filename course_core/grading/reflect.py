@@ -258,7 +258,7 @@ def check_field(staged: Staged, reflection: Reflection, spec: dict[str, Any], ke
         if kind == "equals_json":
             src = spec["equals_json"]
             tolerance = float(src.get("tolerance", spec.get("tolerance", 0.0)))
-            validated_file(staged, src["file"])  # only a run the kit re-derived (or a file its own check judges) counts
+            validated_file(staged, src["file"], src["pointer"])  # only a run the kit re-derived (or a file its own check judges) counts
             try:
                 expected = json_pointer(read_json_file(staged, src["file"]), src["pointer"])
             except KeyError:
@@ -286,7 +286,7 @@ def check_field(staged: Staged, reflection: Reflection, spec: dict[str, Any], ke
             return FieldVerdict("failed", f"'{key}' is not the sha256 of {rel}")
     except EvidenceError as exc:
         return FieldVerdict("failed", f"'{key}' cannot be checked: {exc}")
-    except (ArithmeticError, ValueError, TypeError) as exc:
+    except (ArithmeticError, ValueError, TypeError, KeyError, RecursionError, OSError) as exc:  # as evidence.evaluate
         return FieldVerdict("failed", f"'{key}' cannot be checked against the evidence ({type(exc).__name__})")
     except Refused as exc:
         return FieldVerdict("failed", f"'{key}' cannot be checked: {exc}")

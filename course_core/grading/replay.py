@@ -11,7 +11,12 @@ Build tests. A run that is random by design replays its recorded choices instead
 the instrument re-scores every row and recomputes the summary, and each recorded choice is
 checked to be one the random rule could make.
 
-Spec: ``{"limits", "forbidden", "runs": [{"name", "entry", "argv", "modules", "choices"}], "results"}``;
+The recorded command is the student's, so the process is bounded as a sandbox's code would be:
+at most ``memory_mb`` of address space (a MemoryError ends that run only), files of at most
+twice the exercise's ``max_file_mb`` (a bigger one cannot equal a submitted file), and
+``budget_s`` of wall clock per run (a run's own ``budget_s``, if it has one).
+
+Spec: ``{"limits", "forbidden", "memory_mb", "budget_s", "runs": [{"name", "entry", "argv", "modules", "choices"}], "results"}``;
 results: ``{name: {"exit": int, "error": str, "problems": [str]}}``.
 """
 
@@ -19,11 +24,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import hashlib
 import importlib
 import io
 import json
+import resource
 import runpy
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -36,6 +44,10 @@ from course_core.paths import KIT_ROOT
 from course_core.usermodule import LoadedModule, _check_required, _read_source, loaded_through
 
 MAX_PROBLEMS = 5
+
+
+class _Overtime(Exception):
+    """A replayed run went past its wall-clock budget."""
 
 
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})  # JSON's own scalars, exactly
@@ -162,7 +174,7 @@ def _main_of(entry: str) -> Any:
     return runpy.run_path(str(KIT_ROOT / entry), run_name="_replayed_script")["main"]
 
 
-def replay(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str]) -> dict[str, Any]:
+def replay(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str], memory_mb: int = 0) -> dict[str, Any]:
     """One run replayed; what the instrument said when it did not finish."""
     problems: list[str] = []
     err = io.StringIO()
@@ -178,9 +190,49 @@ def replay(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str]) ->
         return {"exit": 2, "error": f"your code raised {exc.type_name}: {exc.message[:300]}", "problems": problems}
     except WorkerFailure as exc:
         return {"exit": 2, "error": exc.message, "problems": problems}
+    except MemoryError:
+        return {"exit": 70, "error": f"the instrument needed more than the replay's {memory_mb} MB of memory for this command",
+                "problems": problems}
+    except _Overtime:
+        return {"exit": 70, "error": "the instrument took longer than the replay's budget for one run on this command", "problems": problems}
+    except OSError as exc:
+        if exc.errno != errno.EFBIG:
+            raise
+        return {"exit": 70, "error": "the instrument wrote a file larger than any submitted file may be", "problems": problems}
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 2
     return {"exit": code, "error": err.getvalue()[-1500:], "problems": problems}
+
+
+def _bounded(spec: dict[str, Any]) -> None:
+    """This process's own limits (soft ones: the sandboxes it starts set theirs)."""
+    caps = ((resource.RLIMIT_AS, int(spec["memory_mb"]) << 20), (resource.RLIMIT_FSIZE, int(2 * float(spec["limits"]["max_file_mb"]) * (1 << 20))))
+    for which, cap in caps:
+        soft, hard = resource.getrlimit(which)
+        if hard == resource.RLIM_INFINITY or cap <= hard:
+            resource.setrlimit(which, (cap, hard))
+
+
+@contextlib.contextmanager
+def _wall_clock(seconds: float) -> Iterator[None]:
+    def overtime(*_: Any) -> None:
+        raise _Overtime
+
+    previous = signal.signal(signal.SIGALRM, overtime)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _replay_bounded(run: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    try:
+        with _wall_clock(float(run.get("budget_s", spec["budget_s"]))):
+            return replay(run, spec["limits"], spec["forbidden"], int(spec["memory_mb"]))
+    except _Overtime:  # past the budget outside the instrument's own frame (while a user module loaded, say)
+        return {"exit": 70, "error": "the instrument took longer than the replay's budget for one run on this command", "problems": []}
 
 
 def _no_abbreviations() -> None:
@@ -201,8 +253,9 @@ def main(argv: list[str]) -> int:
     sys.modules["matplotlib"] = None  # type: ignore[assignment]
     _no_abbreviations()
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    _bounded(spec)
     try:
-        results = {run["name"]: replay(run, spec["limits"], spec["forbidden"]) for run in spec["runs"]}
+        results = {run["name"]: _replay_bounded(run, spec) for run in spec["runs"]}
     finally:
         _stop_relays()
     Path(spec["results"]).write_text(json.dumps(results), encoding="utf-8")

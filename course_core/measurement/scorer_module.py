@@ -17,6 +17,7 @@ but kept its version is visible to anyone who compares those hashes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from course_core.measurement.scoring import Score, Scorer
 from course_core.usermodule import LoadedModule, load_user_module
 
 FLAG = "--scorer-module"
+MAX_OUTCOME_CHARS = 64
+MAX_DETAILS_CHARS = 4000
 
 
 def _declared(loaded: LoadedModule, name: str, kind: type, what: str, default: Any = None) -> Any:
@@ -65,6 +68,17 @@ def _checked(loaded: LoadedModule) -> Any:
             raise UserError(f"{FLAG}: score() returned {str(verdict)[:80]!r} for example {where!r}", path=loaded.path, field="score",
                             hint="return {'reward': 0.0 or 1.0, 'outcome': '<code>', 'details': {...}}")
         details = dict(verdict.get("details") or {})
+        if not 0 < len(verdict["outcome"]) <= MAX_OUTCOME_CHARS:
+            raise UserError(f"{FLAG}: score() returned an outcome of {len(verdict['outcome'])} characters for example {where!r}",
+                            path=loaded.path, field="score", hint=f"an outcome is a short code such as 'correct' (1 to {MAX_OUTCOME_CHARS} characters)")
+        try:
+            size = len(json.dumps(details, allow_nan=False))
+        except (TypeError, ValueError, RecursionError):
+            raise UserError(f"{FLAG}: score() returned details that are not JSON for example {where!r}", path=loaded.path, field="score",
+                            hint="details hold strings, finite numbers, booleans, None, lists and dicts") from None
+        if size > MAX_DETAILS_CHARS:
+            raise UserError(f"{FLAG}: score() returned {size} characters of details for example {where!r}", path=loaded.path, field="score",
+                            hint=f"details say why, in at most {MAX_DETAILS_CHARS} characters of JSON (every result row holds them)")
         return {"reward": float(verdict["reward"]), "outcome": verdict["outcome"], "details": details}
 
     return score
