@@ -117,6 +117,18 @@ def test_n_zero_is_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "--n must be" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("n", ["100000000000000000000000000000", "10001"])
+def test_n_beyond_any_pack_is_exit_2_before_anything_is_allocated(tmp_path: Path, n: str, capsys) -> None:
+    from course.selection_demo import main
+    from course_core.present.cli import run
+
+    code = run(main, "course.selection_demo", ["--dataset", DATASET, "--samples", SAMPLES, "--n", n, "--allow-short",
+                                                 "--outdir", str(tmp_path / "huge")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--n must be a whole number between 1 and 10000" in err and n in err
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- a whole run on a small pack -----------------------------------------------------------------
 
 PACK = {
