@@ -107,3 +107,50 @@ def test_cli_exit_codes_and_json(runs, tmp_path):
     assert proc.returncode == 2 and "baseline directory does not exist" in proc.stderr and "Traceback" not in proc.stderr
     proc = run_cli("course.gate", "--baseline", "a", "--candidate", "b", "--min-delta", "abc")
     assert proc.returncode == 2 and "--min-delta" in proc.stderr
+
+
+@pytest.mark.parametrize("flags, named", [
+    (["--min-delta", "nan"], "--min-delta must be a finite number"),
+    (["--min-delta", "inf", "--json"], "--min-delta must be a finite number"),
+    (["--min-delta=-inf"], "--min-delta must be a finite number"),
+    (["--min-delta", "0", "--alpha", "2"], "--alpha must be a number strictly between 0 and 1"),
+    (["--min-delta", "0", "--alpha", "inf"], "--alpha must be a number strictly between 0 and 1"),
+    (["--min-delta", "0", "--alpha", "-1"], "--alpha must be a number strictly between 0 and 1"),
+    (["--min-delta", "0", "--alpha", "nan", "--require-significant"], "--alpha must be a number strictly between 0 and 1"),
+    (["--min-delta", "0", "--alpha", "0"], "--alpha must be a number strictly between 0 and 1"),
+])
+def test_cli_refuses_non_finite_min_delta_and_alpha_outside_0_1(runs, tmp_path, capsys, flags, named):
+    from course.gate import main
+    from course_core.present.cli import run
+
+    out = tmp_path / "report.json"
+    code = run(main, "course.gate", ["--baseline", str(runs["base"]), "--candidate", str(runs["again"]), *flags, "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2 and named in captured.err and captured.out == ""
+    assert not out.exists()
+
+
+def test_cli_out_replaces_an_earlier_report_but_never_another_file(runs, tmp_path, capsys):
+    from course.gate import main
+    from course_core.present.cli import run
+
+    def gate(out: Path) -> int:
+        return run(main, "course.gate", ["--baseline", str(runs["base"]), "--candidate", str(runs["again"]),
+                                         "--min-delta", "0", "--json", "--out", str(out)])
+
+    tmp_path = tmp_path / "reports"
+    tmp_path.mkdir()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes on the gate\n")
+    assert gate(notes) == 2
+    err = capsys.readouterr().err
+    assert f"{notes}: --out exists and is not a gate report of this kit; refusing to overwrite it" in err
+    assert notes.read_text() == "my notes on the gate\n"
+    other = tmp_path / "other.json"
+    other.write_text('{"kind": "gate"}')  # kind alone does not make it a report of the kit
+    assert gate(other) == 2 and other.read_text() == '{"kind": "gate"}'
+    report = tmp_path / "gate.json"
+    assert gate(report) == 0 and gate(report) == 0  # a report of the kit is replaced
+    assert json.loads(report.read_text())["decision"] == "ACCEPT"
+    capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gate.json", "notes.txt", "other.json"]
