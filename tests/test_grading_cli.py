@@ -86,6 +86,10 @@ def test_fail_under_turns_a_low_score_into_exit_1(tmp_path: Path) -> None:
         (("--exercise", "ex_tyo"), "unknown exercise id 'ex_tyo'\n  hint: did you mean 'ex_toy'?"),
         (("--jobs", "0"), "--jobs must be at least 1"),
         (("--solutions", "nowhere"), "nowhere: --solutions folder does not exist"),
+        (("--fail-under", "nan"), "--fail-under must be a percent between 0 and 100, got nan"),
+        (("--fail-under", "inf"), "--fail-under must be a percent between 0 and 100, got inf"),
+        (("--fail-under=-5",), "--fail-under must be a percent between 0 and 100, got -5"),
+        (("--fail-under", "200"), "--fail-under must be a percent between 0 and 100, got 200"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_clear_message(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
@@ -126,6 +130,32 @@ def test_an_out_path_that_is_a_file_is_refused_before_grading(tmp_path: Path) ->
     assert proc.returncode == 2
     assert "--out must be a folder, and this is a file" in proc.stderr
     assert target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_an_out_folder_holding_other_files_is_refused_before_grading(tmp_path: Path, capsys) -> None:
+    from course import grade
+    from course_core.present.cli import run
+
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "report.md").write_text("my own notes\n", encoding="utf-8")
+    code = run(grade.main, "course.grade", [*TOY_ARGS, "--out", str(mine)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{mine}: --out is not empty and does not hold an earlier grade report (its report.json); refusing to overwrite it" in err
+    assert sorted(p.name for p in mine.iterdir()) == ["report.md"] and (mine / "report.md").read_text() == "my own notes\n"
+
+
+def test_an_earlier_grade_report_folder_may_be_replaced(working_copy: dict[str, Any], tmp_path: Path) -> None:
+    from course.grade import check_flags, is_grade_report_dir
+
+    assert is_grade_report_dir(working_copy["out"])
+    check_flags(None, working_copy["out"], writes_reports=True)  # no error: the grader's own folder
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "report.json").write_text('{"kind": "eval"}', encoding="utf-8")
+    assert not is_grade_report_dir(fake)
+    check_flags(100.0, fake, writes_reports=False)  # --check writes no report: the folder is not touched, so not refused
 
 
 @pytest.mark.slow
