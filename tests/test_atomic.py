@@ -65,3 +65,28 @@ def test_check_replaceable_allows_absent_empty_and_ours_and_refuses_the_rest(tmp
     with pytest.raises(UserError, match="exists and is not a directory"):
         check(tmp_path / "file")
     assert (theirs / "thesis.tex").read_text(encoding="utf-8") == "months of work"
+    with pytest.raises(UserError, match=r"would be inside .*file, which is not a directory"):
+        check(tmp_path / "file" / "sub" / "run")  # was FileExistsError from mkdir, a traceback
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(UserError, match="is a symlink to .*nowhere, which does not exist"):
+        check(tmp_path / "dangling")  # was NotADirectoryError when the run was renamed into place
+
+
+def test_a_run_is_never_written_over_the_earlier_run_holding_what_it_reads(tmp_path: Path) -> None:
+    """eval --outdir at the rollout run it scores replaced that run, deleting completions.jsonl for good."""
+    from conftest import run_cli, write_jsonl
+
+    dataset = write_jsonl(tmp_path / "ds.jsonl", [{"id": "a", "prompt": "1+1?", "expected_answer": 2}])
+    from course_core.artifacts.manifest import PRODUCER
+    from course_core.artifacts.rundir import staged_run
+
+    run = tmp_path / "rollouts"
+    with staged_run(run) as staged:  # an earlier kit run whose artifact is the next run's input
+        write_jsonl(staged.path / "completions.jsonl", [{"id": "a", "completion": "Final: 2"}])
+        (staged.path / "manifest.json").write_text(json.dumps({"producer": PRODUCER, "artifacts": ["completions.jsonl", "manifest.json"]}), encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    proc = run_cli("course.eval", "--dataset", str(dataset), "--completions", str(run / "completions.jsonl"), "--outdir", str(run))
+    assert proc.returncode == 2 and "--outdir holds completions.jsonl, which this run reads" in proc.stderr, proc.stderr
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    proc = run_cli("course.eval", "--dataset", str(dataset), "--completions", str(run / "completions.jsonl"), "--outdir", str(tmp_path / "eval"))
+    assert proc.returncode == 0, proc.stderr

@@ -65,6 +65,11 @@ def check_replaceable(target: Path, is_ours: Callable[[Path], bool], what: str, 
     ("an earlier run of this kit"), ``hint`` what to do instead.
     """
     if not target.exists():
+        if target.is_symlink():
+            raise UserError(f"{what} is a symlink to {os.readlink(target)}, which does not exist", path=target, hint=hint)
+        above = next((a for a in target.absolute().parents if a.exists() or a.is_symlink()), None)
+        if above is not None and not above.is_dir():
+            raise UserError(f"{what} would be inside {above}, which is not a directory", path=target, hint=hint)
         return False
     if not target.is_dir():
         raise UserError(f"{what} exists and is not a directory", path=target, hint=hint)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -65,21 +65,34 @@ def is_kit_run(path: Path) -> bool:
     return all(entry.name in listed for entry in path.iterdir())
 
 
-def check_outdir(outdir: Path) -> bool:
-    """Refuse an outdir we must not overwrite. Returns True if it holds an earlier kit run."""
-    return check_replaceable(outdir, is_kit_run, "--outdir", "an earlier run of this kit",
-                             "choose a new --outdir, or remove that directory yourself")
+def check_outdir(outdir: Path, reads: Iterable[str | Path | None] = ()) -> bool:
+    """Refuse an outdir we must not overwrite. Returns True if it holds an earlier kit run.
+
+    ``reads`` are the files the run reads: an earlier run holding one of them is not replaced
+    (an eval written over the rollout run it scores would delete its completions).
+    """
+    replaced = check_replaceable(outdir, is_kit_run, "--outdir", "an earlier run of this kit",
+                                 "choose a new --outdir, or remove that directory yourself")
+    if replaced:
+        root = outdir.resolve()
+        for read in reads:
+            path = None if read is None else Path(read).resolve()
+            if path is not None and root in path.parents:
+                raise UserError(f"--outdir holds {path.relative_to(root)}, which this run reads: replacing the earlier run "
+                                "there would delete it", path=outdir, hint="choose a new --outdir")
+    return replaced
 
 
 @contextmanager
-def staged_run(outdir: str | Path) -> Iterator[StagedRun]:
+def staged_run(outdir: str | Path, reads: Iterable[str | Path | None] = ()) -> Iterator[StagedRun]:
     """Yield a temporary directory to write a run into; rename it to ``outdir`` on success.
 
     On any exception (including Ctrl-C) the temporary directory is removed and ``outdir``
-    is left exactly as it was.
+    is left exactly as it was. ``reads``: see :func:`check_outdir`.
     """
     final = Path(outdir)
-    replaced = check_outdir(final)
+    reads = list(reads)
+    replaced = check_outdir(final, reads)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
     umask = os.umask(0)
@@ -88,15 +101,15 @@ def staged_run(outdir: str | Path) -> Iterator[StagedRun]:
     staged = StagedRun(path=tmp, final=final, replaced=replaced)
     try:
         yield staged
-        _commit(tmp, final)
+        _commit(tmp, final, reads)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-def _commit(tmp: Path, final: Path) -> None:
+def _commit(tmp: Path, final: Path, reads: list[str | Path | None]) -> None:
     if final.exists():
-        check_outdir(final)  # re-check: something may have been written there while we worked
+        check_outdir(final, reads)  # re-check: something may have been written there while we worked
     swap_into_place(tmp, final)
 
 

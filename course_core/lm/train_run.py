@@ -159,9 +159,10 @@ def run_lm_train(cfg: LMTrainConfig, outdir: str | Path, args: dict[str, Any], c
                  on_step: Any = None) -> LMTrainRun:
     """Train and write the run directory; nothing is written if anything fails."""
     validate(cfg)
-    check_outdir(Path(outdir))  # refuse a forbidden --outdir before spending minutes on training
+    reads = (cfg.dataset, cfg.heldout, cfg.weights)  # continuing from weights.pt into its own run would delete it
+    check_outdir(Path(outdir), reads)  # refuse a forbidden --outdir before spending minutes on training
     result = train(cfg, on_step)
-    with staged_run(outdir) as staged:
+    with staged_run(outdir, reads) as staged:
         weights_file = _save_weights(result, staged.path) if cfg.save_weights else None
         summary = summarize(cfg, result, weights_file)
         write_rows(staged.path / "log.jsonl", result.rows, "lm_train_log_row")

@@ -77,7 +77,7 @@ def run_eval(
     with join_inputs(
         dataset, completions, rollout_role="completions", rollout_schema="completion_row", rollout_what="completion row"
     ) as joined:
-        with staged_run(outdir) as staged:
+        with staged_run(outdir, reads=(dataset, completions, scorer_module)) as staged:
 
             def write_results(pairs: Iterator[Pair]) -> Tally:
                 tally = Tally()

@@ -148,7 +148,7 @@ def write_validation_run(
     judged = list(judged_rows(dataset, golden, scorer))
     result = _result(scorer, judged)
     summary = _summary(result, judged)
-    with staged_run(outdir) as staged:
+    with staged_run(outdir, reads=(dataset, *golden, scorer_module)) as staged:
         write_rows(staged.path / "results.jsonl", (_results_row(r) for r in judged), "scorer_validation_row")
         n_rows = {str(Path(g)): sum(1 for r in judged if r["file"] == str(Path(g))) for g in golden}
         inputs = [input_record("dataset", dataset, sum(1 for _ in iter_jsonl(dataset, "dataset")))]

@@ -270,7 +270,7 @@ def sample_rollouts(
     """
     check_settings(n, fmt, params, prompt_template, concurrency)
     outdir = Path(outdir)
-    check_outdir(outdir)  # fail before paying for samples that could not be written
+    check_outdir(outdir, reads=(dataset,))  # fail before paying for samples that could not be written
     sampling = source_settings(source, params, n, prompt_template)
     check_prompt = getattr(source, "check_prompt", None)
     prompts = read_prompts(dataset, None if check_prompt is None else lambda p: check_prompt(prompt_template.replace(PLACEHOLDER, p)))
@@ -308,7 +308,7 @@ def sample_rollouts(
     )
     artifacts = [f"{stem}.jsonl", f"{stem}.sampling.json", "manifest.json"]
     policy, sampling_config = rollout_conditions(sidecar)
-    with staged_run(outdir) as staged:
+    with staged_run(outdir, reads=(dataset,)) as staged:
         write_rows(staged.path / f"{stem}.jsonl", rows, ROW_SCHEMA[fmt])
         write_json(staged.path / f"{stem}.sampling.json", sidecar, "rollout_sidecar")
         manifest = build_manifest(

@@ -310,7 +310,7 @@ def run_selection(
     with join_inputs(
         dataset, samples, rollout_role="samples", rollout_schema="selection_pack_row", rollout_what="selection-pack row"
     ) as joined:
-        with staged_run(outdir) as staged:
+        with staged_run(outdir, reads=(dataset, samples)) as staged:
             tally = _write_results(joined, staged.path / "results.jsonl", n, chosen, scorer, allow_short, Path(dataset), Path(samples))
             summary = tally.summary(chosen, scorer)
             args = {
