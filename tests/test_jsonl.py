@@ -142,10 +142,13 @@ def test_dumps_line_refuses_what_json_refuses_with_its_words():
     ('{"id": "a", "expected_answer": -Infinity}', "expected_answer", "-Infinity is not valid JSON"),
     ('{"id": "a", "meta": {"n": %s}}' % ("9" * 400), "meta.n", "an integer of 400 digits"),
     ('{"id": "a", "deep": %s}' % ("[" * 5000 + "]" * 5000), None, "nested more than 200 levels deep"),
+    ('{"id": "a", "completion": "Final: 2\\udc80"}', "completion", "a string with a lone surrogate (\\udc80) is not text"),
+    ('{"id": "a", "samples": [{"completion": "\\ud83d\\ude00 \\ud800"}]}', "samples[0].completion", "lone surrogate (\\ud800)"),
 ])
 def test_a_number_no_instrument_can_compute_with_is_refused_with_its_line_and_field(tmp_path, text, field, said):
-    """json.loads reads these (as inf, nan, a 400-digit int, or a RecursionError); the instruments then
-    crashed on them, so they are refused where they are read, naming the place."""
+    """json.loads reads these (as inf, nan, a 400-digit int, a string no UTF-8 file can hold, or a
+    RecursionError); the instruments then crashed on them, so they are refused where they are read,
+    naming the place."""
     path = tmp_path / "rows.jsonl"
     path.write_text('{"id": "ok"}\n' + text + "\n", encoding="utf-8")
     with pytest.raises(UserError) as info:

@@ -4,9 +4,10 @@ Reading accepts a UTF-8 byte-order mark and CRLF line endings, skips blank lines
 one block of lines (about 64 KB, or one longer line) in memory at a time. Lines are decoded by
 orjson when it reads them exactly as the standard library would, and by :mod:`json` otherwise
 (see :func:`_stdlib_line`), so the objects, and every error message, are the standard library's.
-One thing the standard library accepts is refused: a number no instrument can compute with
-(``NaN``, ``Infinity``, ``1e400``, an integer of over 300 digits) or nesting over 200 levels
-(:mod:`course_core.artifacts.strict_json`), with the line and the field it is in.
+What the standard library accepts but no instrument can use is refused, with the line and the
+field it is in (:mod:`course_core.artifacts.strict_json`): a number no instrument can compute
+with (``NaN``, ``Infinity``, ``1e400``, an integer of over 300 digits), nesting over 200
+levels, and a string holding a lone surrogate (``"\\udc80"``: no UTF-8 file can hold it).
 """
 
 from __future__ import annotations
@@ -107,15 +108,17 @@ def _stdlib_line(raw: bytes, lineno: int) -> Any:
     if not text:
         return _BLANK
     try:
-        return strict_json.loads(text)
+        return strict_json.loads(text, text_only=True)
     except json.JSONDecodeError as exc:
         return BadLine(f"invalid JSON: {exc.msg} (column {exc.colno})", "each line must be one complete JSON object")
     except strict_json.UnsafeJSON as exc:
-        return BadLine(f"invalid JSON value: {exc}", _UNSAFE_HINT if exc.field else None, exc.field)
+        hint = _TEXT_HINT if "surrogate" in str(exc) else _UNSAFE_HINT if exc.field else None
+        return BadLine(f"invalid JSON value: {exc}", hint, exc.field)
     except ValueError as exc:  # e.g. an integer beyond Python's digit limit
         return BadLine(f"invalid JSON value: {exc}")
 
 
+_TEXT_HINT = "a \\ud800-\\udfff escape is half of a character pair; write the character itself (or both halves)"
 _UNSAFE_HINT = "JSON numbers must be finite and fit a 64-bit float (within ±1.8e308; NaN and Infinity are not JSON)"
 
 

@@ -156,7 +156,7 @@ def write_json(path: Path, value: Any, schema: str | None) -> None:
 
 def read_json(path: Path) -> Any:
     """A JSON file, parsed strictly (:mod:`course_core.artifacts.strict_json`): a ValueError says what is wrong."""
-    return strict_json.loads(path.read_text(encoding="utf-8-sig"))
+    return strict_json.loads(path.read_text(encoding="utf-8-sig"), text_only=True)
 
 
 def sidecar_path(rollouts: str | Path) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 MAX_INT_DIGITS = 300  # float(10**300) is fine; float(10**309) overflows
@@ -57,8 +58,12 @@ def nested_too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def loads(text: str | bytes) -> Any:
-    """Parse ``text`` strictly; ValueError (never RecursionError or OverflowError later) when it is not safe JSON."""
+def loads(text: str | bytes, *, text_only: bool = False) -> Any:
+    """Parse ``text`` strictly; ValueError (never RecursionError or OverflowError later) when it is not safe JSON.
+
+    ``text_only``: a string (or key) holding a lone surrogate (``"\\udc80"``) is refused too, as
+    what no UTF-8 file can hold (an input row the kit will write back out).
+    """
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     openings = text.count("[") + text.count("{")  # no deeper than this: most replies need no depth check at all
@@ -74,7 +79,36 @@ def loads(text: str | bytes) -> Any:
         raise UnsafeJSON(str(exc), _number_path(text)) from None
     if openings > MAX_DEPTH and nested_too_deep(value):
         raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep")
+    if text_only and _SURROGATE_ESCAPE.search(text):
+        found = _surrogate_path(value)
+        if found is not None:
+            where, char = found
+            raise UnsafeJSON(f"a string with a lone surrogate (\\u{ord(char):04x}) is not text", where)
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # how a surrogate gets into a JSON text at all
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_path(value: Any) -> tuple[str | None, str] | None:
+    """(JSON path or None, the surrogate) of the first string or key holding a lone surrogate."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            hit = _SURROGATE.search(item)
+            if hit:
+                return where or None, hit.group()
+        elif isinstance(item, dict):
+            for k, v in reversed(item.items()):
+                hit = _SURROGATE.search(k)
+                if hit:
+                    return where or None, hit.group()
+                stack.append((v, f"{where}.{k}" if where else k))
+        elif isinstance(item, list):
+            stack += reversed([(v, f"{where}[{i}]") for i, v in enumerate(item)])
+    return None
 
 
 def _number_path(text: str) -> str | None:
