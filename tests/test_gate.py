@@ -154,3 +154,33 @@ def test_cli_out_replaces_an_earlier_report_but_never_another_file(runs, tmp_pat
     assert json.loads(report.read_text())["decision"] == "ACCEPT"
     capsys.readouterr()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gate.json", "notes.txt", "other.json"]
+
+
+def _edit_run(src: Path, dest: Path, summary: dict | None = None, rows=None) -> Path:
+    """A copy of a run with its summary fields or its results rows changed by hand."""
+    import shutil
+
+    shutil.copytree(src, dest)
+    if summary:
+        path = dest / "summary.json"
+        path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8")) | summary), encoding="utf-8")
+    if rows:
+        path = dest / "results.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows([json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()])),
+                        encoding="utf-8")
+    return dest
+
+
+@pytest.mark.parametrize("edit, said", [
+    ({"summary": {"pass_rate": 1.0}}, "summary.json says 2 of 4 passed (pass_rate 1), but results.jsonl has 2 of 4"),
+    ({"summary": {"passed": 4, "pass_rate": 1.0}}, "summary.json says 4 of 4 passed"),
+    ({"rows": lambda rs: [r | {"reward": 2.0} for r in rs]}, "results row has reward 2.0; the kit's scorers give 0 or 1"),
+    ({"rows": lambda rs: [r | {"reward": 1.0} for r in rs]}, "summary.json says 2 of 4 passed (pass_rate 0.5), but results.jsonl has 4 of 4"),
+    ({"rows": lambda rs: [*rs[:3], rs[0]]}, "results row repeats the id 't0'"),
+])
+def test_a_run_edited_by_hand_never_moves_the_decision(runs, tmp_path, edit, said):
+    """The delta came from summary.json alone: a candidate edited to pass_rate 1.0 was ACCEPTed."""
+    edited = _edit_run(runs["base"], tmp_path / "edited", **edit)
+    with pytest.raises(UserError) as err:
+        compare(runs["base"], edited, 0.3)
+    assert said in err.value.message and "must not be edited by hand" in err.value.hint

@@ -65,8 +65,30 @@ def _policy_reason(section: dict[str, Any], room_ok: bool) -> str:
     return f"policy changed too ({changes}), but with the conditions changed its effect cannot be told apart"
 
 
+_EDITED = "results and summaries must not be edited by hand; re-run the instrument"
+
+
 def _rewards(run: Run) -> dict[str, float]:
-    return {row["id"]: float(row["reward"]) for _, row in run.results()}
+    """Each example's reward from results.jsonl, which the summary's pass rate must agree with.
+
+    The delta is computed from the summaries, so a summary edited to a better pass rate, a row
+    edited to a better reward, or a row repeated would otherwise move the decision unseen.
+    """
+    rewards: dict[str, float] = {}
+    for line, row in run.results():
+        reward = row["reward"]
+        if isinstance(reward, bool) or reward not in (0, 1):
+            raise UserError(f"results row has reward {reward!r}; the kit's scorers give 0 or 1", path=run.results_path, line=line,
+                            field="reward", hint=_EDITED)
+        if row["id"] in rewards:
+            raise UserError(f"results row repeats the id {row['id']!r}", path=run.results_path, line=line, field="id", hint=_EDITED)
+        rewards[row["id"]] = float(reward)
+    n, passed, rate = run.summary["n"], run.summary["passed"], run.summary["pass_rate"]
+    counted = sum(1 for r in rewards.values() if r == 1.0)
+    if (n, passed) != (len(rewards), counted) or abs(rate - (counted / len(rewards) if rewards else 0.0)) > 1e-9:
+        raise UserError(f"summary.json says {passed} of {n} passed (pass_rate {rate:g}), but results.jsonl has {counted} of "
+                        f"{len(rewards)}", path=run.path / "summary.json", hint=_EDITED)
+    return rewards
 
 
 def _side(run: Run, role: str) -> dict[str, Any]:
