@@ -78,6 +78,21 @@ def test_missing_key_variable_and_bad_url_are_user_errors(dataset, tmp_path, cap
     assert proc.returncode == 2 and "one completion per example" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--temperature", "inf"], "--temperature must be a number between 0 and 100, got inf"),
+    (["--temperature", "1e400"], "--temperature must be a number between 0 and 100, got inf"),
+    (["--temperature", "101"], "--temperature must be a number between 0 and 100, got 101"),
+    (["--timeout", "nan"], "--timeout must be a number of seconds > 0 and at most 86400, got nan"),
+    (["--timeout", "inf"], "--timeout must be a number of seconds > 0 and at most 86400, got inf"),
+    (["--base-url", "http://[::1/v1"], "field '--base-url': --base-url is not a valid URL (Invalid IPv6 URL): 'http://[::1/v1'"),
+])
+def test_numbers_and_urls_no_request_can_carry_are_refused_before_anything_is_staged(dataset, tmp_path, capsys, flags, message):
+    out = tmp_path / "o"
+    code, _, err = sample(capsys, dataset, out, "http://127.0.0.1:9/v1", "--model", "m", "--max-retries", "0", *flags)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not out.exists() and not staging_dir(out).exists()
+
+
 def _sampled_eval(dataset: Path, tmp_path: Path, server: FakeServer, model: str, name: str, **params: float) -> Path:
     client = JsonClient(server.url, timeout=5)
     rolled = sample_rollouts(dataset, tmp_path / f"roll_{name}", OpenAICompatibleSource(client, model), params=SamplingParams(**params))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import random
 import ssl
 import threading
@@ -34,6 +35,7 @@ from course_core.errors import UserError
 from course_core.rollouts.sources import SourceGaveUp
 
 DEFAULT_TIMEOUT = 300.0  # seconds for one answer: a long generation on a slow machine
+MAX_TIMEOUT = 86400.0  # a day: longer is no timeout at all (and past about 1e12 the socket refuses it)
 _TRANSIENT_STATUS = frozenset({408, 429})
 _MESSAGE_LIMIT = 300  # characters of a server's error message quoted back
 
@@ -74,7 +76,11 @@ class Endpoint:
 
 def parse_base_url(url: str) -> Endpoint:
     """Check and split ``--base-url``; credentials or a query string in it are refused."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL": an unclosed [ in the host
+        raise UserError(f"--base-url is not a valid URL ({exc}): {url!r}", field="--base-url",
+                        hint="e.g. http://localhost:8000/v1, or http://[::1]:8000/v1 for an IPv6 address") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UserError(
             f"--base-url must be an http:// or https:// URL, got {url!r}",
@@ -91,6 +97,13 @@ def parse_base_url(url: str) -> Endpoint:
     except ValueError:
         raise UserError(f"--base-url has an invalid port: {url!r}", field="--base-url") from None
     return Endpoint(parts.scheme, parts.hostname, port, parts.path.rstrip("/"))
+
+
+def check_timeout(timeout: float) -> None:
+    """--timeout: seconds, finite and > 0 (NaN or inf is a socket error only when the first request is sent)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        raise UserError(f"--timeout must be a number of seconds > 0 and at most {MAX_TIMEOUT:g}, got {timeout!r}", field="--timeout",
+                        hint=f"the default is {DEFAULT_TIMEOUT:g}")
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -137,6 +150,7 @@ class JsonClient:
         rng: random.Random | None = None,
     ) -> None:
         self.endpoint = parse_base_url(base_url)
+        check_timeout(timeout)
         self._api_key = api_key
         self.timeout = timeout
         self.retry = retry
