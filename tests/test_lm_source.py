@@ -72,6 +72,9 @@ def test_the_weights_of_an_lm_train_run_are_the_policy(dataset, tmp_path, capsys
     (["--source", "local", "--model", "tiny", "--stop", "\n"], "takes no stop sequences"),
     (["--source", "local", "--model", "tiny", "--weights", "nowhere.pt"], "weights file does not exist"),
     (["--source", "local", "--model", "tiny", "--shots", "1"], "the tiny model takes no worked examples"),
+    (["--source", "local", "--model", "tiny", "--temperature", "1e-300"], "--temperature 1e-300 is too small for the local sampler"),
+    (["--source", "local", "--model", "tiny", "--temperature", "inf"], "--temperature must be a number between 0 and 100"),
+    (["--source", "local", "--model", "tiny", "--weights", __file__], "field '--weights': cannot load tiny-model weights: not a tiny-gpt"),
 ])
 def test_a_flag_a_local_source_cannot_honour_is_one_message_and_exit_2(dataset, tmp_path, capsys, flags, message):
     out = tmp_path / "out"

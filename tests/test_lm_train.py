@@ -113,6 +113,12 @@ def test_the_shipped_weights_match_their_card_and_pretraining_is_seeded():
     (["--model", "tinyy"], "did you mean 'tiny'"),
     (["--group-size", "1"], "--group-size must be between 2"),
     (["--lr", "-1"], "--lr must be a positive number"),
+    (["--lr", "1e300"], "--lr must be a positive number at most 10, got 1e+300"),
+    (["--lr", "nan"], "--lr must be a positive number at most 10, got nan"),
+    (["--beta", "1e300"], "--beta must be a number between 0 and 1000, got 1e+300"),
+    (["--beta", "inf"], "--beta must be a number between 0 and 1000, got inf"),
+    (["--seed", "18446744073709551616"], "--seed must be between 0 and 2**63 - 1, got 18446744073709551616"),
+    (["--seed", "9223372036854775808"], "--seed must be between 0 and 2**63 - 1"),
 ])
 def test_a_bad_flag_is_one_message_and_exit_2_with_nothing_written(tmp_path, capsys, flags, message):
     from course.lm_train import main
@@ -122,6 +128,32 @@ def test_a_bad_flag_is_one_message_and_exit_2_with_nothing_written(tmp_path, cap
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("content", [b"my notes, not weights\n", b"PK\x03\x04 truncated zip", b""])
+def test_weights_that_are_not_a_weights_file_name_the_flag_and_the_path(tmp_path, capsys, content):
+    from course.lm_train import main
+    from course_core.present.cli import run
+
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(content)
+    code = run(main, "course.lm_train", ["--weights", str(notes), "--quiet", "--steps", "1", "--outdir", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{notes}, field '--weights': cannot load tiny-model weights: not a tiny-gpt weights file" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_a_weights_file_of_another_shape_is_a_value_error(tmp_path):
+    import torch
+
+    from course_core.lm.weights import FORMAT, load_tiny
+
+    torch.save({"format": FORMAT, "config": {"no_such_field": 1}, "state_dict": {}}, tmp_path / "w.pt")
+    with pytest.raises(ValueError, match="do not fit the model"):
+        load_tiny(tmp_path / "w.pt")
+    torch.save([1, 2, 3], tmp_path / "list.pt")
+    with pytest.raises(ValueError, match="not a tiny-gpt weights file"):
+        load_tiny(tmp_path / "list.pt")
 
 
 def test_a_prompt_the_tiny_model_cannot_read_names_file_line_and_field(tmp_path, capsys):

@@ -24,9 +24,19 @@ def save_tiny(model: GPT, path: Path, record: dict[str, Any]) -> None:
 
 def load_tiny(path: Path) -> tuple[GPT, dict[str, Any]]:
     """The model stored at ``path`` and the record of how it was made. Raises ValueError on a foreign file."""
-    blob = torch.load(path, map_location="cpu", weights_only=True)
+    foreign = f"not a tiny-gpt weights file (expected format {FORMAT!r}, as lm_train writes to weights.pt)"
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError:
+        raise
+    except Exception:  # noqa: BLE001 - text, a pickle of other things, a truncated zip: torch raises a different error for each
+        raise ValueError(foreign) from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
-        raise ValueError(f"not a tiny-gpt weights file (expected format {FORMAT!r})")
-    model = GPT(GPTConfig(**blob["config"]))
-    model.load_state_dict(blob["state_dict"])
-    return model, blob.get("record", {})
+        raise ValueError(foreign)
+    try:
+        model = GPT(GPTConfig(**blob["config"]))
+        model.load_state_dict(blob["state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ValueError(f"a tiny-gpt weights file whose contents do not fit the model: {exc}") from None
+    record = blob.get("record", {})
+    return model, record if isinstance(record, dict) else {}
