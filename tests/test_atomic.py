@@ -90,3 +90,24 @@ def test_a_run_is_never_written_over_the_earlier_run_holding_what_it_reads(tmp_p
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before
     proc = run_cli("course.eval", "--dataset", str(dataset), "--completions", str(run / "completions.jsonl"), "--outdir", str(tmp_path / "eval"))
     assert proc.returncode == 0, proc.stderr
+
+
+def test_sigterm_while_a_run_is_written_leaves_nothing_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`timeout`, a cancelled CI job or `kill` sends SIGTERM: it used to leave .<outdir>.partial-* folders."""
+    import os
+    import signal
+    import time
+
+    from course_core.artifacts.rundir import staged_run
+    from course_core.present.cli import run
+
+    def main(argv: object) -> int:
+        with staged_run(tmp_path / "out") as staged:
+            (staged.path / "results.jsonl").write_text("{}\n", encoding="utf-8")
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler interrupts the sleep
+        return 0
+
+    assert run(main, "course.test") == 143
+    assert list(tmp_path.iterdir()) == [] and "interrupted; nothing was written" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # put back: the process's own handler is not ours to keep

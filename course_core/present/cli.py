@@ -19,7 +19,12 @@ if TYPE_CHECKING:
 
 
 def run(main: Callable[[Sequence[str] | None], int], prog: str, argv: Sequence[str] | None = None) -> int:
-    """Call ``main``; a UserError becomes one message on stderr and exit code 2, never a traceback."""
+    """Call ``main``; a UserError becomes one message on stderr and exit code 2, never a traceback.
+
+    SIGTERM (``timeout``, a CI job cancelled, ``kill``) is handled as Ctrl-C is: a run being
+    written is removed, an interrupted sampling keeps what it can resume from; exit 143.
+    """
+    terminated, restore = _terminate_like_ctrl_c()
     try:
         return main(argv)
     except UserError as exc:
@@ -27,13 +32,32 @@ def run(main: Callable[[Sequence[str] | None], int], prog: str, argv: Sequence[s
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return 143 if terminated else 130
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away: not an error of ours. Silence the flush at exit.
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        restore()
+
+
+def _terminate_like_ctrl_c() -> tuple[list[int], Callable[[], None]]:
+    """SIGTERM raises KeyboardInterrupt from here on: (the signals seen, a function putting the old handler back)."""
+    import signal
+    import threading
+
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        return seen, lambda: None  # someone else decided what SIGTERM does here
+
+    def interrupt(signum: int, frame: Any) -> None:
+        seen.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    return seen, lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def console(stderr: bool = False) -> Any:
