@@ -273,3 +273,67 @@ def test_logprobs_no_instrument_can_compute_with_are_absent(logprobs):
 
     assert sum_logprob(logprobs, "Final: 2") is None
     assert sum_logprob({"content": [{"logprob": -0.25}, {"logprob": -0.5}]}, "Final: 2") == -0.75
+
+
+class _Canned:
+    """A connection whose every answer is ``body`` with ``status`` (no socket)."""
+
+    def __init__(self, body: bytes, status: int = 200) -> None:
+        self.body, self.status = body, status
+
+    def request(self, *args, **kwargs) -> None:
+        pass
+
+    def getresponse(self) -> _Canned:
+        return self
+
+    def read(self) -> bytes:
+        return self.body
+
+    def getheader(self, name: str) -> None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def _answering(body: bytes, status: int = 200) -> JsonClient:
+    client = JsonClient("http://127.0.0.1:9/v1", timeout=5, retry=RetryPolicy(max_retries=0))
+    client._connection = lambda: _Canned(body, status)  # type: ignore[method-assign]
+    return client
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (b'{"choices": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested more than 200 levels deep"),
+    (b'{"choices": [{"text": "Final: 2", "logprobs": {"token_logprobs": [NaN]}}]}', "NaN is not valid JSON"),
+    (b'{"choices": [{"text": "Final: 2", "index": 1e400}]}', "beyond the range of a 64-bit float at choices[0].index"),
+    (b'{"choices": [{"text": "Final: 2", "index": 1' + b"0" * 400 + b'}]}', "an integer of 401 digits"),
+])
+def test_an_answer_no_instrument_can_compute_with_is_not_json(body, reason):
+    with pytest.raises(UserError, match="the server's answer is not JSON") as info:
+        _answering(body).post("/completions", {"model": "m", "prompt": "What is 1+1?"})
+    assert reason in info.value.message and info.value.field == "--base-url"
+    with pytest.raises(UserError, match="HTTP 400"):  # a deep-nested error body is quoted, not a RecursionError
+        _answering(b'{"error": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", status=400).post("/completions", {"prompt": "x"})
+
+
+def test_a_completion_with_a_lone_surrogate_is_refused_naming_the_prompt(dataset, tmp_path):
+    body = b'{"choices": [{"message": {"role": "assistant", "content": "Final: 2\\udc80"}}]}'
+    with pytest.raises(UserError) as info:
+        _answering(body).post("/chat/completions", {"model": "m", "messages": [{"role": "user", "content": "What is 1+1?"}]})
+    assert "the server's answer to the prompt 'What is 1+1?' is not text" in info.value.message
+    assert "lone surrogate (\\udc80)" in info.value.message and "choices[0].message.content" in info.value.message
+    source = OpenAICompatibleSource(_answering(body), "m")  # the whole run: a clear error, the outdir never written
+    with pytest.raises(UserError, match="is not text"):
+        sample_rollouts(dataset, tmp_path / "out", source, concurrency=1)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_base_url_urlsplit_refuses_is_a_user_error_and_the_timeout_must_be_finite():
+    with pytest.raises(UserError, match=r"--base-url is not a valid URL \(Invalid IPv6 URL\)") as info:
+        parse_base_url("http://[::1/v1")
+    assert info.value.field == "--base-url"
+    assert parse_base_url("http://[::1]:8000/v1").public == "http://[::1]:8000/v1"
+    for timeout in (float("nan"), float("inf"), 1e300, 0.0, -1.0):
+        with pytest.raises(UserError, match="--timeout must be a number of seconds > 0"):
+            JsonClient("http://localhost:8000/v1", timeout=timeout)

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from course_core import __version__
+from course_core.artifacts.strict_json import UnsafeJSON, loads
 from course_core.errors import UserError
 from course_core.rollouts.sources import SourceGaveUp
 
@@ -209,7 +210,16 @@ class JsonClient:
         if status != 200:
             raise HTTPRefused(f"{url}: the server refused the request: HTTP {status}: {self._message(raw)}", status, _hint(status))
         try:
-            answer = json.loads(raw.decode("utf-8"))
+            answer = loads(raw.decode("utf-8"), text_only=True)
+        except UnsafeJSON as exc:  # NaN, 1e400, a 400-digit integer, 100000 levels of nesting, a lone surrogate
+            where = f" at {exc.field}" if exc.field else ""
+            if "surrogate" in str(exc):
+                raise UserError(
+                    f"{url}: the server's answer to the prompt {_prompt_of(body)} is not text: {exc}{where}",
+                    field="--base-url", hint="no file can hold it; the server sent broken Unicode (try another server or model)",
+                ) from None
+            raise UserError(f"{url}: the server's answer is not JSON: {exc}{where}", field="--base-url",
+                            hint="a server sends finite numbers and shallow JSON; if it names logprobs, try --no-logprobs") from None
         except (UnicodeDecodeError, ValueError):
             raise UserError(
                 f"{url}: the server's answer is not JSON: {self._message(raw)}",
@@ -223,7 +233,7 @@ class JsonClient:
         """The server's error message (OpenAI's ``{"error": {"message": ...}}`` or the raw text), scrubbed and cut."""
         text = raw.decode("utf-8", "replace").strip()
         try:
-            data = json.loads(text)
+            data = loads(text)  # strict: a deep-nested error body is quoted as text, never a RecursionError
         except ValueError:
             data = None
         if isinstance(data, dict):
@@ -236,6 +246,17 @@ class JsonClient:
             text = text.replace(self._api_key, "***")
         text = " ".join(text.split()) or "(empty body)"
         return text if len(text) <= _MESSAGE_LIMIT else text[:_MESSAGE_LIMIT] + "…"
+
+
+def _prompt_of(body: bytes) -> str:
+    """The prompt of a request body (chat: the last message), quoted and cut, to say which item's answer was bad."""
+    try:
+        payload = json.loads(body)
+        prompt = payload["prompt"] if "prompt" in payload else payload["messages"][-1]["content"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return "(unknown)"
+    text = repr(prompt) if isinstance(prompt, str) else "(unknown)"
+    return text if len(text) <= 80 else text[:79] + "…'"
 
 
 def _hint(status: int) -> str | None:
