@@ -229,6 +229,14 @@ def test_cli_policy_computes_with_the_users_module_and_records_it(tmp_path: Path
     (("return scores.index(max(scores))", "return 99"), "must return an index"),
     (("return [x / sum(w) for x in w]", "return [x for x in w]"), "sum to"),
     (("return sum(a * math.log(a / b) for a, b in zip(p, q) if a > 0)", "raise NotImplementedError('c3.build: kl')"), "not implemented yet"),
+    # 10**400 was an OverflowError traceback; sys.exit(0) in a call ended the demo with code 0 and no run
+    (("return sum(a * math.log(a / b) for a, b in zip(p, q) if a > 0)", "return 10**400"),
+     "`kl_divergence` returned <an integer of about 401 digits> for two distributions"),
+    (("return sum(a * math.log(a / b) for a, b in zip(p, q) if a > 0)", "return float('nan')"), "`kl_divergence` returned nan"),
+    (("return [x / sum(w) for x in w]", "return [10**400 for x in w]"), "`optimal_policy` must return a list of 6 probabilities"),
+    (("return scores.index(max(scores))", "return 10**400"), "`choose` must return an index 0–5, got <an integer"),
+    (("return scores.index(max(scores))", "return True"), "`choose` must return an index 0–5, got True"),
+    (("return scores.index(max(scores))", "import sys; sys.exit(0)"), "kl.py:10: --policy: `choose` called exit(0)"),
 ])
 def test_cli_policy_errors_exit_2_and_write_nothing(tmp_path: Path, replace: tuple[str, str], message: str) -> None:
     module = tmp_path / "kl.py"
@@ -237,3 +245,14 @@ def test_cli_policy_errors_exit_2_and_write_nothing(tmp_path: Path, replace: tup
     assert res.returncode == 2, res.stdout + res.stderr
     assert message in res.stderr and str(module) in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize("betas", ["-1e308", "0,1e300", "1000001"])
+def test_cli_choice_betas_beyond_a_million_exit_2_and_write_nothing(tmp_path: Path, betas: str, capsys) -> None:
+    from course.kl_tradeoff_demo import main
+    from course_core.present.cli import run
+
+    code = run(main, "course.kl_tradeoff_demo", [f"--choice-betas={betas}", "--no-plot", "--outdir", str(tmp_path / "bad")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--choice-betas: every β must be between -1e+06 and 1e+06" in err
+    assert list(tmp_path.iterdir()) == []
