@@ -121,3 +121,24 @@ def test_nothing_importable_is_an_error_and_writes_nothing(tmp_path):
     assert not out.exists() and not record_path(out).exists()
     proc = run_cli("course.import_dataset", "--format", "gsm8k", str(src), "--out", str(out), "--answer-field", "x")
     assert proc.returncode == 2 and "use --format jsonl" in proc.stderr
+
+
+def test_an_id_prefix_too_long_for_an_id_is_refused_before_anything_is_written(gsm8k, tmp_path, capsys):
+    from course.import_dataset import main
+    from course_core.present.cli import run
+
+    out = tmp_path / "out" / "ds.jsonl"
+    code = run(main, "course.import_dataset", ["--format", "gsm8k", str(gsm8k), "--out", str(out), "--id-prefix", "y" * 195])
+    err = capsys.readouterr().err
+    assert code == 2 and "field '--id-prefix': --id-prefix is 195 characters; at most 188" in err
+    assert not (tmp_path / "out").exists()
+    longest = import_dataset(gsm8k, out, "gsm8k", id_prefix="y" * 188)  # the longest allowed makes valid ids
+    assert json.loads(out.read_text().splitlines()[0])["id"] == "y" * 188 + "-00001"
+    assert longest.imported > 0
+    stem = write_jsonl(tmp_path / ("z" * 189 + ".jsonl"), [{"question": "q", "answer": 1}])
+    with pytest.raises(UserError, match="the id prefix taken from the file name 'z+.jsonl' is 189 characters"):
+        import_dataset(stem, tmp_path / "stem.jsonl", "jsonl")
+    assert not (tmp_path / "stem.jsonl").exists()
+    # with ids from a field, the prefix is not used: no limit applies
+    import_dataset(write_jsonl(tmp_path / "ids.jsonl", [{"uid": "a", "question": "q", "answer": 1}]), tmp_path / "ids_out.jsonl", "jsonl",
+                   fields=FieldMap(id_field="uid", prompt_field="question", answer_field="answer"), id_prefix="p" * 300)

@@ -39,6 +39,7 @@ from course_core.measurement.scoring import FORMAT_INSTRUCTION, MAX_ABS_ANSWER
 FORMATS = ("gsm8k", "jsonl")
 GSM8K_MARKER = "####"
 MAX_ID_LENGTH = 200  # common.schema.json#/$defs/example_id
+MAX_PREFIX_LENGTH = MAX_ID_LENGTH - 12  # PREFIX-<line number>: room for the dash and line numbers of up to 11 digits
 SKIPS_RECORDED = 1000  # skipped rows listed one by one in the record; all are counted
 
 
@@ -195,6 +196,11 @@ def import_dataset(
     src, out = Path(source), Path(out)
     fields = (fields or FieldMap()) if fmt == "jsonl" else None
     prefix = id_prefix or ("gsm8k" if fmt == "gsm8k" else src.name.removesuffix(".jsonl"))
+    if (fields is None or fields.id_field is None) and len(prefix) > MAX_PREFIX_LENGTH:
+        given = "--id-prefix" if id_prefix else f"the id prefix taken from the file name {src.name!r}"
+        raise UserError(f"{given} is {len(prefix)} characters; at most {MAX_PREFIX_LENGTH} leaves room for the line number "
+                        f"(ids are PREFIX-00001, ..., at most {MAX_ID_LENGTH} characters)", field="--id-prefix",
+                        hint="give a shorter --id-prefix")
     record = record_path(out)
     replaced = _check_targets(out, record)
 
