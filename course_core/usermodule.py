@@ -12,12 +12,18 @@ and the grader can re-derive it.
 
 Every way the file can be wrong (missing, a directory, not UTF-8, a syntax error, an exception
 at import, a missing function) is a :class:`~course_core.errors.UserError` naming the file, the
-line where Python can tell, and what to do.
+line where Python can tell, and what to do. So is every way a call of its functions can end
+other than by returning, through :meth:`LoadedModule.call` or :meth:`LoadedModule.function`:
+an exception, ``sys.exit()``, any other BaseException (GeneratorExit, a class of the user's
+own); only KeyboardInterrupt still interrupts. What a function returns is the caller's to
+check: :func:`finite_float` and :func:`shown` read a returned value without running any code
+of its own (a rigged ``__eq__``, ``__float__`` or ``__repr__``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -40,14 +46,34 @@ class LoadedModule:
     path: str
     sha256: str
     flag: str = "--module"
+    # True when load_user_module ran the file in this process: then a call that exits or raises a
+    # BaseException is the user's too. A module served from a sandbox (the grader's replay) reports
+    # those endings itself (harness.WorkerFailure, in the kit's words) and they pass through.
+    in_process: bool = False
 
     def record(self) -> dict[str, str]:
         """The manifest entry: ``{"path": ..., "sha256": "sha256:<hex>"}``."""
         return {"path": self.path, "sha256": self.sha256}
 
     def function(self, name: str) -> Any:
-        """The module's callable ``name`` (checked to exist and be callable at load time)."""
-        return getattr(self.module, name)
+        """The module's callable ``name`` (checked to exist and be callable at load time).
+
+        Its ordinary exceptions are the caller's to word; a call that ends otherwise (``sys.exit()``,
+        another BaseException but KeyboardInterrupt) is a UserError naming the file and ``name``.
+        """
+        fn = getattr(self.module, name)
+        if not self.in_process:
+            return fn
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                raise
+            except BaseException as exc:
+                raise self._escaped(name, "", exc) from None
+
+        return guarded
 
     def call(self, name: str, *args: Any, when: str = "", **kwargs: Any) -> Any:
         """``name(*args)``; any exception it raises becomes a UserError naming the file and line.
@@ -76,8 +102,25 @@ class LoadedModule:
             raise UserError(f"{self.flag}: `{name}` is not implemented yet{at}: {exc}", path=self.path,
                             line=_user_line(exc, self.path), hint="finish the function first (see the exercise README)") from None
         except Exception as exc:  # noqa: BLE001 - any failure of the user's code is the user's to fix
-            raise UserError(f"{self.flag}: `{name}` raised {type(exc).__name__}{at}: {exc}", path=self.path,
+            raise UserError(f"{self.flag}: `{name}` raised {type_name(exc)}{at}: {said(exc)}", path=self.path,
                             line=_user_line(exc, self.path), hint="run your tests, or call the function by hand with these inputs") from None
+        except BaseException as exc:
+            if not self.in_process:
+                raise
+            raise self._escaped(name, when, exc) from None
+
+    def _escaped(self, name: str, when: str, exc: BaseException) -> BaseException:
+        """The UserError for a call of ``name`` that ended by ``exc``, not an Exception; KeyboardInterrupt itself."""
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        at = f" {when}" if when else ""
+        if isinstance(exc, SystemExit):
+            what = f"called exit({shown(exc.code)}){at}"
+        else:
+            text = said(exc)
+            what = f"raised {type_name(exc)}{at}" + (f": {text}" if text else "")
+        return UserError(f"{self.flag}: `{name}` {what}", path=self.path, line=_user_line(exc, self.path),
+                         hint="a function an instrument calls returns a value or raises an ordinary Exception: never exit(), never another BaseException")
 
 
 Loader = Callable[[str, Sequence[str], str, "str | None"], LoadedModule]
@@ -128,18 +171,21 @@ def load_user_module(path: str | Path, required: Sequence[str] = (), *, flag: st
         exec(code, module.__dict__)  # noqa: S102 - running the user's own code is the point
     except SystemExit as exc:
         sys.modules.pop(name, None)
-        raise UserError(f"{flag}: importing the file called exit({exc.code!r})", path=given,
+        raise UserError(f"{flag}: importing the file called exit({shown(exc.code)})", path=given,
                         hint="a module an instrument loads must not exit when imported") from None
-    except Exception as exc:  # noqa: BLE001 - any failure of the user's code is the user's to fix
+    except KeyboardInterrupt:
+        sys.modules.pop(name, None)
+        raise
+    except BaseException as exc:  # noqa: BLE001 - any failure of the user's code is the user's to fix
         sys.modules.pop(name, None)
         raise UserError(
-            f"{flag}: importing the file raised {type(exc).__name__}: {exc}",
+            f"{flag}: importing the file raised {type_name(exc)}: {said(exc)}",
             path=given,
             line=_user_line(exc, given),
             hint="run `python FILE` to see the full traceback",
         ) from None
     _check_required(module, required, given, flag)
-    return LoadedModule(module=module, path=given, sha256=digest, flag=flag)
+    return LoadedModule(module=module, path=given, sha256=digest, flag=flag, in_process=True)
 
 
 def _read_source(path: Path, given: str, flag: str) -> bytes:
@@ -172,3 +218,113 @@ def _check_required(module: ModuleType, required: Sequence[str], given: str, fla
         hint = did_you_mean(name, defined, f"define `def {name}(...)` as the exercise README describes")
         what = "is not a function" if value is not None else "is not defined"
         raise UserError(f"{flag}: `{name}` {what} in the file", path=given, field=name, hint=hint)
+
+
+MAX_SAID_CHARS = 300
+
+
+def said(exc: BaseException) -> str:
+    """``str(exc)`` for a message, at most MAX_SAID_CHARS long, as valid text; an exception of the
+    user's own whose ``__str__`` fails is shown by its class alone."""
+    try:
+        text = str(exc)
+        if type(text) is not str:
+            return ""
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - the user's __str__ failing must not hide the first failure
+        return "(its message cannot be shown)"
+    text = text if len(text) <= MAX_SAID_CHARS else text[: MAX_SAID_CHARS - 1] + "…"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def type_name(value: Any) -> str:
+    """The name of ``value``'s class, as valid text (a class of the user's may be named anything)."""
+    name = type.__dict__["__name__"].__get__(type(value))
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def finite_float(value: Any) -> float | None:
+    """``value`` as a float if it is a real, finite number, else None.
+
+    A number is an int or a float (numpy's float64 is one), never a bool. It is read by the
+    builtin types' own conversion, so a subclass's ``__float__`` or ``__eq__`` never runs; an
+    int too large for a float (10**400) is None, as are NaN and the infinities.
+    """
+    if isinstance(value, bool):
+        return None
+    try:
+        if isinstance(value, float):
+            number = float.__float__(value)
+        elif isinstance(value, int):
+            number = int.__float__(value)
+        else:
+            return None
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def exact_int(value: Any) -> int | None:
+    """``value`` as a plain int if it is an int (not a bool), read without running a subclass's code; else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__int__(value)
+    return None
+
+
+MAX_SHOWN_DIGITS = 40
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """A short text of a value the user's code made, for a message: at most ``limit`` characters.
+
+    JSON-like values (numbers, strings, lists, tuples, dicts) read as Python writes them; any
+    other object by its type's name, so no ``__repr__`` of the user's runs; a huge integer by
+    its number of digits; strings as valid text (a lone surrogate escaped).
+    """
+    parts: list[str] = []
+    room = [limit + 1]
+
+    def put(text: str) -> None:
+        parts.append(text)
+        room[0] -= len(text)
+
+    def walk(item: Any) -> None:
+        if room[0] <= 0:
+            return
+        if item is None or isinstance(item, bool):
+            put(repr(bool(item)) if item is not None else "None")
+        elif isinstance(item, float):
+            put(float.__repr__(float.__float__(item)))
+        elif isinstance(item, int):
+            number = int.__int__(item)
+            digits = number.bit_length() * 0.30103
+            put(repr(number) if digits < MAX_SHOWN_DIGITS else f"<an integer of about {int(digits) + 1} digits>")
+        elif isinstance(item, str):
+            text = str.__str__(item)[: room[0] + 2]
+            put(repr(text.encode("utf-8", "backslashreplace").decode("utf-8")))
+        elif isinstance(item, (list, tuple, dict)):
+            if isinstance(item, dict):
+                opening, closing, items = "{", "}", list(dict.items(item))
+            else:
+                opening, closing = ("[", "]") if isinstance(item, list) else ("(", ")")
+                items = list(list.__iter__(item)) if isinstance(item, list) else list(tuple.__iter__(item))
+            put(opening)
+            for i, entry in enumerate(items):
+                if room[0] <= 0:
+                    return
+                if i:
+                    put(", ")
+                if isinstance(item, dict):
+                    walk(entry[0])
+                    put(": ")
+                    walk(entry[1])
+                else:
+                    walk(entry)
+            put(closing)
+        else:
+            put(f"<{type_name(item)} object>")
+
+    walk(value)
+    text = "".join(parts).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -96,6 +96,16 @@ def _module(tmp_path: Path, body: str) -> Path:
         ("def train_step(state, action, reward, lr, use_baseline):\n    return {'logits': state['logits']}\n", "`train_step` at step 1 returned"),
         ("def train_step(state, action, reward, lr, use_baseline):\n    return 1 / 0\n", "`train_step` raised ZeroDivisionError at step 1"),
         ("def train_step(state, action, reward, lr, use_baseline):\n    raise NotImplementedError('stub')\n", "`train_step` is not implemented yet at step 1"),
+        # sys.exit(0) in a call ended the CLI with code 0 and no run; 10**400 was an OverflowError traceback
+        ("def softmax(logits):\n    import sys\n    sys.exit(0)\n", "mine.py:39: --policy: `softmax` called exit(0) for the starting logits"),
+        ("def softmax(logits):\n    raise GeneratorExit('g')\n", "`softmax` raised GeneratorExit for the starting logits: g"),
+        ("def train_step(state, action, reward, lr, use_baseline):\n    return {'logits': [10**400] * 3, 'baseline': 0.0, 'count': 1, 'advantage': 0.0}\n",
+         "`train_step` at step 1 returned [<an integer of about 401 digits>"),
+        ("def train_step(state, action, reward, lr, use_baseline):\n    return {'logits': state['logits'], 'baseline': 10**400, 'count': 1, 'advantage': 0.0}\n",
+         "'baseline' must be a finite number"),
+        ("def train_step(state, action, reward, lr, use_baseline):\n    return {'logits': state['logits'], 'baseline': 0.0, 'count': 1.0, 'advantage': 0.0}\n",
+         "'count' must be an integer"),
+        ("def softmax(logits):\n    return [float('inf')] + [0.0] * (len(logits) - 1)\n", "a list of 3 finite numbers"),
     ],
 )
 def test_a_wrong_module_is_a_user_error_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, message: str) -> None:

@@ -236,7 +236,7 @@ def test_cli_policy_computes_with_the_users_module_and_records_it(tmp_path: Path
     (("return [x / sum(w) for x in w]", "return [10**400 for x in w]"), "`optimal_policy` must return a list of 6 probabilities"),
     (("return scores.index(max(scores))", "return 10**400"), "`choose` must return an index 0–5, got <an integer"),
     (("return scores.index(max(scores))", "return True"), "`choose` must return an index 0–5, got True"),
-    (("return scores.index(max(scores))", "import sys; sys.exit(0)"), "kl.py:10: --policy: `choose` called exit(0)"),
+    (("return scores.index(max(scores))", "import sys; sys.exit(0)"), "kl.py:9: --policy: `choose` called exit(0)"),
 ])
 def test_cli_policy_errors_exit_2_and_write_nothing(tmp_path: Path, replace: tuple[str, str], message: str) -> None:
     module = tmp_path / "kl.py"

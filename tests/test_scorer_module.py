@@ -84,14 +84,93 @@ def test_a_file_that_is_not_an_instrument_is_a_user_error(tmp_path, text, messag
     ("return {'reward': 0, 'outcome': 'x', 'details': {'why': 'y' * 5000}}", "characters of details"),
     ("return {'reward': 0, 'outcome': 'x', 'details': {'n': float('nan')}}", "details that are not JSON"),
     ("return {'reward': 0, 'outcome': 'x', 'details': {'o': object()}}", "details that are not JSON"),
+    # a reward is a real 0 or 1: a rigged __eq__ / __float__ is not read, a NaN, an array or a bare object is refused
+    ("return {'reward': Rigged(), 'outcome': 'correct'}", "returned the reward <Rigged object>"),
+    ("return {'reward': RiggedFloat(0.5), 'outcome': 'correct'}", "returned the reward 0.5"),
+    ("return {'reward': NanOnly(), 'outcome': 'correct'}", "returned the reward <NanOnly object>"),
+    ("return {'reward': object(), 'outcome': 'correct'}", "returned the reward <object object>"),
+    ("return {'reward': float('nan'), 'outcome': 'correct'}", "returned the reward nan"),
+    ("return {'reward': __import__('numpy').array([1.0]), 'outcome': 'correct'}", "returned the reward <ndarray object>"),
+    ("return {'reward': True, 'outcome': 'correct'}", "returned the reward True"),
+    ("return {'reward': 1, 'outcome': 'a\\udc80'}", "not valid text"),
+    ("return {'reward': 1, 'outcome': 'x', 'details': {'why': '\\udc80'}}", "details that are not JSON"),
+    ("return {'reward': 1, 'outcome': 'x', 'details': {'n': 10**400}}", "details that are not JSON"),
+    ("return {'reward': 1, 'outcome': 'x', 'details': {'d': RiggedDict()}}", "details that are not JSON"),
+    ("return RiggedDict(reward=1, outcome='x')", "score() returned {'reward': 1, 'outcome': 'x'} for"),
 ])
 def test_a_scorer_that_raises_or_returns_garbage_stops_the_eval_and_writes_nothing(tmp_path, monkeypatch, body, message):
     monkeypatch.chdir(REPO)
-    path = write(tmp_path / "s.py", f"NAME='x'\nVERSION='1'\nRULES=[]\ndef score(e, c):\n    {body}\n")
+    path = write(tmp_path / "s.py", f"NAME='x'\nVERSION='1'\nRULES=[]\n{RIGGED}\ndef score(e, c):\n    {body}\n")
     with pytest.raises(UserError) as err:
         run_eval(DEV, FROZEN, tmp_path / "out", scorer_module=path)
     assert message in err.value.message and "dev-0001" in err.value.message
     assert not (tmp_path / "out").exists()
+
+
+RIGGED = """
+class Rigged:
+    __hash__ = None
+    def __eq__(self, other): return True
+    def __float__(self): return 0.5
+class RiggedFloat(float):
+    __hash__ = float.__hash__
+    def __eq__(self, other): return True
+    def __float__(self): return 1.0
+class NanOnly:
+    def __float__(self): return float('nan')
+class RiggedDict(dict):
+    def get(self, *a): raise SystemExit(0)
+    def items(self): raise SystemExit(0)
+    def keys(self): raise SystemExit(0)
+"""
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("__import__('sys').exit(0)", "`score` called exit(0)"),
+    ("raise GeneratorExit('closed')", "`score` raised GeneratorExit: closed"),
+    ("raise type('Mine', (BaseException,), {})('mine')", "`score` raised Mine: mine"),
+])
+def test_a_scorer_that_exits_is_a_user_error_not_a_silent_success(tmp_path, body, message):
+    """sys.exit(0) in score() ended course.eval with code 0, no output and no run."""
+    write(tmp_path / "d.jsonl", '{"id": "dev-0001", "prompt": "p", "expected_answer": 1655}\n')
+    write(tmp_path / "c.jsonl", '{"id": "dev-0001", "completion": "Final: 1655"}\n')
+    path = write(tmp_path / "s.py", f"NAME='x'\nVERSION='1'\nRULES=[]\ndef score(e, c):\n    {body}\n")
+    proc = run_cli("course.eval", "--dataset", str(tmp_path / "d.jsonl"), "--completions", str(tmp_path / "c.jsonl"),
+                   "--scorer-module", str(path), "--outdir", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"course.eval: error: {path}:5: --scorer-module: {message}" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("rules", [
+    "[{'rule': 'a', 'outcome': 'b', 'says': 'c', 'extra': object()}]",
+    "[{'rule': 'a', 'outcome': 'b', 'says': 'c', object(): 'd'}]",
+    "[{'rule': 'a\\udc80', 'outcome': 'b', 'says': 'c'}]",
+    "[{'rule': 'a', 'outcome': 'b', 'says': 'c'}, object()]",
+])
+def test_rules_are_text_all_through(tmp_path, rules):
+    with pytest.raises(UserError) as err:
+        load_scorer_module(write(tmp_path / "s.py", f"NAME='x'\nVERSION='1'\nRULES={rules}\ndef score(e, c):\n    return {{}}\n"))
+    assert "RULES[" in err.value.message and err.value.field == "RULES"
+
+
+def test_names_that_are_not_valid_text_are_refused(tmp_path):
+    with pytest.raises(UserError) as err:
+        load_scorer_module(write(tmp_path / "s.py", "NAME='x\\udc80'\nVERSION='1'\nRULES=[]\ndef score(e, c):\n    return {}\n"))
+    assert err.value.field == "NAME"
+
+
+def test_a_scorer_that_changes_its_example_changes_no_row(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    body = "e['id'] = 'hacked'\n    e['expected_answer'] = None\n    return {'reward': 1, 'outcome': 'ok', 'details': {'reason': 'r', 'n': 10**299}}"
+    path = write(tmp_path / "s.py", f"NAME='x'\nVERSION='1'\nRULES=[]\ndef score(e, c):\n    {body}\n")
+    run_eval(DEV, FROZEN, tmp_path / "out", command=["t"], scorer_module=path)
+    kit = run_eval(DEV, FROZEN, tmp_path / "kit", command=["t"])
+    rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    kit_rows = [json.loads(line) for line in (tmp_path / "kit" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["expected_answer"]) for r in rows] == [(r["id"], r["expected_answer"]) for r in kit_rows]
+    assert "hacked" not in {r["id"] for r in rows} and all(r["reward"] == 1.0 and r["reason"] == "r" for r in rows)
+    load_run(tmp_path / "out")  # what it wrote reads back
 
 
 def test_validation_run_directory_reads_back_and_replaces_itself(tmp_path, monkeypatch):

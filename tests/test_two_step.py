@@ -196,6 +196,13 @@ def test_without_policy_the_manifest_and_log_are_unchanged(tmp_path: Path) -> No
     ("def reinforce_update(logits, a1, a2, reward, baseline, lr, update_step1=True):\n    return {'step1': [float('nan'), 0.0], 'step2': [[0, 0], [0, 0]]}\n",
      "not a finite number"),
     ("def reinforce_updat(logits):\n    return logits\n", "did you mean 'reinforce_updat'"),
+    # sys.exit(0) in the call ended the demo with code 0 and no run; 10**400 was an OverflowError traceback
+    ("import sys\ndef reinforce_update(logits, a1, a2, reward, baseline, lr, update_step1=True):\n    sys.exit(0)\n",
+     "credit.py:3: --policy: `reinforce_update` called exit(0)"),
+    ("def reinforce_update(logits, a1, a2, reward, baseline, lr, update_step1=True):\n    return {'step1': [10**400, 0.0], 'step2': [[0, 0], [0, 0]]}\n",
+     "not a finite number"),
+    ("def reinforce_update(logits, a1, a2, reward, baseline, lr, update_step1=True):\n    return {'step1': [0.0, 0.0], 'step2': [[0, 0], (0, 0)]}\n",
+     "must return"),
 ])
 def test_cli_policy_errors_exit_2_and_write_nothing(tmp_path: Path, text: str, message: str) -> None:
     module = _module(tmp_path, text)

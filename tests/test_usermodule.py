@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from types import ModuleType
 
 import pytest
 
@@ -99,3 +100,92 @@ def test_call_many_is_the_calls_in_order_or_the_relays_one_message(tmp_path):
     loaded.module.f._kit_call_many = lambda calls: 1 / 0
     with pytest.raises(UserError, match="raised ZeroDivisionError at step 7"):
         loaded.call_many("f", [(6,)], when="at step 7")
+
+
+ESCAPES = "import sys\nclass Mine(BaseException):\n    pass\ndef leave(x):\n    sys.exit(x)\ndef gen():\n    raise GeneratorExit('closed')\ndef mine():\n    raise Mine('mine')\n"
+
+
+@pytest.mark.parametrize(("fn", "args", "message", "line"), [
+    ("leave", (0,), "`leave` called exit(0) at step 2", 5),
+    ("leave", ("bye",), "`leave` called exit('bye') at step 2", 5),
+    ("gen", (), "`gen` raised GeneratorExit at step 2: closed", 7),
+    ("mine", (), "`mine` raised Mine at step 2: mine", 9),
+])
+def test_a_call_that_exits_or_raises_a_base_exception_is_a_user_error(tmp_path, fn, args, message, line):
+    path = _file(tmp_path, ESCAPES)
+    loaded = load_user_module(path, [fn], flag="--policy")
+    for call in (lambda: loaded.call(fn, *args, when="at step 2"), lambda: loaded.call_many(fn, [args], when="at step 2")):
+        with pytest.raises(UserError) as err:
+            call()
+        assert err.value.message == f"--policy: {message}" and (err.value.path, err.value.line) == (str(path), line)
+    with pytest.raises(UserError) as err:  # the callable handed out: its exits too (its Exceptions are the caller's to word)
+        loaded.function(fn)(*args)
+    assert err.value.message == "--policy: " + message.replace(" at step 2", "") and err.value.path == str(path)
+
+
+def test_keyboard_interrupt_still_interrupts_and_exceptions_reach_function_callers(tmp_path):
+    path = _file(tmp_path, "def stop():\n    raise KeyboardInterrupt\ndef bad():\n    raise ValueError('v')\n")
+    loaded = load_user_module(path, ["stop", "bad"])
+    with pytest.raises(KeyboardInterrupt):
+        loaded.call("stop")
+    with pytest.raises(KeyboardInterrupt):
+        loaded.function("stop")()
+    with pytest.raises(ValueError, match="v"):
+        loaded.function("bad")()
+
+
+def test_a_module_served_from_a_sandbox_reports_its_own_endings(tmp_path):
+    """The grader's replay builds LoadedModule itself: its relay's WorkerFailure (a BaseException) passes through."""
+    from course_core.grading.harness import WorkerFailure
+    from course_core.usermodule import LoadedModule
+
+    module = ModuleType("relayed")
+
+    def f():
+        raise WorkerFailure("your code called sys.exit(0)")
+
+    module.f = f
+    loaded = LoadedModule(module=module, path="m.py", sha256="sha256:0", flag="--policy")
+    for call in (lambda: loaded.call("f"), lambda: loaded.function("f")()):
+        with pytest.raises(WorkerFailure):
+            call()
+
+
+def test_import_that_raises_a_base_exception_or_an_unprintable_one_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="importing the file raised GeneratorExit: g"):
+        load_user_module(_file(tmp_path, "raise GeneratorExit('g')\n"), [])
+    path = _file(tmp_path, "class E(Exception):\n    def __str__(self):\n        raise SystemExit(1)\ndef f():\n    raise E()\n", name="u.py")
+    with pytest.raises(UserError, match=r"`f` raised E: \(its message cannot be shown\)"):
+        load_user_module(path, ["f"]).call("f")
+
+
+class _Rigged(float):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+    def __float__(self):
+        return 0.5
+
+    def __repr__(self):
+        raise SystemExit(3)
+
+
+def test_finite_float_reads_the_number_itself_and_refuses_what_no_float_holds():
+    import numpy as np
+
+    from course_core.usermodule import exact_int, finite_float
+
+    assert [finite_float(v) for v in (1, 2.5, np.float64(0.25), _Rigged(1.0))] == [1.0, 2.5, 0.25, 1.0]
+    assert [finite_float(v) for v in (10**400, -(10**400), float("nan"), float("inf"), True, "1", None, object(), np.array([1.0]))] == [None] * 9
+    assert (exact_int(3), exact_int(True), exact_int(3.0), type(exact_int(np.int64(2)))) == (3, None, None, type(None))
+
+
+def test_shown_never_runs_the_values_own_code_and_stays_short():
+    from course_core.usermodule import shown
+
+    assert shown([1.0, {"k": (2, None)}, "x"]) == "[1.0, {'k': (2, None)}, 'x']"
+    assert shown(_Rigged(1.0)) == "1.0" and shown(object()) == "<object object>"
+    assert shown(10**400) == "<an integer of about 401 digits>" and shown("\udc80") == "'\\\\udc80'"
+    assert len(shown(list(range(10_000)))) == 80 and shown("y" * 10**6).endswith("…")

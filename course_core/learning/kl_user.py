@@ -12,7 +12,6 @@ the choice for each β come from the user's code, and the manifest names the fil
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,13 +20,9 @@ import numpy as np
 
 from course_core.errors import UserError
 from course_core.learning.kl_tradeoff import point_row
-from course_core.usermodule import LoadedModule, load_user_module
+from course_core.usermodule import LoadedModule, exact_int, finite_float, load_user_module, shown
 
 FUNCTIONS = ("kl_divergence", "optimal_policy", "choose")
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -43,23 +38,26 @@ class UserKL:
 
     def kl(self, p: list[float], q: list[float]) -> float:
         value = self.loaded.call("kl_divergence", list(p), list(q))
-        if not (_number(value) and math.isfinite(value) and value >= -1e-12):
-            raise self._bad("kl_divergence", f"returned {value!r} for two distributions with full support; expected a finite number ≥ 0")
-        return max(0.0, float(value))
+        number = finite_float(value)  # None for 10**400, NaN, inf or anything but an int or float
+        if number is None or number < -1e-12:
+            raise self._bad("kl_divergence", f"returned {shown(value)} for two distributions with full support; expected a finite number ≥ 0")
+        return max(0.0, number)
 
     def optimal_policy(self, ref: list[float], rewards: list[float], beta: float) -> np.ndarray:
         value = self.loaded.call("optimal_policy", list(ref), list(rewards), beta)
-        if not (isinstance(value, list) and len(value) == len(ref) and all(_number(v) and math.isfinite(v) and v >= 0 for v in value)):
-            raise self._bad("optimal_policy", f"must return a list of {len(ref)} probabilities ≥ 0 (β = {beta:g})")
-        if abs(sum(value) - 1.0) > 1e-9:
-            raise self._bad("optimal_policy", f"returned probabilities that sum to {sum(value)!r}, not 1 (β = {beta:g})")
-        return np.array(value, dtype=float)
+        probs = [finite_float(v) for v in value] if type(value) is list and len(value) == len(ref) else [None]
+        if not all(p is not None and p >= 0 for p in probs):
+            raise self._bad("optimal_policy", f"must return a list of {len(ref)} probabilities ≥ 0 (β = {beta:g}), got {shown(value)}")
+        if abs(sum(probs) - 1.0) > 1e-9:
+            raise self._bad("optimal_policy", f"returned probabilities that sum to {sum(probs)!r}, not 1 (β = {beta:g})")
+        return np.array(probs, dtype=float)
 
     def choose(self, rows: list[dict[str, Any]], beta: float) -> int:
         value = self.loaded.call("choose", [dict(r) for r in rows], beta)
-        if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(rows)):
-            raise self._bad("choose", f"must return an index 0–{len(rows) - 1}, got {value!r} (β = {beta:g})")
-        return value
+        index = exact_int(value)
+        if index is None or not 0 <= index < len(rows):
+            raise self._bad("choose", f"must return an index 0–{len(rows) - 1}, got {shown(value)} (β = {beta:g})")
+        return index
 
     def sweep_point(self, ref: np.ndarray, rewards: np.ndarray, beta: float, ids: list[str]) -> dict[str, Any]:
         """The sweep row at β with the user's π* and KL (the kit's :func:`point_row` layout)."""

@@ -12,7 +12,6 @@ with the user's update differs from the kit's own run only where the update does
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import numpy as np
 
 from course_core.errors import UserError
 from course_core.learning.two_step import TwoStepPolicy
-from course_core.usermodule import LoadedModule, load_user_module
+from course_core.usermodule import LoadedModule, finite_float, load_user_module, type_name
 
 FUNCTION = "reinforce_update"
 
@@ -45,15 +44,16 @@ class UserUpdate:
 
 def _as_logits(value: Any, path: str) -> tuple[np.ndarray, np.ndarray]:
     shape = '{"step1": [2 numbers], "step2": [[2 numbers], [2 numbers]]}'
-    ok = isinstance(value, dict) and isinstance(value.get("step1"), list) and isinstance(value.get("step2"), list)
+    # real dicts and lists only, read by the builtin types: no code of the returned value's own runs here
+    ok = type(value) is dict and all(type(k) is str for k in value) and type(value.get("step1")) is list and type(value.get("step2")) is list
     rows = [value["step1"], *value["step2"]] if ok else []
-    if not (ok and len(value["step2"]) == 2 and all(isinstance(r, list) and len(r) == 2 for r in rows)):
-        raise UserError(f"`{FUNCTION}` must return {shape}, got {type(value).__name__}", path=path, field=FUNCTION)
-    numbers = [x for r in rows for x in r]
-    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in numbers):
+    if not (ok and len(value["step2"]) == 2 and all(type(r) is list and len(r) == 2 for r in rows)):
+        raise UserError(f"`{FUNCTION}` must return {shape}, got {type_name(value)}", path=path, field=FUNCTION)
+    numbers = [finite_float(x) for r in rows for x in r]
+    if None in numbers:
         raise UserError(f"`{FUNCTION}` returned a logit that is not a finite number", path=path, field=FUNCTION,
                         hint="with the default --lr the logits stay small; check the update's arithmetic")
-    return np.array(value["step1"], dtype=float), np.array(value["step2"], dtype=float)
+    return np.array(numbers[:2], dtype=float), np.array(numbers[2:], dtype=float).reshape(2, 2)
 
 
 def load_update(path: str | Path) -> UserUpdate:

@@ -17,7 +17,6 @@ used: a wrong shape or a non-finite number is a UserError naming the function an
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from course_core.errors import UserError
-from course_core.usermodule import LoadedModule, load_user_module
+from course_core.usermodule import LoadedModule, exact_int, finite_float, load_user_module, shown
 
 POLICY_FUNCTIONS = ("softmax", "grad_log_prob", "reinforce_step", "update_baseline", "train_step")
 STEP_KEYS = ("logits", "baseline", "count", "advantage")
@@ -44,18 +43,9 @@ class _UserState:
     steps_done: int
 
 
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
 def _fresh(data: dict[str, Any]) -> dict[str, Any]:
     """A copy of a state for the user's code, which may change it in place: its logits list is its only mutable part."""
     return {"logits": list(data["logits"]), "baseline": data["baseline"], "count": data["count"]}
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:79] + "…"
 
 
 class UserPolicy:
@@ -70,16 +60,18 @@ class UserPolicy:
 
     def _wrong(self, name: str, when: str, what: str, got: Any) -> UserError:
         return UserError(
-            f"--policy: `{name}` {when} returned {_short(got)}: {what}",
+            f"--policy: `{name}` {when} returned {shown(got)}: {what}",
             path=self.loaded.path,
             field=name,
             hint="run your module's tests (c1_reinforce: python -m pytest exercises/c1_reinforce/tests -q)",
         )
 
     def _numbers(self, name: str, when: str, value: Any, n: int, what: str) -> list[float]:
-        if not isinstance(value, (list, tuple)) or len(value) != n or not all(_is_number(x) for x in value):
+        # a real list or tuple of real numbers, each read by the builtin types (no code of the value's own runs)
+        numbers = [finite_float(x) for x in value] if type(value) in (list, tuple) and len(value) == n else [None]
+        if None in numbers:
             raise self._wrong(name, when, f"expected {what}: a list of {n} finite numbers", value)
-        return [float(x) for x in value]
+        return numbers  # type: ignore[return-value]
 
     def _softmax(self, logits: list[float], when: str) -> np.ndarray:
         return self._softmax_many([logits], when)[0]
@@ -115,15 +107,17 @@ class UserPolicy:
         calls = [(_fresh(st.data), int(a), float(r), float(lr), bool(use_baseline)) for st, a, r in zip(states, actions, rewards)]
         updated = []
         for st, out in zip(states, self.loaded.call_many("train_step", calls, when=when)):
-            if not isinstance(out, dict) or any(k not in out for k in STEP_KEYS):
+            if type(out) is not dict or not all(type(k) is str for k in out) or any(k not in out for k in STEP_KEYS):
                 raise self._wrong("train_step", when, f"expected a dict with keys {', '.join(STEP_KEYS)}", out)
             logits = self._numbers("train_step", when, out["logits"], len(st.data["logits"]), "'logits'")
-            for key in ("baseline", "advantage"):
-                if not _is_number(out[key]):
+            numbers = {key: finite_float(out[key]) for key in ("baseline", "advantage")}
+            for key, number in numbers.items():
+                if number is None:
                     raise self._wrong("train_step", when, f"'{key}' must be a finite number", out[key])
-            if not isinstance(out["count"], int) or isinstance(out["count"], bool):
+            count = exact_int(out["count"])
+            if count is None:
                 raise self._wrong("train_step", when, "'count' must be an integer", out["count"])
-            updated.append(({"logits": logits, "baseline": float(out["baseline"]), "count": out["count"]}, float(out["advantage"])))
+            updated.append(({"logits": logits, "baseline": numbers["baseline"], "count": count}, numbers["advantage"]))
         probs = self._softmax_many([data["logits"] for data, _ in updated], f"after step {step}")
         # the baseline this step used: r − (r − b)
         return [(_UserState(data, p, step), r - advantage, advantage) for (data, advantage), p, r in zip(updated, probs, rewards)]
