@@ -305,8 +305,6 @@ def _answering(body: bytes, status: int = 200) -> JsonClient:
 
 @pytest.mark.parametrize(("body", "reason"), [
     (b'{"choices": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested more than 200 levels deep"),
-    (b'{"choices": [{"text": "Final: 2", "logprobs": {"token_logprobs": [NaN]}}]}', "NaN is not valid JSON"),
-    (b'{"choices": [{"text": "Final: 2", "index": 1e400}]}', "beyond the range of a 64-bit float at choices[0].index"),
     (b'{"choices": [{"text": "Final: 2", "index": 1' + b"0" * 400 + b'}]}', "an integer of 401 digits"),
 ])
 def test_an_answer_no_instrument_can_compute_with_is_not_json(body, reason):
@@ -315,6 +313,16 @@ def test_an_answer_no_instrument_can_compute_with_is_not_json(body, reason):
     assert reason in info.value.message and info.value.field == "--base-url"
     with pytest.raises(UserError, match="HTTP 400"):  # a deep-nested error body is quoted, not a RecursionError
         _answering(b'{"error": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", status=400).post("/completions", {"prompt": "x"})
+
+
+@pytest.mark.parametrize("logprob", [b"-Infinity", b"NaN", b"-1e400"])
+def test_a_logprob_no_float_holds_is_an_absent_logprob_not_a_refused_answer(logprob):
+    """Python servers write a -inf logprob as -Infinity (json.dumps allows it): the sample stays, without sum_logprob."""
+    from course_core.rollouts.openai_compat import parse_choices
+
+    body = b'{"choices": [{"text": "Final: 2", "logprobs": {"token_logprobs": [' + logprob + b', -0.5]}}]}'
+    (sample,) = parse_choices(_answering(body).post("/completions", {"model": "m", "prompt": "What is 1+1?"}), "completions")
+    assert (sample.completion, sample.sum_logprob) == ("Final: 2", None)
 
 
 def test_a_completion_with_a_lone_surrogate_is_refused_naming_the_prompt(dataset, tmp_path):

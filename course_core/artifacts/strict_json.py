@@ -58,11 +58,13 @@ def nested_too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def loads(text: str | bytes, *, text_only: bool = False) -> Any:
+def loads(text: str | bytes, *, text_only: bool = False, nonfinite: bool = False) -> Any:
     """Parse ``text`` strictly; ValueError (never RecursionError or OverflowError later) when it is not safe JSON.
 
     ``text_only``: a string (or key) holding a lone surrogate (``"\\udc80"``) is refused too, as
-    what no UTF-8 file can hold (an input row the kit will write back out).
+    what no UTF-8 file can hold (an input row the kit will write back out). ``nonfinite``:
+    ``NaN``, ``±Infinity`` and ``1e400`` are read as the floats they stand for, for a caller that
+    treats such a value as absent (a server's logprob of ``-Infinity``).
     """
     if isinstance(text, bytes):
         text = text.decode("utf-8")
@@ -70,7 +72,8 @@ def loads(text: str | bytes, *, text_only: bool = False) -> Any:
     if openings > MAX_DEPTH and _depth_of_brackets(text) > MAX_DEPTH:
         raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep")
     try:
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int)
+        value = (json.loads(text, parse_int=_bounded_int) if nonfinite else
+                 json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int))
     except RecursionError:
         raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep") from None
     except json.JSONDecodeError:

@@ -210,8 +210,8 @@ class JsonClient:
         if status != 200:
             raise HTTPRefused(f"{url}: the server refused the request: HTTP {status}: {self._message(raw)}", status, _hint(status))
         try:
-            answer = loads(raw.decode("utf-8"), text_only=True)
-        except UnsafeJSON as exc:  # NaN, 1e400, a 400-digit integer, 100000 levels of nesting, a lone surrogate
+            answer = loads(raw.decode("utf-8"), text_only=True, nonfinite=True)  # a logprob of -Infinity is an absent one
+        except UnsafeJSON as exc:  # a 400-digit integer, 100000 levels of nesting, a lone surrogate
             where = f" at {exc.field}" if exc.field else ""
             if "surrogate" in str(exc):
                 raise UserError(
@@ -219,7 +219,7 @@ class JsonClient:
                     field="--base-url", hint="no file can hold it; the server sent broken Unicode (try another server or model)",
                 ) from None
             raise UserError(f"{url}: the server's answer is not JSON: {exc}{where}", field="--base-url",
-                            hint="a server sends finite numbers and shallow JSON; if it names logprobs, try --no-logprobs") from None
+                            hint="a server sends numbers a float holds and shallow JSON") from None
         except (UnicodeDecodeError, ValueError):
             raise UserError(
                 f"{url}: the server's answer is not JSON: {self._message(raw)}",
