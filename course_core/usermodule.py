@@ -22,6 +22,7 @@ of its own (a rigged ``__eq__``, ``__float__`` or ``__repr__``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import sys
@@ -65,6 +66,7 @@ class LoadedModule:
         if not self.in_process:
             return fn
 
+        @functools.wraps(fn)  # the same name to whoever labels it (a custom selector's name is the function's)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             try:
                 return fn(*args, **kwargs)

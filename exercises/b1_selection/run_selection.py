@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -23,15 +23,18 @@ if str(ROOT) not in sys.path:
 
 from course_core.present.cli import parser, run  # noqa: E402
 
+if TYPE_CHECKING:
+    from course_core.usermodule import LoadedModule
+
 STUDENT_FILE = HERE / "selection.py"
 SCRIPT = "exercises/b1_selection/run_selection.py"
 
 
-def load_student() -> ModuleType:
+def load_student() -> LoadedModule:
     """Import exercises/b1_selection/selection.py as the module ``selection`` (the kit's loader of a user's file)."""
     from course_core.usermodule import load_user_module
 
-    return load_user_module(STUDENT_FILE, ["pick_best", "pick_best_random_tiebreak"], flag="selection.py", name="selection").module
+    return load_user_module(STUDENT_FILE, ["pick_best", "pick_best_random_tiebreak"], flag="selection.py", name="selection")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from course_core.selection.best_of_n import run_selection
 
     student = load_student()
-    pick = student.pick_best_random_tiebreak if args.sabotage else student.pick_best
+    pick = student.function("pick_best_random_tiebreak" if args.sabotage else "pick_best")  # sys.exit() in it: a clear error
     command = ["python", SCRIPT, *(sys.argv[1:] if argv is None else argv)]
     try:
         result = run_selection(args.dataset, args.samples, args.outdir, args.n, pick=pick, command=command)
