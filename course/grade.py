@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,31 +21,6 @@ processes. Hidden tests, hidden chaffs and answer keys are used when solutions/ 
 
 exit codes: 0 grading completed (scores are data), 1 a score is below --fail-under or a --check does not pass,
 2 bad arguments, 3 grading incomplete (a grader problem; the report says where)."""
-
-
-def is_grade_report_dir(folder: Path) -> bool:
-    """Does ``folder`` hold reports course.grade wrote: a report.json of kind "grade_report" (schemas/grade_report.schema.json)?"""
-    from course_core.artifacts.strict_json import loads
-
-    try:
-        report = loads((folder / "report.json").read_bytes())
-    except (OSError, ValueError):
-        return False
-    required = ("kind", "kit_version", "created_utc", "mode", "submissions")
-    return isinstance(report, dict) and report.get("kind") == "grade_report" and all(key in report for key in required)
-
-
-def check_flags(fail_under: float | None, out: Path, writes_reports: bool) -> None:
-    """--fail-under a percent in [0, 100]; --out a new or empty folder, or one an earlier grading wrote (else never overwritten)."""
-    from course_core.artifacts.atomic import check_replaceable
-    from course_core.errors import UserError
-
-    if fail_under is not None and not (math.isfinite(fail_under) and 0.0 <= fail_under <= 100.0):
-        raise UserError(f"--fail-under must be a percent between 0 and 100, got {fail_under:g}", field="--fail-under",
-                        hint="e.g. --fail-under 60 exits 1 when a submission scores below 60%")
-    if writes_reports:
-        check_replaceable(out, is_grade_report_dir, "--out", "an earlier grade report (its report.json)",
-                          "choose a new or empty folder for --out (an earlier grade-report/ may be replaced)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from course_core.grading.engine import Options, grade, named_checks, stages_for
     from course_core.grading.exercise import discover
     from course_core.grading.progress import progress
-    from course_core.grading.reports import render_table, write_reports
+    from course_core.grading.reports import check_grade_flags, render_table, write_reports
     from course_core.grading.sandbox import isolation
     from course_core.paths import KIT_ROOT, check_input_folder, check_output_folder
     from course_core.present.cli import console
@@ -82,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_input_folder(Path(value), flag)
     out = Path(args.out)
     check_output_folder(out, "--out")
-    check_flags(args.fail_under, out, writes_reports=not args.check)
+    check_grade_flags(args.fail_under, out, writes_reports=not args.check)
     default_solutions = KIT_ROOT / "solutions"
     exercises_root = args.exercises_root or str(KIT_ROOT / "exercises")
     exercises = discover(exercises_root, args.exercise)  # an unknown --exercise is refused before any sandbox starts

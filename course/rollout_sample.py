@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
 
@@ -14,8 +13,6 @@ from course_core.rollouts.sampler import DEFAULT_CONCURRENCY, DEFAULT_TEMPLATE
 from course_core.rollouts.sources import SamplingParams
 
 D = SamplingParams()
-MAX_TEMPERATURE = 100.0  # far past any useful setting (at 100 every token is about equally likely); inf is not JSON
-MIN_LOCAL_TEMPERATURE = 1e-4  # below this, logits / t overflows the local sampler's softmax: use 0 (greedy) instead
 EPILOG = """\
 examples:
   # vLLM (vllm serve Qwen/Qwen2.5-0.5B-Instruct), one completion per item, for course.eval
@@ -34,20 +31,6 @@ writes OUTDIR/completions.jsonl (or selection_pack.jsonl), its .sampling.json si
 model as asked and as served, base URL, and for a local model its weights fingerprint; every
 sampling parameter; the prompt template and its sha256; dates) and manifest.json. Interrupted? Run the same command again: it resumes from the
 samples staged in .OUTDIR.resume/ beside OUTDIR and never writes a sample twice."""
-
-
-def check_flags(temperature: float | None, source: str) -> None:
-    """Numbers no sampler can use, refused before a model is loaded or anything is staged."""
-    from course_core.errors import UserError
-
-    if temperature is None:
-        return
-    if not (math.isfinite(temperature) and 0.0 <= temperature <= MAX_TEMPERATURE):
-        raise UserError(f"--temperature must be a number between 0 and {MAX_TEMPERATURE:g}, got {temperature:g}",
-                        field="--temperature", hint="0 is greedy decoding; 1 samples the model's own distribution")
-    if source == "local" and 0.0 < temperature < MIN_LOCAL_TEMPERATURE:
-        raise UserError(f"--temperature {temperature:g} is too small for the local sampler: use 0 (greedy) or at least "
-                        f"{MIN_LOCAL_TEMPERATURE:g}", field="--temperature")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,10 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from course_core.present import render_rollouts as render
     from course_core.present.cli import command_line, console
-    from course_core.rollouts.sampler import Interrupted, default_format, params_for, sample_rollouts
+    from course_core.rollouts.sampler import Interrupted, check_temperature, default_format, params_for, sample_rollouts
     from course_core.rollouts.sources import check_source_options
 
-    check_flags(args.temperature, args.source)
+    if args.temperature is not None:  # before a model is loaded or anything is staged
+        check_temperature(args.temperature, local=args.source == "local")
     check_source_options(args.source, {"--base-url": args.base_url, "--api-key-env": args.api_key_env,
                                        "--weights": args.weights, "--shots": args.shots})
     if args.source == "local":

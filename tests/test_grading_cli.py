@@ -147,15 +147,15 @@ def test_an_out_folder_holding_other_files_is_refused_before_grading(tmp_path: P
 
 
 def test_an_earlier_grade_report_folder_may_be_replaced(working_copy: dict[str, Any], tmp_path: Path) -> None:
-    from course.grade import check_flags, is_grade_report_dir
+    from course_core.grading.reports import check_grade_flags, is_report_dir
 
-    assert is_grade_report_dir(working_copy["out"])
-    check_flags(None, working_copy["out"], writes_reports=True)  # no error: the grader's own folder
+    assert is_report_dir(working_copy["out"])
+    check_grade_flags(None, working_copy["out"], writes_reports=True)  # no error: the grader's own folder
     fake = tmp_path / "fake"
     fake.mkdir()
     (fake / "report.json").write_text('{"kind": "eval"}', encoding="utf-8")
-    assert not is_grade_report_dir(fake)
-    check_flags(100.0, fake, writes_reports=False)  # --check writes no report: the folder is not touched, so not refused
+    assert not is_report_dir(fake)
+    check_grade_flags(100.0, fake, writes_reports=False)  # --check writes no report: the folder is not touched, so not refused
 
 
 @pytest.mark.slow

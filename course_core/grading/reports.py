@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from course_core.artifacts.atomic import write_text_atomic
+from course_core.artifacts.atomic import check_replaceable, write_text_atomic
+from course_core.artifacts.strict_json import loads
 from course_core.artifacts.schemas import check_artifact
 from course_core.grading.report_exports import gradebook_csv, gradescope_results, junit_xml
 from course_core.grading.report_markdown import render_markdown
@@ -33,6 +35,7 @@ from course_core.grading.report_model import (
     staff_summary,
     total_line,
 )
+from course_core.errors import UserError
 from course_core.shell_layout import wrap_line
 
 __all__ = ["gradescope_results", "render_markdown", "render_table", "validate_report", "write_reports"]
@@ -97,6 +100,26 @@ def _append_step_summary(markdown: str) -> None:
             fh.write(data)
     except OSError as exc:
         print(f"warning: could not append the report to GITHUB_STEP_SUMMARY ({exc})", file=sys.stderr)
+
+
+def is_report_dir(folder: Path) -> bool:
+    """Does ``folder`` hold reports course.grade wrote: a report.json of kind "grade_report" (schemas/grade_report.schema.json)?"""
+    try:
+        report = loads((folder / "report.json").read_bytes())
+    except (OSError, ValueError):
+        return False
+    required = ("kind", "kit_version", "created_utc", "mode", "submissions")
+    return isinstance(report, dict) and report.get("kind") == "grade_report" and all(key in report for key in required)
+
+
+def check_grade_flags(fail_under: float | None, out: Path, writes_reports: bool) -> None:
+    """--fail-under a percent in [0, 100]; --out a new or empty folder, or one an earlier grading wrote (else never overwritten)."""
+    if fail_under is not None and not (math.isfinite(fail_under) and 0.0 <= fail_under <= 100.0):
+        raise UserError(f"--fail-under must be a percent between 0 and 100, got {fail_under:g}", field="--fail-under",
+                        hint="e.g. --fail-under 60 exits 1 when a submission scores below 60%")
+    if writes_reports:
+        check_replaceable(out, is_report_dir, "--out", "an earlier grade report (its report.json)",
+                          "choose a new or empty folder for --out (an earlier grade-report/ may be replaced)")
 
 
 def write_reports(report: dict[str, Any], outdir: Path) -> list[Path]:

@@ -84,20 +84,25 @@ def config_for(model: str, without_heldout: bool = False, **given: Any) -> LMTra
     return replace(LMTrainConfig(model=check_model_name(model)), **{**MODEL_DEFAULTS[model], **chosen})
 
 
+MAX_LR = 10.0  # the defaults are 3e-4 (tiny) and 2e-5 (SmolLM2); past ~3e38 the optimizer cannot even hold the number
+MAX_BETA = 1000.0  # the docs use 0.05; at 1000 the KL term is all there is
+MAX_SEED = 2**63 - 1  # torch's generator takes a 64-bit seed
+
+
 def validate(cfg: LMTrainConfig) -> None:
     """UserError for a config that cannot make a meaningful run, before anything is loaded."""
     checks = [
         (1 <= cfg.steps <= 100_000, "--steps", f"must be between 1 and 100000, got {cfg.steps}"),
         (2 <= cfg.group_size <= 256, "--group-size", f"must be between 2 and 256 (a group baseline needs 2 samples), got {cfg.group_size}"),
         (1 <= cfg.prompts_per_step <= 1024, "--prompts-per-step", f"must be between 1 and 1024, got {cfg.prompts_per_step}"),
-        (math.isfinite(cfg.lr) and cfg.lr > 0, "--lr", f"must be a positive number, got {cfg.lr}"),
-        (math.isfinite(cfg.beta) and cfg.beta >= 0, "--beta", f"must be >= 0, got {cfg.beta}"),
+        (math.isfinite(cfg.lr) and 0 < cfg.lr <= MAX_LR, "--lr", f"must be a positive number at most {MAX_LR:g}, got {cfg.lr:g}"),
+        (math.isfinite(cfg.beta) and 0 <= cfg.beta <= MAX_BETA, "--beta", f"must be a number between 0 and {MAX_BETA:g}, got {cfg.beta:g}"),
         (cfg.optimizer in OPTIMIZERS, "--optimizer", f"must be one of {', '.join(OPTIMIZERS)}, got {cfg.optimizer!r}"),
         (math.isfinite(cfg.max_grad_norm) and cfg.max_grad_norm > 0, "--max-grad-norm", f"must be positive, got {cfg.max_grad_norm}"),
         (1 <= cfg.max_new_tokens <= 4096, "--max-new-tokens", f"must be between 1 and 4096, got {cfg.max_new_tokens}"),
         (cfg.eval_every >= 0, "--eval-every", f"must be >= 0 (0: only before and after), got {cfg.eval_every}"),
         (cfg.heldout_limit is None or cfg.heldout_limit >= 1, "--heldout-limit", f"must be >= 1, got {cfg.heldout_limit}"),
-        (cfg.seed >= 0, "--seed", f"must be >= 0, got {cfg.seed}"),
+        (0 <= cfg.seed <= MAX_SEED, "--seed", f"must be between 0 and 2**63 - 1, got {cfg.seed}"),
         (1 <= cfg.threads <= 64, "--threads", f"must be between 1 and 64, got {cfg.threads}"),
     ]
     for ok, flag, message in checks:

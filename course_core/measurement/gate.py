@@ -15,11 +15,14 @@ variable a comparison is about. The report names it, with both values where it c
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from course_core.artifacts.manifest import manifest_conditions, policy_differences, policy_label
 from course_core.artifacts.rundir import Run, load_run
+from course_core.artifacts.schemas import first_error
+from course_core.artifacts.strict_json import loads
 from course_core.errors import UserError
 from course_core.measurement.stats import mcnemar_exact_p, paired_difference
 
@@ -176,6 +179,36 @@ def compare(
         accept = accept and significant
     report["decision"] = "ACCEPT" if accept else "REJECT"
     return report
+
+
+def check_rule(min_delta: float, alpha: float) -> None:
+    """--min-delta a finite number (NaN would reject everything, inf is not JSON), --alpha a level in (0, 1)."""
+    if not math.isfinite(min_delta):
+        raise UserError(f"--min-delta must be a finite number, got {min_delta}", field="--min-delta",
+                        hint="a difference of pass rates, e.g. --min-delta 0.02 (or 0 to accept no worse)")
+    if not (math.isfinite(alpha) and 0.0 < alpha < 1.0):
+        raise UserError(f"--alpha must be a number strictly between 0 and 1, got {alpha}", field="--alpha", hint="e.g. --alpha 0.05")
+
+
+def is_gate_report(path: Path) -> bool:
+    """Does the file hold a gate report this kit wrote (kind "gate", valid against schemas/gate_report.schema.json)?"""
+    try:
+        report = loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(report, dict) and report.get("kind") == "gate" and first_error(report, "gate_report") is None
+
+
+def check_report_file(out: str | Path) -> None:
+    """--out may name a new file, an empty one or an earlier gate report; anything else is never overwritten."""
+    target = Path(out)
+    if target.is_dir():
+        raise UserError("--out is a directory; expected a file path", path=target)
+    if target.exists() and not target.is_file():
+        raise UserError("--out exists and is not a regular file; refusing to replace it", path=target)
+    if target.exists() and target.stat().st_size > 0 and not is_gate_report(target):
+        raise UserError("--out exists and is not a gate report of this kit; refusing to overwrite it", path=target,
+                        hint="choose a new file name for --out (an earlier report written by course.gate may be replaced)")
 
 
 def exit_code(report: dict[str, Any]) -> int:

@@ -29,6 +29,7 @@ How it runs:
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -58,6 +59,20 @@ def default_format(n: int) -> str:
     return "completions" if n == 1 else "selection"
 
 
+MAX_TEMPERATURE = 100.0  # far past any useful setting (at 100 every token is about equally likely); inf is not JSON
+MIN_LOCAL_TEMPERATURE = 1e-4  # below this, logits / t overflows the local sampler's softmax: use 0 (greedy) instead
+
+
+def check_temperature(temperature: float, local: bool = False) -> None:
+    """A temperature a sampler can use (``local``: the kit's own models), else a UserError naming --temperature."""
+    if not (math.isfinite(temperature) and 0.0 <= temperature <= MAX_TEMPERATURE):
+        raise UserError(f"--temperature must be a number between 0 and {MAX_TEMPERATURE:g}, got {temperature:g}",
+                        field="--temperature", hint="0 is greedy decoding; 1 samples the model's own distribution")
+    if local and 0.0 < temperature < MIN_LOCAL_TEMPERATURE:
+        raise UserError(f"--temperature {temperature:g} is too small for the local sampler: use 0 (greedy) or at least "
+                        f"{MIN_LOCAL_TEMPERATURE:g}", field="--temperature")
+
+
 def check_settings(n: int, fmt: str, params: SamplingParams, template: str, concurrency: int) -> None:
     """Refuse settings that cannot work, before any request is sent."""
     if fmt not in FORMATS:
@@ -74,8 +89,7 @@ def check_settings(n: int, fmt: str, params: SamplingParams, template: str, conc
         raise UserError(f"unknown api {params.api!r}", hint="--chat or --completions")
     if params.system_prompt is not None and params.api != "chat":
         raise UserError("--system needs --chat (plain completions have no system message)", field="--system")
-    if not params.temperature >= 0:
-        raise UserError(f"--temperature must be >= 0, got {params.temperature}", field="--temperature")
+    check_temperature(params.temperature)
     if not 0 < params.top_p <= 1:
         raise UserError(f"--top-p must be in (0, 1], got {params.top_p}", field="--top-p")
     if isinstance(params.max_tokens, bool) or params.max_tokens < 1:
