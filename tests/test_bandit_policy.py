@@ -11,6 +11,8 @@ import pytest
 from conftest import REPO, run_cli
 
 KIT_UPDATE = REPO / "tests" / "fixtures" / "policies" / "kit_update.py"
+if not KIT_UPDATE.is_file():  # the student release leaves it out
+    pytest.skip("tests/fixtures/policies/ is instructor-only (a whole c1_reinforce answer) and not in this copy", allow_module_level=True)
 GUIDE = ("--steps", "30", "--seed", "0", "--lr", "0.5", "--baseline")
 
 

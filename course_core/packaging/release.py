@@ -30,6 +30,7 @@ INSTRUCTOR_ONLY = (
     "**/*.instructor.*",  # any file marked instructor-only by its name, e.g. notes.instructor.md
     "**/hidden/**",  # hidden tests, wherever they ended up
     "**/answers.toml",  # answer keys for the structured reflection fields
+    "tests/fixtures/policies/**",  # the kit's tests train with a whole c1 answer (kit_update.py)
     ".github/**",  # the instructor repository's own CI; the release gets the template below
 )
 WORKFLOW_TEMPLATE = "templates/github/workflows/grade.yml"
