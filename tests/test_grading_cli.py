@@ -146,6 +146,7 @@ def test_an_out_folder_holding_other_files_is_refused_before_grading(tmp_path: P
     assert sorted(p.name for p in mine.iterdir()) == ["report.md"] and (mine / "report.md").read_text() == "my own notes\n"
 
 
+@pytest.mark.slow  # grades a working copy first (the fixture): about 2 s
 def test_an_earlier_grade_report_folder_may_be_replaced(working_copy: dict[str, Any], tmp_path: Path) -> None:
     from course_core.grading.reports import check_grade_flags, is_report_dir
 

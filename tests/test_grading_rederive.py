@@ -166,6 +166,7 @@ def _replayed(tmp_path: Path, runs: list[list[str]], **bounds: float) -> list[di
 SMALL = ["--steps", "20", "--seed", "0"]
 
 
+@pytest.mark.slow  # a replay process each, the memory case about 1.7 s
 @pytest.mark.parametrize("bounds, greedy, said", [
     # a manifest's command is the student's: 5000 arms × 10⁵ steps took 7.9 GB before the cap
     ({"memory_mb": 400}, ["--arms", ",".join(["0.1"] * 4999 + ["0.9"]), "--steps", "100000"], "more than the replay's 400 MB of memory"),
