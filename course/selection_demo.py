@@ -8,8 +8,6 @@ from course_core.measurement.scoring import DEFAULT_SCORER
 from course_core.present.cli import parser, run
 from course_core.selection.selectors import DEFAULT_SELECTOR, SELECTORS
 
-MAX_N = 10_000  # far beyond any pack the kit makes (8 samples per item); the run's sums hold N + 2 floats
-
 EPILOG = """\
 example:
   python -m course.selection_demo --dataset data/datasets/math_dev.jsonl \\
@@ -36,11 +34,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--scorer", default=DEFAULT_SCORER, help=f"scorer name (default: {DEFAULT_SCORER})")
     p.add_argument("--allow-short", action="store_true", help="items with fewer than N samples use what they have")
     args = p.parse_args(argv)
-    if args.n > MAX_N:
-        from course_core.errors import UserError
-
-        raise UserError(f"--n must be a whole number between 1 and {MAX_N}, got {args.n}", field="--n",
-                        hint="--n counts the samples per item to choose from; a selection pack holds a handful (the kit's: 8)")
 
     from course_core.present.cli import command_line, console
     from course_core.present.render_selection import selection_summary

@@ -109,6 +109,9 @@ def parse_betas(text: str) -> list[float]:
     return parse_beta_list(text)
 
 
+MAX_ABS_BETA = 1e6  # the choice stops changing long before; past ~1e308 / KL, r − β·KL is no longer a number
+
+
 def parse_beta_list(text: str, flag: str = "--betas", positive: bool = True) -> list[float]:
     """Comma-separated finite numbers (each > 0 when ``positive``), sorted and de-duplicated; ``flag`` names them in errors."""
     example = f"e.g. {flag} " + ("0.05,0.1,0.5,1" if positive else "0,0.1,0.5")
@@ -123,6 +126,8 @@ def parse_beta_list(text: str, flag: str = "--betas", positive: bool = True) -> 
             raise UserError(f"{flag}: {part!r} is not a number", hint=example) from None
         if not (math.isfinite(value) and (value > 0 or not positive)):
             raise UserError(f"{flag}: every β must be a finite number{' > 0' if positive else ''}, got {part!r}", hint=example)
+        if abs(value) > MAX_ABS_BETA:
+            raise UserError(f"{flag}: every β must be between {-MAX_ABS_BETA:g} and {MAX_ABS_BETA:g}, got {value:g}", field=flag, hint=example)
         betas.append(value + 0.0)  # -0.0 → 0.0
     return sorted(set(betas))
 

@@ -284,6 +284,9 @@ def _write_results(
         raise short_item_error(first, short, n, dataset, samples) from None
 
 
+MAX_N = 10_000  # far beyond any pack the kit makes (8 samples per item); the run's sums hold N + 2 floats
+
+
 def run_selection(
     dataset: str | Path,
     samples: str | Path,
@@ -301,8 +304,9 @@ def run_selection(
     ``outdir`` None writes ``runs/selection_<UTC timestamp>``.
     """
     outdir = outdir or default_outdir("selection")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise UserError(f"--n must be a whole number >= 1, got {n!r}", field="--n", hint="e.g. --n 4 selects the best of 4 samples per item")
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_N:
+        raise UserError(f"--n must be a whole number between 1 and {MAX_N}, got {n!r}", field="--n",
+                        hint="e.g. --n 4 selects the best of 4 samples per item (a selection pack holds a handful: the kit's, 8)")
     chosen = custom_selector(pick) if pick is not None else get_selector(selector)
     scorer = get_scorer(scorer_name)
     policy, recorded = load_rollout_conditions(samples)
