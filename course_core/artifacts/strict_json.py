@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from typing import Any
 
 MAX_INT_DIGITS = 300  # float(10**300) is fine; float(10**309) overflows
@@ -96,40 +97,41 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _surrogate_path(value: Any) -> tuple[str | None, str] | None:
     """(JSON path or None, the surrogate) of the first string or key holding a lone surrogate."""
-    stack: list[tuple[Any, str]] = [(value, "")]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, str):
-            hit = _SURROGATE.search(item)
-            if hit:
-                return where or None, hit.group()
-        elif isinstance(item, dict):
-            for k, v in reversed(item.items()):
-                hit = _SURROGATE.search(k)
-                if hit:
-                    return where or None, hit.group()
-                stack.append((v, f"{where}.{k}" if where else k))
-        elif isinstance(item, list):
-            stack += reversed([(v, f"{where}[{i}]") for i, v in enumerate(item)])
+    for where, item in _walk(value):
+        hit = _SURROGATE.search(item) if isinstance(item, str) else None
+        if hit:
+            return where or None, hit.group()
     return None
 
 
 def _number_path(text: str) -> str | None:
     """The JSON path (``samples[0].sum_logprob``, jsonschema's spelling) of the first unsafe number in ``text``."""
     try:
-        stack: list[tuple[Any, str]] = [(json.loads(text), "")]
+        value = json.loads(text)
     except (ValueError, RecursionError):
         return None
-    while stack:  # depth first, in document order
-        value, where = stack.pop()
-        if isinstance(value, dict):
-            stack += reversed([(v, f"{where}.{k}" if where else k) for k, v in value.items()])
-        elif isinstance(value, list):
-            stack += reversed([(v, f"{where}[{i}]") for i, v in enumerate(value)])
-        elif isinstance(value, float) and not math.isfinite(value) or (
-                isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > MAX_INT_DIGITS):
+    for where, item in _walk(value):
+        if isinstance(item, float) and not math.isfinite(item) or (
+                isinstance(item, int) and not isinstance(item, bool) and len(str(abs(item))) > MAX_INT_DIGITS):
             return where or None
     return None
+
+
+def _walk(value: Any) -> Iterator[tuple[str, Any]]:
+    """(JSON path, item) for every leaf of ``value`` and every key (with its dict's path): depth first, leaves in document order, a dict's keys before its values."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            children = []
+            for k, v in item.items():
+                yield where, k
+                children.append((v, f"{where}.{k}" if where else k))
+            stack += reversed(children)
+        elif isinstance(item, list):
+            stack += reversed([(v, f"{where}[{i}]") for i, v in enumerate(item)])
+        else:
+            yield where, item
 
 
 def _depth_of_brackets(text: str) -> int:
