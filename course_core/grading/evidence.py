@@ -39,7 +39,7 @@ def _display(staged: Staged, text: str) -> str:
 
 
 def _cap(staged: Staged) -> int:
-    return int(staged.exercise.limits.max_file_mb * (1 << 20))
+    return staged.exercise.limits.max_file_bytes
 
 
 def read_text(staged: Staged, rel: str) -> str:

@@ -42,6 +42,11 @@ class Limits:
     max_file_mb: float = 10.0
     max_disk_mb: int = 64  # the sandbox's writable scratch, all files together
 
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes: the cap on any one file a sandbox writes or a submission holds."""
+        return int(self.max_file_mb * (1 << 20))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "timeout_s": self.timeout_s,

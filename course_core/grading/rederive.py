@@ -328,7 +328,7 @@ def _unmapped(data: bytes, mapped: list[tuple[str, str]]) -> bytes:
 def compare(staged: Staged, prep: Prepared) -> str | None:
     """The first difference between the submitted run and its replay, or None."""
     artifacts = list(prep.manifest.get("artifacts", []))
-    cap = int(staged.exercise.limits.max_file_mb * (1 << 20))
+    cap = staged.exercise.limits.max_file_bytes
     if (prep.outdir / "manifest.json").stat().st_size > cap:
         return f"{prep.rel}: the kit's instrument, run again from the manifest, writes a manifest.json larger than a submitted file may hold"
     again_manifest = json.loads(_unmapped((prep.outdir / "manifest.json").read_bytes(), prep.mapped))

@@ -117,7 +117,7 @@ def load(staged: Staged) -> Reflection:
     if REFLECT in staged.refused:
         return Reflection(problem=f"{REFLECT} was not taken: {staged.refused[REFLECT]}")
     try:
-        data = read_capped(staged.root / REFLECT, int(staged.exercise.limits.max_file_mb * (1 << 20)))
+        data = read_capped(staged.root / REFLECT, staged.exercise.limits.max_file_bytes)
         return parse(decode_utf8(data, REFLECT))
     except Refused as exc:
         text = str(exc)

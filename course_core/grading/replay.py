@@ -39,6 +39,7 @@ from types import ModuleType
 from typing import Any
 
 from course_core.errors import UserError
+from course_core.grading.exercise import Limits
 from course_core.grading.harness import StudentError, Worker, WorkerFailure
 from course_core.paths import KIT_ROOT
 from course_core.usermodule import LoadedModule, _check_required, _read_source, loaded_through
@@ -206,7 +207,7 @@ def replay(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str], me
 
 def _bounded(spec: dict[str, Any]) -> None:
     """This process's own limits (soft ones: the sandboxes it starts set theirs)."""
-    caps = ((resource.RLIMIT_AS, int(spec["memory_mb"]) << 20), (resource.RLIMIT_FSIZE, int(2 * float(spec["limits"]["max_file_mb"]) * (1 << 20))))
+    caps = ((resource.RLIMIT_AS, int(spec["memory_mb"]) << 20), (resource.RLIMIT_FSIZE, 2 * Limits.from_dict(spec["limits"]).max_file_bytes))
     for which, cap in caps:
         soft, hard = resource.getrlimit(which)
         if hard == resource.RLIM_INFINITY or cap <= hard:

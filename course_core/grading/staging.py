@@ -215,7 +215,7 @@ def stage_fd(folder_fd: int | None, exercise: Exercise, dest: Path) -> Staged:
     staged = Staged(exercise=exercise, root=dest, found=folder_fd is not None)
     if folder_fd is None:
         return staged
-    cap = int(exercise.limits.max_file_mb * (1 << 20))
+    cap = exercise.limits.max_file_bytes
     budget = [TOTAL_FACTOR * cap, MAX_FILES]
 
     def take(fd: int, rel: str) -> None:

@@ -49,7 +49,7 @@ class Preexec:
     def __init__(self, limits: Limits, uid: int, keep_read: bool, nproc_base: int) -> None:
         mem = int(limits.memory_mb) << 20
         cpu = max(1, int(limits.cpu_s))
-        fsize = int(limits.max_file_mb * (1 << 20))
+        fsize = limits.max_file_bytes
         self.rlimits = [
             (resource.RLIMIT_AS, (mem, mem)),
             (resource.RLIMIT_CPU, (cpu, cpu + 1)),
