@@ -112,7 +112,7 @@ def _stdlib_line(raw: bytes, lineno: int) -> Any:
     except json.JSONDecodeError as exc:
         return BadLine(f"invalid JSON: {exc.msg} (column {exc.colno})", "each line must be one complete JSON object")
     except strict_json.UnsafeJSON as exc:
-        hint = _TEXT_HINT if "surrogate" in str(exc) else _UNSAFE_HINT if exc.field else None
+        hint = _TEXT_HINT if exc.kind == "text" else _UNSAFE_HINT if exc.field else None
         return BadLine(f"invalid JSON value: {exc}", hint, exc.field)
     except ValueError as exc:  # e.g. an integer beyond Python's digit limit
         return BadLine(f"invalid JSON value: {exc}")

@@ -22,11 +22,13 @@ MAX_DEPTH = 200
 
 
 class UnsafeJSON(ValueError):
-    """JSON that cannot be computed with safely; ``field`` is the JSON path of the offending number, if known."""
+    """JSON that cannot be computed with safely: ``kind`` says what ("number", "nesting" or "text", a
+    lone surrogate), ``field`` the JSON path of the offending value, if known."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, kind: str = "number") -> None:
         super().__init__(message)
         self.field = field
+        self.kind = kind
 
 
 def _finite(text: str) -> float:
@@ -71,23 +73,23 @@ def loads(text: str | bytes, *, text_only: bool = False, nonfinite: bool = False
         text = text.decode("utf-8")
     openings = text.count("[") + text.count("{")  # no deeper than this: most replies need no depth check at all
     if openings > MAX_DEPTH and _depth_of_brackets(text) > MAX_DEPTH:
-        raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep")
+        raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep", kind="nesting")
     try:
         value = (json.loads(text, parse_int=_bounded_int) if nonfinite else
                  json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int))
     except RecursionError:
-        raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep") from None
+        raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep", kind="nesting") from None
     except json.JSONDecodeError:
         raise
     except ValueError as exc:  # one of the hooks above refused a number: find where it is
         raise UnsafeJSON(str(exc), _number_path(text)) from None
     if openings > MAX_DEPTH and nested_too_deep(value):
-        raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep")
+        raise UnsafeJSON(f"nested more than {MAX_DEPTH} levels deep", kind="nesting")
     if text_only and _SURROGATE_ESCAPE.search(text):
         found = _surrogate_path(value)
         if found is not None:
             where, char = found
-            raise UnsafeJSON(f"a string with a lone surrogate (\\u{ord(char):04x}) is not text", where)
+            raise UnsafeJSON(f"a string with a lone surrogate (\\u{ord(char):04x}) is not text", where, kind="text")
     return value
 
 

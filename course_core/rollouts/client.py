@@ -213,7 +213,7 @@ class JsonClient:
             answer = loads(raw.decode("utf-8"), text_only=True, nonfinite=True)  # a logprob of -Infinity is an absent one
         except UnsafeJSON as exc:  # a 400-digit integer, 100000 levels of nesting, a lone surrogate
             where = f" at {exc.field}" if exc.field else ""
-            if "surrogate" in str(exc):
+            if exc.kind == "text":
                 raise UserError(
                     f"{url}: the server's answer to the prompt {_prompt_of(body)} is not text: {exc}{where}",
                     field="--base-url", hint="no file can hold it; the server sent broken Unicode (try another server or model)",
