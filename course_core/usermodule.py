@@ -155,8 +155,44 @@ def load_user_module(path: str | Path, required: Sequence[str] = (), *, flag: st
         return _LOADER[-1](str(path), required, flag, name)
     given = str(path)
     source = _read_source(Path(path), given, flag)
-    digest = "sha256:" + hashlib.sha256(source).hexdigest()
+    parts = [(given, source)]
+    base = _patched_base(source, Path(path), given, flag)
+    if base is not None:  # a public chaff: the module it patches, then the patch (course_core.module_patch)
+        parts.insert(0, (base, _read_source(Path(base), base, flag)))
+    digest = "sha256:" + hashlib.sha256(b"".join(code for _, code in parts)).hexdigest()  # one file: the file's own hash
     name = name or f"_kit_user_module_{digest[7:19]}"
+    module = ModuleType(name)
+    for i, (where, code) in enumerate(parts):
+        if i:
+            from course_core.module_patch import copy_of
+
+            module = copy_of(module)
+        module.__file__ = str(Path(where).resolve())
+        sys.modules[name] = module  # dataclasses and pickling look the module up by name
+        _run_in(module, code, where, flag)
+    _check_required(module, required, given, flag)
+    return LoadedModule(module=module, path=given, sha256=digest, flag=flag, in_process=True)
+
+
+def _patched_base(source: bytes, path: Path, given: str, flag: str) -> str | None:
+    """The module a public chaff's ``PATCHES = "<module>.py"`` names (beside its chaffs/ folder), or None for a plain file."""
+    from course_core import module_patch
+
+    try:
+        name = module_patch.patched_file(source, given)
+    except module_patch.PatchError as exc:
+        raise UserError(f"{flag}: {exc}", path=given) from None
+    if name is None:
+        return None
+    base = path.parent.parent / name
+    if not base.is_file():
+        raise UserError(f"{flag}: the file is a chaff that patches {name}, and {base} does not exist", path=given,
+                        hint=f"keep the chaff in its exercise's chaffs/ folder, beside {name}")
+    return str(base)
+
+
+def _run_in(module: ModuleType, source: bytes, given: str, flag: str) -> None:
+    """Compile and run ``source`` in ``module``; every way it can fail is a UserError naming ``given``."""
     try:
         code = compile(source, given, "exec", dont_inherit=True)
     except SyntaxError as exc:
@@ -166,9 +202,7 @@ def load_user_module(path: str | Path, required: Sequence[str] = (), *, flag: st
             line=exc.lineno,
             hint="fix the syntax error, then run the command again (python -m py_compile FILE shows it too)",
         ) from None
-    module = ModuleType(name)
-    module.__file__ = str(Path(path).resolve())
-    sys.modules[name] = module  # dataclasses and pickling look the module up by name
+    name = module.__name__
     try:
         exec(code, module.__dict__)  # noqa: S102 - running the user's own code is the point
     except SystemExit as exc:
@@ -186,8 +220,6 @@ def load_user_module(path: str | Path, required: Sequence[str] = (), *, flag: st
             line=_user_line(exc, given),
             hint="run `python FILE` to see the full traceback",
         ) from None
-    _check_required(module, required, given, flag)
-    return LoadedModule(module=module, path=given, sha256=digest, flag=flag, in_process=True)
 
 
 def _read_source(path: Path, given: str, flag: str) -> bytes:

@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from course_core import module_patch
 from course_core.grading.exercise import tomllib  # the stdlib's on 3.11+, tomli on 3.10
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,13 +101,25 @@ def chaff_files(ex_id: str) -> list[Path]:
 _counter = itertools.count()
 
 
-def load_module(path: Path) -> ModuleType:
-    """Import a file as a fresh module with a unique name (never the one in sys.modules)."""
+def load_module(path: Path, patch: Path | None = None) -> ModuleType:
+    """Import a file as a fresh module with a unique name (never the one in sys.modules); then a public chaff's patch on it."""
     spec = importlib.util.spec_from_file_location(f"_meta_{next(_counter)}_{path.stem}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module
+    return module if patch is None else module_patch.apply(module, patch)
+
+
+def is_patch(chaff: Path) -> bool:
+    return module_patch.patched_file(chaff.read_bytes(), str(chaff)) is not None
+
+
+def public_chaffs(ex_id: str) -> list[Path]:
+    return sorted((EXERCISES / ex_id / "chaffs").glob("*.py"))
+
+
+def stub_file(ex_id: str) -> Path:
+    return EXERCISES / ex_id / f"{module_name(ex_id)}.py"
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,11 +158,11 @@ def filled_data(ex_id: str) -> Path:
 class _VariantsPlugin:
     """Parametrizes the ``student`` fixture over modules loaded from files; records outcomes per variant."""
 
-    def __init__(self, variants: dict[str, Path], data_root: Path | None = None) -> None:
+    def __init__(self, variants: dict[str, tuple[Path, Path | None]], data_root: Path | None = None) -> None:
         from course_core.grading.harness import StudentData
 
         self.data = StudentData(data_root or REPO)
-        self.modules = {name: load_module(path) for name, path in variants.items()}
+        self.modules = {name: load_module(path, patch) for name, (path, patch) in variants.items()}
         self.variant_of: dict[str, tuple[str, str]] = {}
         self.suites: dict[str, Suite] = {name: Suite() for name in variants}
 
@@ -197,8 +210,12 @@ def reference_regression(ex_id: str) -> Path:
 
 @cache
 def exercise_suites(ex_id: str) -> dict[str, Suite]:
-    """Visible, hidden, template and reference regression tests against the wheat and every chaff."""
-    variants = {"wheat": wheat_file(ex_id)} | {f"chaff:{p.relative_to(REPO).as_posix()}": p for p in chaff_files(ex_id)}
+    """Visible, hidden, template and reference regression tests against the wheat and every chaff
+    (a public chaff: its patch on the wheat), and against the stub with and without each public chaff."""
+    variants = {"wheat": (wheat_file(ex_id), None), "stub": (stub_file(ex_id), None)}
+    for p in chaff_files(ex_id):
+        variants[f"chaff:{p.relative_to(REPO).as_posix()}"] = (wheat_file(ex_id), p) if is_patch(p) else (p, None)
+    variants |= {f"stub+chaff:{p.name}": (stub_file(ex_id), p) for p in public_chaffs(ex_id)}
     plugin = _VariantsPlugin(variants, filled_data(ex_id))
     files = (*visible_tests(ex_id), *hidden_tests(ex_id), template_test(ex_id), reference_regression(ex_id))
     code = pytest.main(
@@ -451,6 +468,36 @@ def test_untouched_regression_template_catches_no_chaff(ex_id: str, chaff: Path)
     """A fresh copy earns no lock points: the template's example test passes on every chaff."""
     suite = chaff_suite(ex_id, chaff)
     assert suite.in_file(template_test(ex_id)) and suite.failed(template_test(ex_id)) == []
+
+
+PUBLIC = [pytest.param(ex_id, path, id=f"{ex_id}/{path.stem}") for ex_id in IDS for path in public_chaffs(ex_id)]
+
+
+@pytest.mark.parametrize(("ex_id", "chaff"), PUBLIC)
+def test_public_chaff_is_a_patch_on_the_exercise_module(ex_id: str, chaff: Path) -> None:
+    """A public chaff holds only its mistake: it patches the module the student writes, and defines no more than it changes."""
+    assert module_patch.patched_file(chaff.read_bytes(), str(chaff)) == stub_file(ex_id).name
+    tree = ast.parse(chaff.read_text(encoding="utf-8"))
+    defined = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
+    assert 1 <= len(defined) <= 2, f"{chaff.name} defines {defined}: a public chaff replaces only the functions its mistake changes"
+
+
+@pytest.mark.slow
+@needs_solutions
+@pytest.mark.parametrize(("ex_id", "chaff"), PUBLIC)
+def test_public_chaff_on_the_stubs_passes_no_test_the_stubs_fail(ex_id: str, chaff: Path) -> None:
+    """The Build is not in the chaff: applied to the shipped stubs it passes no visible or hidden test they fail."""
+    suites = exercise_suites(ex_id)
+
+    def passing(variant: str, path: Path) -> set[str]:  # test ids without the variant's name
+        tests = suites[variant].in_file(path)
+        return {key.replace(f"[{variant}-", "[").replace(f"[{variant}]", "[]") for key in set(tests) - set(suites[variant].failed(path))}
+
+    patched = f"stub+chaff:{chaff.name}"
+    for path in (*visible_tests(ex_id), *hidden_tests(ex_id)):
+        assert suites[patched].in_file(path), f"no tests ran from {path}"
+        gained = sorted(passing(patched, path) - passing("stub", path))
+        assert gained == [], f"{chaff.name} on the stubs passes {gained}"
 
 
 @pytest.mark.parametrize(("ex_id", "chaff"), CHAFFS)
@@ -769,12 +816,19 @@ def test_c1_readme_figures_match_the_reference_update(tmp_path: Path) -> None:
     assert key["negative_lr_probability_moves"]["reference"] == " ".join(moves)
 
 
-def test_c1_public_chaff_at_lr_half_is_the_wheat_at_minus_half() -> None:
-    """The README's claim about sign_flipped.py: its runs at --lr 0.5 are a correct module's runs at --lr -0.5."""
+@needs_solutions
+def test_c1_public_chaff_at_lr_half_is_the_wheat_at_minus_half(tmp_path: Path) -> None:
+    """The README's claim about sign_flipped.py: its runs at --lr 0.5 are a correct module's runs at --lr -0.5.
+
+    Loaded as ``--policy chaffs/sign_flipped.py`` is, beside a correct reinforce.py: the patch applies to it.
+    """
     from course_core.learning.bandit import BanditConfig, log_row, train
     from course_core.learning.user_policy import load_policy
 
-    chaff = load_policy(EXERCISES / "c1_reinforce" / "chaffs" / "sign_flipped.py")
+    shutil.copyfile(wheat_file("c1_reinforce"), tmp_path / "reinforce.py")
+    (tmp_path / "chaffs").mkdir()
+    shutil.copyfile(EXERCISES / "c1_reinforce" / "chaffs" / "sign_flipped.py", tmp_path / "chaffs" / "sign_flipped.py")
+    chaff = load_policy(tmp_path / "chaffs" / "sign_flipped.py")
     flipped = [log_row(r) for r in train(BanditConfig(steps=30, lr=0.5, baseline=True), chaff)]
     kit = [log_row(r) for r in train(BanditConfig(steps=30, lr=-0.5, baseline=True))]
     assert flipped == kit

@@ -44,6 +44,36 @@ def test_variants_are_wheats_then_public_then_hidden_chaffs() -> None:
     ]
 
 
+def test_a_public_chaff_is_its_patch_on_the_reference_or_at_home_on_the_students_module(tmp_path: Path) -> None:
+    patch = TOY.folder / "chaffs" / "mean_empty_zero.py"
+    staff = next(v for v in variants(TOY, None, SOLUTIONS) if v.name == "mean_empty_zero")
+    assert (staff.path, staff.patch, staff.student_code) == (SOLUTIONS / "toy.py", patch, False)
+    own = tmp_path / "toy.py"
+    own.write_text("def add(a, b):\n    return a + b\n\ndef mean(xs):\n    return sum(xs) / len(xs)\n\ndef clip(x, lo, hi):\n    return min(max(x, lo), hi)\n")
+    home = next(v for v in variants(TOY, own, None) if v.name == "mean_empty_zero")
+    assert (home.path, home.patch, home.student_code) == (own, patch, True)
+    hidden = next(v for v in variants(TOY, own, SOLUTIONS) if v.name == "mean_floors")
+    assert (hidden.path, hidden.patch) == (SOLUTIONS / "chaffs" / "mean_floors.py", None)  # a hidden chaff is a whole module
+
+
+@pytest.mark.slow
+def test_at_home_the_public_chaff_runs_on_the_students_module(tmp_path: Path) -> None:
+    """Without the instructors' files the lock runs the student's tests on their own module, and on it with the
+    public chaff's mistake put in: a function only the student's module has is there in the chaff's run too."""
+    own = tmp_path / "toy.py"
+    own.write_text("def add(a, b):\n    return a + b\n\ndef mean(xs):\n    return sum(xs) / len(xs)\n\n"
+                   "def clip(x, lo, hi):\n    return min(max(x, lo), hi)\n\ndef extra():\n    return 7\n")
+    found = variants(TOY, own, None)
+
+    def statuses(source: str) -> dict[str, str]:
+        return {c["id"].rsplit(".", 1)[-1]: c["status"] for c in judge(TOY, _tests(tmp_path, source), CONFTEST, found)}
+
+    only_own = "def test_extra(student):\n    assert student.extra() == 7\n"
+    assert statuses(only_own) == {"your_module": "passed", "mean_empty_zero": "failed"}  # not caught: extra() ran there too
+    catches = only_own + "import pytest\ndef test_empty_mean_is_an_error(student):\n    with pytest.raises(Exception):\n        student.mean([])\n"
+    assert statuses(catches) == {"your_module": "passed", "mean_empty_zero": "passed"}
+
+
 @pytest.mark.slow
 def test_exit_codes_map_to_passed_failed_error(tmp_path: Path) -> None:
     passed, failed = _runs(HONEST_TESTS, WHEAT, FLOORS)

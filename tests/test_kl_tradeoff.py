@@ -162,20 +162,20 @@ def test_cli_bad_betas_exit_2(tmp_path: Path, betas: str) -> None:
 from course_core.learning import kl_choice  # noqa: E402
 
 USER_KL = '''
-import math
+import numpy as np
+from course_core.learning import kl_choice, kl_tradeoff
 
 def kl_divergence(p, q):
-    return sum(a * math.log(a / b) for a, b in zip(p, q) if a > 0)
+    p, q = np.asarray(p, float), np.asarray(q, float)
+    return kl_tradeoff.kl(np.log(p[p > 0]), np.log(q[p > 0]))
 
 def choose(candidates, beta):
-    scores = [c["reward"] - beta * c["kl"] for c in candidates]
-    return scores.index(max(scores))
+    return kl_choice.choose(candidates, beta)
 
 def optimal_policy(ref, rewards, beta):
-    z = [math.log(p) + r / beta for p, r in zip(ref, rewards)]
-    w = [math.exp(v - max(z)) for v in z]
-    return [x / sum(w) for x in w]
-'''
+    w = np.exp(kl_tradeoff.optimal_log_policy(np.asarray(ref, float), np.asarray(rewards, float), beta))
+    return [float(x) for x in w]
+'''  # the kit's own functions behind the list-and-dict ones c3 asks for: a test module gives away no answer
 
 
 def test_choice_follows_r_minus_beta_kl_and_beta_at_most_zero_takes_the_hack() -> None:
@@ -225,18 +225,21 @@ def test_cli_policy_computes_with_the_users_module_and_records_it(tmp_path: Path
     assert [c["chosen"] for c in run.summary["choices"]] == ["reward_hack", "reward_hack", "formatted_correct"]
 
 
+KL_LINE = "return kl_tradeoff.kl(np.log(p[p > 0]), np.log(q[p > 0]))"
+
+
 @pytest.mark.parametrize(("replace", "message"), [
-    (("return scores.index(max(scores))", "return 99"), "must return an index"),
-    (("return [x / sum(w) for x in w]", "return [x for x in w]"), "sum to"),
-    (("return sum(a * math.log(a / b) for a, b in zip(p, q) if a > 0)", "raise NotImplementedError('c3.build: kl')"), "not implemented yet"),
+    (("return kl_choice.choose(candidates, beta)", "return 99"), "must return an index"),
+    (("return [float(x) for x in w]", "return [2 * float(x) for x in w]"), "sum to"),
+    ((KL_LINE, "raise NotImplementedError('c3.build: kl')"), "not implemented yet"),
     # 10**400 was an OverflowError traceback; sys.exit(0) in a call ended the demo with code 0 and no run
-    (("return sum(a * math.log(a / b) for a, b in zip(p, q) if a > 0)", "return 10**400"),
+    ((KL_LINE, "return 10**400"),
      "`kl_divergence` returned <an integer of about 401 digits> for two distributions"),
-    (("return sum(a * math.log(a / b) for a, b in zip(p, q) if a > 0)", "return float('nan')"), "`kl_divergence` returned nan"),
-    (("return [x / sum(w) for x in w]", "return [10**400 for x in w]"), "`optimal_policy` must return a list of 6 probabilities"),
-    (("return scores.index(max(scores))", "return 10**400"), "`choose` must return an index 0–5, got <an integer"),
-    (("return scores.index(max(scores))", "return True"), "`choose` must return an index 0–5, got True"),
-    (("return scores.index(max(scores))", "import sys; sys.exit(0)"), "kl.py:9: --policy: `choose` called exit(0)"),
+    ((KL_LINE, "return float('nan')"), "`kl_divergence` returned nan"),
+    (("return [float(x) for x in w]", "return [10**400 for x in w]"), "`optimal_policy` must return a list of 6 probabilities"),
+    (("return kl_choice.choose(candidates, beta)", "return 10**400"), "`choose` must return an index 0–5, got <an integer"),
+    (("return kl_choice.choose(candidates, beta)", "return True"), "`choose` must return an index 0–5, got True"),
+    (("return kl_choice.choose(candidates, beta)", "import sys; sys.exit(0)"), "kl.py:10: --policy: `choose` called exit(0)"),
 ])
 def test_cli_policy_errors_exit_2_and_write_nothing(tmp_path: Path, replace: tuple[str, str], message: str) -> None:
     module = tmp_path / "kl.py"

@@ -55,3 +55,15 @@ def test_an_unknown_chaff_is_a_usage_error_never_caught(toy: Path) -> None:
 def test_without_the_option_the_module_is_tested(toy: Path) -> None:
     (toy / "toy.py").write_text("def add(a, b):\n    return a + b + 1\n", encoding="utf-8")
     assert _pytest(toy).returncode == 1
+
+
+def test_the_chaff_is_put_into_your_module(toy: Path) -> None:
+    """`--chaff` runs the student's own module with the chaff's mistake in it: what only that module has is there too."""
+    (toy / "toy.py").write_text((toy / "toy.py").read_text(encoding="utf-8") + "\n\ndef extra():\n    return 7\n", encoding="utf-8")
+    (toy / "tests" / "test_regression.py").write_text(
+        "import pytest\n\ndef test_extra(student):\n    assert student.extra() == 7\n\n"
+        "def test_empty_mean(student):\n    with pytest.raises(Exception):\n        student.mean([])\n", encoding="utf-8")
+    proc = _pytest(toy, "--chaff", "mean_empty_zero", "-rA")
+    assert proc.returncode == 0, proc.stdout
+    assert "PASSED tests/test_regression.py::test_extra" in proc.stdout.replace(str(toy.parent) + "/", "").replace("ex_toy/", "")
+    assert "FAILED" in proc.stdout and "test_empty_mean" in proc.stdout

@@ -142,29 +142,28 @@ def _long_lines(path: Path) -> set[str]:
 
 
 def _secret_lines() -> tuple[set[str], set[str]]:
-    """The distinctive text of solutions/: (every line of 40+ characters of hidden tests, keys and other
-    files, and of each wheat the lines no chaff shares; the assertions of the hidden tests)."""
+    """The distinctive text of solutions/: (every line of 40+ characters of its files — wheats, hidden
+    chaffs and tests, keys; the assertions of the hidden tests). A public chaff is a patch holding only
+    its mistake, so no line of a wheat is public by being in one."""
     secret: set[str] = set()
     hidden_asserts: set[str] = set()
     if not (REPO / "solutions").is_dir():
         return secret, hidden_asserts  # running inside a student copy: nothing to leak
     for exercise in sorted(p for p in (REPO / "solutions").iterdir() if p.is_dir()):
-        chaff_files = [*exercise.glob("chaffs/*.py"), *(REPO / "exercises" / exercise.name).glob("chaffs/*.py")]
-        chaff = set().union(*(_long_lines(p) for p in chaff_files))
         for path in exercise.rglob("*"):
             parts = path.relative_to(exercise).parts
-            if not path.is_file() or "__pycache__" in parts or parts[0] == "chaffs":
+            if not path.is_file() or "__pycache__" in parts:
                 continue
-            is_wheat = len(parts) == 1 and path.suffix == ".py" and (REPO / "exercises" / exercise.name / parts[0]).is_file()
-            secret |= _long_lines(path) - chaff if is_wheat else _long_lines(path)
+            secret |= _long_lines(path)
             if parts[0] == "hidden":
                 hidden_asserts |= {line for line in _long_lines(path) if line.startswith("assert")}
     return secret, hidden_asserts
 
 
 def _public_exercise_lines() -> set[str]:
+    """Every line the exercises publish, and the kit library's own code (a wheat may call it as it is written there)."""
     lines = set()
-    for path in (REPO / "exercises").rglob("*"):
+    for path in (*(REPO / "exercises").rglob("*"), *(REPO / "course_core").rglob("*.py"), *(REPO / "course").rglob("*.py")):
         if path.is_file() and "__pycache__" not in path.parts:
             lines |= {line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()}
     return lines

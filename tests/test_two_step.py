@@ -135,18 +135,14 @@ def test_cli_bad_input_exits_2_without_traceback(tmp_path: Path, args: list[str]
 # --- --policy FILE: the user's reinforce_update ------------------------------------------------
 
 USER_UPDATE = '''
-import math
+import numpy as np
+from course_core.learning import two_step
 
 def reinforce_update(logits, a1, a2, reward, baseline, lr, update_step1=True):
-    def grad(theta, a):
-        z = [math.exp(t - max(theta)) for t in theta]
-        return [(1.0 if i == a else 0.0) - v / sum(z) for i, v in enumerate(z)]
-    adv = reward - baseline
-    step1 = [t + lr * adv * g for t, g in zip(logits["step1"], grad(logits["step1"], a1))] if update_step1 else logits["step1"]
-    step2 = [list(r) for r in logits["step2"]]
-    step2[a1] = [t + lr * adv * g for t, g in zip(step2[a1], grad(step2[a1], a2))]
-    return {"step1": step1, "step2": step2}
-'''
+    policy = two_step.TwoStepPolicy(np.array(logits["step1"], float), np.array(logits["step2"], float))
+    two_step.kit_update(policy, a1, a2, reward, baseline, lr, update_step1)
+    return {"step1": policy.step1.tolist(), "step2": policy.step2.tolist()}
+'''  # the kit's own update behind the list-and-dict function c2 asks for: a test module gives away no answer
 
 
 def _module(tmp_path: Path, text: str, name: str = "credit.py") -> Path:
@@ -177,7 +173,7 @@ def test_cli_policy_with_no_credit_passes_update_step1_false(tmp_path: Path) -> 
     assert res.returncode == 0, res.stderr
     summary = json.loads((tmp_path / "frozen" / "summary.json").read_text(encoding="utf-8"))
     assert summary["end"]["policy"]["step1"] == {"left": 0.5, "right": 0.5} and "no credit" in res.stdout
-    ignores = _module(tmp_path, USER_UPDATE.replace("if update_step1 else", "if True else"), "ignores.py")
+    ignores = _module(tmp_path, USER_UPDATE.replace("lr, update_step1)", "lr, True)"), "ignores.py")
     res = run_cli("course.two_step_demo", "--policy", str(ignores), "--no-credit-step1", "--outdir", str(tmp_path / "moved"))
     assert res.returncode == 0 and "did not honour update_step1=False" in res.stdout
 

@@ -189,3 +189,42 @@ def test_shown_never_runs_the_values_own_code_and_stays_short():
     assert shown(_Rigged(1.0)) == "1.0" and shown(object()) == "<object object>"
     assert shown(10**400) == "<an integer of about 401 digits>" and shown("\udc80") == "'\\\\udc80'"
     assert len(shown(list(range(10_000)))) == 80 and shown("y" * 10**6).endswith("…")
+
+
+# --- a public chaff: a patch on the module beside its chaffs/ folder (course_core.module_patch) -------------------------
+
+BASE = "def double(x):\n    return 2 * x\n\ndef quadruple(x):\n    return double(double(x))\n"
+
+
+def test_a_chaff_runs_on_the_module_it_patches_and_records_both(tmp_path):
+    base = _file(tmp_path, BASE, "calc.py")
+    (tmp_path / "chaffs").mkdir()
+    patch = _file(tmp_path / "chaffs", 'PATCHES = "calc.py"\n_double = double\n\ndef double(x):\n    return _double(x) + 1\n', "off_by_one.py")
+    loaded = load_user_module(patch, ["double", "quadruple"], flag="--scorer-module")
+    assert loaded.function("double")(10) == 21  # the patch's mistake
+    assert loaded.function("quadruple")(10) == 40  # the module's own functions still call its own double
+    assert loaded.sha256 == "sha256:" + hashlib.sha256(base.read_bytes() + patch.read_bytes()).hexdigest()
+    assert load_user_module(base, ["double"]).function("double")(10) == 20  # the module itself is untouched
+
+
+@pytest.mark.parametrize(("marker", "message"), [
+    ('PATCHES = "missing.py"\n', "the file is a chaff that patches missing.py, and"),
+    ("PATCHES = 3\n", "PATCHES must be a string naming a module file"),
+    ('PATCHES = "../calc.py"\n', "must be a file name such as"),
+])
+def test_a_chaff_without_its_module_is_a_user_error(tmp_path, marker, message):
+    _file(tmp_path, BASE, "calc.py")
+    (tmp_path / "chaffs").mkdir()
+    patch = _file(tmp_path / "chaffs", marker + "def double(x):\n    return x\n", "broken.py")
+    with pytest.raises(UserError) as info:
+        load_user_module(patch, ["double"], flag="--scorer-module")
+    assert message in str(info.value) and "broken.py" in str(info.value)
+
+
+def test_a_chaff_whose_module_lacks_what_it_patches_names_the_chaff(tmp_path):
+    _file(tmp_path, "def triple(x):\n    return 3 * x\n", "calc.py")
+    (tmp_path / "chaffs").mkdir()
+    patch = _file(tmp_path / "chaffs", 'PATCHES = "calc.py"\n_double = double\n', "needs_double.py")
+    with pytest.raises(UserError) as info:
+        load_user_module(patch, [], flag="--scorer-module")
+    assert "raised NameError: name 'double' is not defined" in str(info.value) and "needs_double.py:2" in str(info.value)

@@ -81,9 +81,9 @@ def student_error(type_name: str, message: str, where: str | None = None) -> Stu
 _LOADED: dict[str, Any] = {}
 
 
-def load_module(module: str, path: Path) -> Any:
-    """Import ``path`` as module ``module`` (once per session), like ``import module`` would."""
-    key = str(path.resolve())
+def load_module(module: str, path: Path, patch: Path | None = None) -> Any:
+    """Import ``path`` as module ``module`` (once per session), like ``import module`` would; then a chaff's ``patch`` on it."""
+    key = f"{path.resolve()}|{patch.resolve() if patch else ''}"
     if key not in _LOADED:
         if not path.is_file():
             raise FileNotFoundError(f"{path} not found: the student module the tests exercise")
@@ -92,6 +92,10 @@ def load_module(module: str, path: Path) -> Any:
         mod = importlib.util.module_from_spec(spec)
         sys.modules[module] = mod
         spec.loader.exec_module(mod)
+        if patch is not None:
+            from course_core import module_patch
+
+            mod = sys.modules[module] = module_patch.apply(mod, patch)
         _LOADED[key] = mod
     return _LOADED[key]
 
@@ -143,12 +147,15 @@ class Worker:
             self.import_failure["student"] = WorkerFailure(f"your {self.module}.py could not be graded: {self.config['missing']}")
             raise self.import_failure["student"]
         variants = self._variants()
+        patches = {name: Path(p) for name, p in self.config.get("patches", {}).items()}  # a public chaff: its patch on the variant
         sandbox = Sandbox(self.limits, label=f"worker for {self.module}.py", forbidden=tuple(self.config.get("forbidden", ())))
         files: dict[str, Path | bytes] = {f"variants/{name}/{self.module}.py": path for name, path in variants.items()}
+        files |= {f"variants/{name}/{patch.name}": patch for name, patch in patches.items()}
         try:
             sandbox.start(
                 {"mode": "serve", "module": self.module, "preload": self.config.get("preload", []),
-                 "variants": {name: f"variants/{name}/{self.module}.py" for name in variants}},
+                 "variants": {name: f"variants/{name}/{self.module}.py" for name in variants},
+                 "patches": {name: f"variants/{name}/{patch.name}" for name, patch in patches.items()}},
                 files,
             )
         except SandboxError as exc:
@@ -439,7 +446,7 @@ def student_fixture(module: str) -> Any:
         if config is None:
             from course_core.grading.module_choice import module_path
 
-            return load_module(module, module_path(request.config, exercise_dir, module))
+            return load_module(module, *module_path(request.config, exercise_dir, module))
         if config["module"] != module:
             raise RuntimeError(f"grader configured for {config['module']!r}, tests ask for {module!r}")
         # hidden tests get a sandbox of their own: nothing they send can reach a visible test's feedback

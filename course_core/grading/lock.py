@@ -42,8 +42,10 @@ UNUSED_PLUGINS = [arg for name in ("junitxml", "pastebin", "doctest", "stepwise"
 class Variant:
     role: str  # "wheat" | "chaff"
     name: str
-    path: Path
+    path: Path  # the module served (for a public chaff, the module its patch is applied to)
     visibility: str  # "visible" | "hidden"
+    patch: Path | None = None  # a public chaff: the patch holding its mistake (course_core.module_patch)
+    student_code: bool = False  # the module is the student's own: served in the student's sandbox
 
 
 @dataclass
@@ -147,17 +149,14 @@ class SuiteSandbox:
 
 def _servers(exercise: Exercise, found: list[Variant]) -> dict[str, tuple[Worker, str]]:
     """Variant key → (the sandbox serving it, its name there). The student's module never shares one with the kit's."""
-    kit = {f"v{i}": v.path for i, v in enumerate(found) if v.name != "your_module"}
-    base = {"module": exercise.module, "limits": exercise.limits.as_dict(), "preload": exercise.preload}
-    kit_worker = Worker({**base, "variants": kit})
-    out = {}
-    for i, v in enumerate(found):
-        if v.name == "your_module":
-            own = Worker({**base, "variants": {"student": v.path}, "forbidden": list(exercise.forbidden_imports)})
-            out[f"v{i}"] = (own, "student")
-        else:
-            out[f"v{i}"] = (kit_worker, f"v{i}")
-    return out
+    def config(vs: dict[str, Variant], **extra: Any) -> dict[str, Any]:
+        return {"module": exercise.module, "limits": exercise.limits.as_dict(), "preload": exercise.preload, **extra,
+                "variants": {k: v.path for k, v in vs.items()}, "patches": {k: v.patch for k, v in vs.items() if v.patch}}
+
+    keyed = {f"v{i}": v for i, v in enumerate(found)}
+    kit_worker = Worker(config({k: v for k, v in keyed.items() if not v.student_code}))
+    own_worker = Worker(config({k: v for k, v in keyed.items() if v.student_code}, forbidden=list(exercise.forbidden_imports)))
+    return {k: (own_worker if v.student_code else kit_worker, k) for k, v in keyed.items()}
 
 
 def run_all(exercise: Exercise, student_tests: Path, conftest: Path, found: list[Variant]) -> dict[int, SuiteRun]:
@@ -179,16 +178,32 @@ def run_all(exercise: Exercise, student_tests: Path, conftest: Path, found: list
 
 
 def variants(exercise: Exercise, staged_module: Path | None, solutions_dir: Path | None) -> list[Variant]:
-    """Wheats (the reference solution; the student's own module when given) then chaffs (public, hidden)."""
+    """Wheats (the reference solution; the student's own module when given) then chaffs (public, hidden).
+
+    A public chaff is a patch (:mod:`course_core.module_patch`): applied to the reference when
+    staff grade, to the student's own module at home (as ``pytest --chaff`` does).
+    """
+    from course_core import module_patch
+
     found: list[Variant] = []
-    if solutions_dir is not None and (solutions_dir / exercise.module_file).is_file():
-        found.append(Variant("wheat", "reference", solutions_dir / exercise.module_file, "hidden"))
+    reference = solutions_dir / exercise.module_file if solutions_dir is not None else None
+    if reference is not None and reference.is_file():
+        found.append(Variant("wheat", "reference", reference, "hidden"))
+    else:
+        reference = None
     if staged_module is not None:
-        found.append(Variant("wheat", "your_module", staged_module, "visible"))
+        found.append(Variant("wheat", "your_module", staged_module, "visible", student_code=True))
     for folder, visibility in ((exercise.folder / "chaffs", "visible"), (solutions_dir / "chaffs" if solutions_dir else None, "hidden")):
         if folder is not None and folder.is_dir():
             for path in sorted(folder.glob("*.py")):
-                found.append(Variant("chaff", path.stem, path, visibility))
+                if module_patch.patched_file(path.read_bytes(), str(path)) is None:
+                    found.append(Variant("chaff", path.stem, path, visibility))
+                elif reference is not None:
+                    found.append(Variant("chaff", path.stem, reference, visibility, patch=path))
+                elif staged_module is not None:
+                    found.append(Variant("chaff", path.stem, staged_module, visibility, patch=path, student_code=True))
+                else:  # no module to apply it to: no wheat either, so the lock is not run
+                    found.append(Variant("chaff", path.stem, path, visibility, patch=path))
     return found
 
 

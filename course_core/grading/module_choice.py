@@ -2,7 +2,8 @@
 
 Imported by each exercise's tests/conftest.py. Under plain pytest,
 ``python -m pytest exercises/<id>/tests/test_regression.py --chaff NAME`` makes the ``student``
-fixture load ``exercises/<id>/chaffs/NAME.py`` instead of the student's module, and turns the
+fixture load the student's module with ``exercises/<id>/chaffs/NAME.py`` applied to it (a public
+chaff is a patch holding only its mistake: :mod:`course_core.module_patch`), and turns the
 verdict round: the run passes (exit 0) when at least one test fails on the wrong version (the
 chaff is caught) and fails (exit 1) when every test passes on it. So the command a grade report
 prints for an uncaught chaff fails until the student adds a test that catches it.
@@ -25,7 +26,7 @@ def pytest_addoption(parser: Any) -> None:
     with contextlib.suppress(ValueError):
         parser.addoption(
             OPTION, metavar="NAME", default=None,
-            help="test chaffs/NAME.py (a public wrong version) instead of your module: passes when a test catches it",
+            help="test your module with chaffs/NAME.py's mistake put in (a public wrong version): passes when a test catches it",
         )
 
 
@@ -37,11 +38,12 @@ def chosen(config: Any) -> str | None:
         return None
 
 
-def module_path(config: Any, exercise_dir: Path, module: str) -> Path:
-    """The file the ``student`` fixture imports under plain pytest: the module, or the chaff asked for."""
+def module_path(config: Any, exercise_dir: Path, module: str) -> tuple[Path, Path | None]:
+    """What the ``student`` fixture imports under plain pytest: the module, and the chaff's patch on it when one is asked for."""
+    own = exercise_dir / f"{module}.py"
     name = chosen(config)
     if name is None:
-        return exercise_dir / f"{module}.py"
+        return own, None
     path = exercise_dir / "chaffs" / f"{name}.py"
     if not path.is_file():
         from course_core.errors import did_you_mean
@@ -50,7 +52,11 @@ def module_path(config: Any, exercise_dir: Path, module: str) -> Path:
         hint = did_you_mean(name, known, f"public chaffs: {', '.join(known) or '(none)'}")
         # a usage error (exit 4), never a failing test that the verdict would turn into "caught"
         pytest.exit(f"{OPTION} {name}: {exercise_dir.name}/chaffs/{name}.py does not exist; {hint}", returncode=pytest.ExitCode.USAGE_ERROR)
-    return path
+    from course_core import module_patch
+
+    if module_patch.patched_file(path.read_bytes(), str(path)) is None:
+        return path, None  # a chaff that is a whole module of its own
+    return own, path
 
 
 @pytest.hookimpl(trylast=True)
@@ -65,7 +71,8 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
         message = f"every test passes on chaffs/{name}.py, a wrong version: add a test that fails on it"
     elif exitstatus == pytest.ExitCode.TESTS_FAILED:
         session.exitstatus = pytest.ExitCode.OK
-        message = f"caught: a test fails on chaffs/{name}.py, as it should on a wrong version"
+        message = (f"caught: a test fails on chaffs/{name}.py, as it should on a wrong version (the chaff is your "
+                   "module with its mistake put in: this counts once these tests pass on your module, without --chaff)")
     else:
         return
     if reporter is not None:

@@ -191,7 +191,8 @@ def describe(exc: BaseException, module_file: str) -> dict:
     return {"type": kind, "message": _short(message), "where": where}
 
 
-def import_student(name: str, path: str) -> object:
+def import_student(name: str, path: str, patch: str | None = None) -> object:
+    """Import ``path`` as module ``name``; a public chaff's ``patch`` then replaces some of its definitions."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(name, path)
@@ -200,6 +201,10 @@ def import_student(name: str, path: str) -> object:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
+    if patch is not None:
+        from course_core import module_patch
+
+        module = sys.modules[name] = module_patch.apply(module, patch)
     return module
 
 
@@ -584,13 +589,13 @@ class Zygote:
 # --- serve: calls into the module under test --------------------------------------------------
 
 
-def serve_one_test(channel: Channel, module: str, path: str | None) -> None:
-    """In the serving child: import the module once, then answer the calls of one test."""
+def serve_one_test(channel: Channel, module: str, path: str | None, patch: str | None = None) -> None:
+    """In the serving child: import the module (and a chaff's patch on it) once, then answer the calls of one test."""
     mod, failure = None, None
     try:
         if path is None:
             raise ImportError("no such variant")
-        mod = import_student(module, path)
+        mod = import_student(module, path, patch)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: the student's doing
         failure = describe(exc, path or "")
     while True:
@@ -624,6 +629,7 @@ def serve(zygote: Zygote, config: dict) -> None:
     """Calls into the module under test: each test (a session) gets a freshly forked child."""
     module = config["module"]
     variants = {k: os.path.join(config["scratch"], v) for k, v in config["variants"].items()}  # name → its <module>.py
+    patches = {k: os.path.join(config["scratch"], v) for k, v in config.get("patches", {}).items()}  # name → its chaff's patch
     over: dict | None = None
     while True:
         while zygote.server is not None and not zygote.control.ready(IDLE_SAMPLE_S):
@@ -646,8 +652,8 @@ def serve(zygote: Zygote, config: dict) -> None:
         variant = request.get("variant", "student")
         key = (variant, request.get("session", 0))
         if zygote.server is None or zygote.server["key"] != key:
-            path = variants.get(variant)
-            zygote.start_server(key, lambda channel, path=path: serve_one_test(channel, module, path))
+            path, patch = variants.get(variant), patches.get(variant)
+            zygote.start_server(key, lambda channel, path=path, patch=patch: serve_one_test(channel, module, path, patch))
         data, ended = zygote.ask((json.dumps(request) + "\n").encode())
         if data is not None:
             write_all(zygote.control.fd_out, data)

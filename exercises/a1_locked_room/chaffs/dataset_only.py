@@ -7,37 +7,24 @@ Two mistakes, both common:
 * ``locked_room_violations`` checks only the dataset. A different scorer version or sampling
   configuration breaks the comparison just as surely.
 
-Your tests/test_regression.py should fail on this file (the lock stage checks it). Study it,
-do not copy it.
+It holds only the mistake: a patch (`PATCHES` below) that runs on top of the module it names,
+yours under `pytest --chaff`, the reference in the grader's lock stage. Your
+tests/test_regression.py should fail on it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+PATCHES = "locked_room.py"
 
-from course_core.measurement.scoring import FORMAT_OK
-
-TAXONOMY = ("pass", "model_math", "model_format", "data_invalid", "unknown")
-DATA_OUTCOMES = ("invalid_example", "not_a_string", "missing_completion")
-LOCKED_ROOM_FIELDS = (
-    "dataset_fingerprint",
-    "scorer_name",
-    "scorer_version",
-    "scorer_spec_fingerprint",
-    "sampling_config",
-    "example_ids_fingerprint",
-)
-
-
-def is_well_formed(outcome: Any) -> bool:
-    return isinstance(outcome, str) and outcome in FORMAT_OK
+_classify = classify
+_locked_room_violations = locked_room_violations
 
 
 def classify(outcome: str) -> str:
-    return "pass" if outcome == "correct" else "model_math"
+    """Every failure is called a math mistake."""
+    return "pass" if _classify(outcome) == "pass" else "model_math"
 
 
 def locked_room_violations(manifest_a: dict, manifest_b: dict) -> list[str]:
-    if manifest_a.get("dataset_fingerprint") != manifest_b.get("dataset_fingerprint"):
-        return ["dataset_fingerprint"]
-    return []
+    """Only the dataset is compared."""
+    return [field for field in _locked_room_violations(manifest_a, manifest_b) if field == "dataset_fingerprint"]

@@ -4,31 +4,29 @@ Mistake: stopping after the first rule. It is deterministic and always keeps a s
 highest reward, so its pass rate is exactly right; but it ignores likelihood, length and
 lexicographic order, so on many items it keeps a different sample than the precedence says.
 
-Your tests/test_regression.py should fail on this file (the lock stage checks it). Study it,
-do not copy it.
+It holds only the mistake: a patch (`PATCHES` below) that runs on top of the module it names,
+yours under `pytest --chaff`, the reference in the grader's lock stage. Your
+tests/test_regression.py should fail on it.
 """
 
 from __future__ import annotations
 
-import os
-import random
+PATCHES = "selection.py"
+
+_tie_break_key = tie_break_key
+_pick_best = pick_best
 
 
-def shortest_first_key(sample: dict) -> tuple:
-    return (len(sample["completion"]), sample["index"])
+def _reward_only(sample: dict) -> dict:
+    """The sample with every rule after reward made a tie (the index is left: the first wins)."""
+    return {**sample, "sum_logprob": 0.0, "completion": ""}
 
 
 def tie_break_key(sample: dict) -> tuple:
-    return (-float(sample["reward"]),)
+    """The key of a sample as if reward were the only rule."""
+    return _tie_break_key({**_reward_only(sample), "index": 0})
 
 
 def pick_best(samples: list[dict]) -> int:
-    best = max(float(s["reward"]) for s in samples)
-    return next(i for i, s in enumerate(samples) if float(s["reward"]) == best)
-
-
-def pick_best_random_tiebreak(samples: list[dict], rng_seed: int | None = None) -> int:
-    rng = random.Random(os.urandom(16) if rng_seed is None else rng_seed)
-    best = max(float(s["reward"]) for s in samples)
-    tied = [i for i, s in enumerate(samples) if float(s["reward"]) == best]
-    return rng.choice(tied)
+    """The first sample of the highest reward."""
+    return _pick_best([_reward_only(s) for s in samples])

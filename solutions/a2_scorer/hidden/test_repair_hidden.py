@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from course_core import module_patch
 from course_core.paths import KIT_ROOT
 from course_core.measurement.scoring import score_strict
 
@@ -22,14 +23,22 @@ EX = {"id": "h", "prompt": "", "expected_answer": 907}
 NEG = {"id": "h", "prompt": "", "expected_answer": -15}
 
 
+def _import(path: Path) -> object:
+    spec = importlib.util.spec_from_file_location(f"_a2_chaff_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @cache
 def relaxed_scorers() -> dict[str, object]:
     folders = [KIT_ROOT / "solutions" / "a2_scorer" / "chaffs", KIT_ROOT / "exercises" / "a2_scorer" / "chaffs"]
     found = {}
     for path in sorted(p for folder in folders for p in folder.glob("*.py")):
-        spec = importlib.util.spec_from_file_location(f"_a2_chaff_{path.stem}", path)
-        chaff = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(chaff)
+        if module_patch.patched_file(path.read_bytes(), str(path)) is None:
+            chaff = _import(path)
+        else:  # the public chaff is a patch: on the reference scorer here
+            chaff = module_patch.apply(_import(KIT_ROOT / "solutions" / "a2_scorer" / "my_scorer.py"), path)
         found[path.stem] = chaff.score
     assert found, "the instructors' relaxed scorers were not found (a grader problem: tell your instructor)"
     return found
