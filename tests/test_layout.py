@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO
 
 LIBRARY = REPO / "course_core"
-TOP_LEVEL = {"__init__", "errors", "paths", "shell_layout", "usermodule"}  # cross-cutting modules; everything else lives in a package
+TOP_LEVEL = {"__init__", "errors", "paths", "shell_layout", "usermodule", "module_patch"}  # cross-cutting modules; everything else lives in a package
 PACKAGES = {"measurement", "selection", "learning", "artifacts", "present", "grading", "packaging", "rollouts", "lm"}
 
 
