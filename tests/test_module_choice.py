@@ -67,3 +67,16 @@ def test_the_chaff_is_put_into_your_module(toy: Path) -> None:
     assert proc.returncode == 0, proc.stdout
     assert "PASSED tests/test_regression.py::test_extra" in proc.stdout.replace(str(toy.parent) + "/", "").replace("ex_toy/", "")
     assert "FAILED" in proc.stdout and "test_empty_mean" in proc.stdout
+
+
+def test_on_stubs_a_failing_test_is_no_catch(toy: Path) -> None:
+    """The chaff is the student's module with its mistake put in: while that module is stubs, every test
+    fails on NotImplementedError, and --chaff says to finish the Build instead of calling it caught."""
+    shutil.copyfile(TOY / "toy.py", toy / "toy.py")  # the stubs
+    (toy / "tests" / "test_regression.py").write_text(
+        "def test_add(student):\n    assert student.add(2, 3) == 5\n\ndef test_mean(student):\n    assert student.mean([1, 2]) == 1.5\n",
+        encoding="utf-8")
+    proc = _pytest(toy, "--chaff", "mean_empty_zero")
+    assert proc.returncode == 1, proc.stdout
+    assert "--chaff mean_empty_zero: not caught yet: every failing test fails on a NotImplementedError" in proc.stdout
+    assert "finish the Build first" in proc.stdout
