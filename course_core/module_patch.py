@@ -6,7 +6,8 @@ the module's own version with a twist (``_reinforce_step = reinforce_step`` capt
 with every name of that module already defined, as after ``from reinforce import *`` (private
 names too), and what it defines replaces those names for whoever calls the module; the module's
 own functions keep calling each other unchanged, so a patch states its mistake at every public
-function it reaches. Applied to the reference it is the wrong version the grader's lock stage
+function it reaches. The patched module has exactly the module's names: what the patch adds
+(its captures, its helpers) is not among them. Applied to the reference it is the wrong version the grader's lock stage
 runs; applied to the student's module it is what ``pytest --chaff NAME`` and an instrument's
 ``--scorer-module chaffs/NAME.py`` run. It gives away nothing of the Build: on a module of stubs
 it is stubs too.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 MARKER = "PATCHES"
 
@@ -51,17 +53,28 @@ def base_beside(patch: Path) -> Path | None:
     return None if name is None else patch.resolve().parent.parent / name
 
 
-def copy_of(module: ModuleType) -> ModuleType:
-    """A new module holding every name of ``module``: what a patch runs in (its functions keep their own globals)."""
+def namespace_for(module: ModuleType) -> dict[str, Any]:
+    """What a patch runs in: every name of ``module`` (the module's own functions keep their own globals)."""
+    return dict(vars(module))
+
+
+def exported(module: ModuleType, namespace: dict[str, Any]) -> ModuleType:
+    """The patched module: exactly ``module``'s names, each as the patch left it.
+
+    What the patch adds of its own (the captured ``_score``, a helper) stays in its namespace, so
+    the patched module answers to the same names as the module: a test cannot tell it apart by
+    asking for one.
+    """
     patched = ModuleType(module.__name__, module.__doc__)
-    patched.__dict__.update({k: v for k, v in vars(module).items() if k not in ("__name__", "__doc__", "__loader__", "__spec__")})
+    keep = ("__name__", "__doc__", "__loader__", "__spec__")
+    patched.__dict__.update({k: namespace.get(k, v) for k, v in vars(module).items() if k not in keep})
     return patched
 
 
 def apply(module: ModuleType, patch: Path | str) -> ModuleType:
     """``module`` with the patch's definitions in place of its own: a new module (``module`` is left as it was)."""
     patch = Path(patch)
-    patched = copy_of(module)
+    namespace = namespace_for(module)
     code = compile(patch.read_bytes(), str(patch), "exec", dont_inherit=True)
-    exec(code, patched.__dict__)  # noqa: S102 - a chaff is kit code, run where the module it patches runs
-    return patched
+    exec(code, namespace)  # noqa: S102 - a chaff is kit code, run where the module it patches runs
+    return exported(module, namespace)

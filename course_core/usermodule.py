@@ -51,6 +51,7 @@ class LoadedModule:
     # BaseException is the user's too. A module served from a sandbox (the grader's replay) reports
     # those endings itself (harness.WorkerFailure, in the kit's words) and they pass through.
     in_process: bool = False
+    also_ran: tuple[str, ...] = ()  # a public chaff: the module it patches, run before it (errors there are named there)
 
     def record(self) -> dict[str, str]:
         """The manifest entry: ``{"path": ..., "sha256": "sha256:<hex>"}``."""
@@ -101,15 +102,21 @@ class LoadedModule:
         try:
             return run()
         except NotImplementedError as exc:
-            raise UserError(f"{self.flag}: `{name}` is not implemented yet{at}: {exc}", path=self.path,
-                            line=_user_line(exc, self.path), hint="finish the function first (see the exercise README)") from None
+            raise UserError(f"{self.flag}: `{name}` is not implemented yet{at}: {exc}", **self._where(exc),
+                            hint="finish the function first (see the exercise README)") from None
         except Exception as exc:  # noqa: BLE001 - any failure of the user's code is the user's to fix
-            raise UserError(f"{self.flag}: `{name}` raised {type_name(exc)}{at}: {said(exc)}", path=self.path,
-                            line=_user_line(exc, self.path), hint="run your tests, or call the function by hand with these inputs") from None
+            raise UserError(f"{self.flag}: `{name}` raised {type_name(exc)}{at}: {said(exc)}", **self._where(exc),
+                            hint="run your tests, or call the function by hand with these inputs") from None
         except BaseException as exc:
             if not self.in_process:
                 raise
             raise self._escaped(name, when, exc) from None
+
+    def _where(self, exc: BaseException) -> dict[str, Any]:
+        """``path`` and ``line`` of the innermost frame of the user's that ``exc`` passed through (the file itself by default)."""
+        files = (self.path, *self.also_ran)
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in files]
+        return {"path": frames[-1].filename, "line": frames[-1].lineno} if frames else {"path": self.path, "line": None}
 
     def _escaped(self, name: str, when: str, exc: BaseException) -> BaseException:
         """The UserError for a call of ``name`` that ended by ``exc``, not an Exception; KeyboardInterrupt itself."""
@@ -121,7 +128,7 @@ class LoadedModule:
         else:
             text = said(exc)
             what = f"raised {type_name(exc)}{at}" + (f": {text}" if text else "")
-        return UserError(f"{self.flag}: `{name}` {what}", path=self.path, line=_user_line(exc, self.path),
+        return UserError(f"{self.flag}: `{name}` {what}", **self._where(exc),
                          hint="a function an instrument calls returns a value or raises an ordinary Exception: never exit(), never another BaseException")
 
 
@@ -155,23 +162,22 @@ def load_user_module(path: str | Path, required: Sequence[str] = (), *, flag: st
         return _LOADER[-1](str(path), required, flag, name)
     given = str(path)
     source = _read_source(Path(path), given, flag)
-    parts = [(given, source)]
     base = _patched_base(source, Path(path), given, flag)
-    if base is not None:  # a public chaff: the module it patches, then the patch (course_core.module_patch)
-        parts.insert(0, (base, _read_source(Path(base), base, flag)))
-    digest = "sha256:" + hashlib.sha256(b"".join(code for _, code in parts)).hexdigest()  # one file: the file's own hash
+    ran = (source,) if base is None else (_read_source(Path(base), base, flag), source)  # a public chaff: its module, then it
+    digest = "sha256:" + hashlib.sha256(b"".join(ran)).hexdigest()  # one file: the file's own hash
     name = name or f"_kit_user_module_{digest[7:19]}"
     module = ModuleType(name)
-    for i, (where, code) in enumerate(parts):
-        if i:
-            from course_core.module_patch import copy_of
+    module.__file__ = str(Path(base or given).resolve())
+    sys.modules[name] = module  # dataclasses and pickling look the module up by name
+    _run_in(module.__dict__, base or given, ran[0], flag)
+    if base is not None:
+        from course_core import module_patch
 
-            module = copy_of(module)
-        module.__file__ = str(Path(where).resolve())
-        sys.modules[name] = module  # dataclasses and pickling look the module up by name
-        _run_in(module, code, where, flag)
+        namespace = module_patch.namespace_for(module)
+        _run_in(namespace, given, source, flag)
+        module = sys.modules[name] = module_patch.exported(module, namespace)
     _check_required(module, required, given, flag)
-    return LoadedModule(module=module, path=given, sha256=digest, flag=flag, in_process=True)
+    return LoadedModule(module=module, path=given, sha256=digest, flag=flag, in_process=True, also_ran=(base,) if base else ())
 
 
 def _patched_base(source: bytes, path: Path, given: str, flag: str) -> str | None:
@@ -184,6 +190,10 @@ def _patched_base(source: bytes, path: Path, given: str, flag: str) -> str | Non
         raise UserError(f"{flag}: {exc}", path=given) from None
     if name is None:
         return None
+    if path.resolve().parent.name != "chaffs":
+        raise UserError(f"{flag}: `{module_patch.MARKER} = {name!r}` makes a file a public chaff, a patch on another module; "
+                        "only a file in an exercise's chaffs/ folder can be one", path=given,
+                        hint=f"write this file as a whole module of its own, without the {module_patch.MARKER} line")
     base = path.parent.parent / name
     if not base.is_file():
         raise UserError(f"{flag}: the file is a chaff that patches {name}, and {base} does not exist", path=given,
@@ -191,8 +201,8 @@ def _patched_base(source: bytes, path: Path, given: str, flag: str) -> str | Non
     return str(base)
 
 
-def _run_in(module: ModuleType, source: bytes, given: str, flag: str) -> None:
-    """Compile and run ``source`` in ``module``; every way it can fail is a UserError naming ``given``."""
+def _run_in(namespace: dict[str, Any], given: str, source: bytes, flag: str) -> None:
+    """Compile and run ``source`` in a module's ``namespace``; every way it can fail is a UserError naming ``given``."""
     try:
         code = compile(source, given, "exec", dont_inherit=True)
     except SyntaxError as exc:
@@ -202,9 +212,9 @@ def _run_in(module: ModuleType, source: bytes, given: str, flag: str) -> None:
             line=exc.lineno,
             hint="fix the syntax error, then run the command again (python -m py_compile FILE shows it too)",
         ) from None
-    name = module.__name__
+    name = namespace["__name__"]
     try:
-        exec(code, module.__dict__)  # noqa: S102 - running the user's own code is the point
+        exec(code, namespace)  # noqa: S102 - running the user's own code is the point
     except SystemExit as exc:
         sys.modules.pop(name, None)
         raise UserError(f"{flag}: importing the file called exit({shown(exc.code)})", path=given,

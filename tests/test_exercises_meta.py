@@ -500,6 +500,26 @@ def test_public_chaff_on_the_stubs_passes_no_test_the_stubs_fail(ex_id: str, cha
         assert gained == [], f"{chaff.name} on the stubs passes {gained}"
 
 
+def _served_names(module: ModuleType) -> set[str]:
+    """What the grader's sandbox answers to: public callables, and public values a describe call lists (JSON-able)."""
+    def servable(value: Any) -> bool:
+        try:
+            return callable(value) or json.dumps(value) is not None
+        except (TypeError, ValueError):
+            return False
+
+    return {name for name, value in vars(module).items() if not name.startswith("_") and servable(value)}
+
+
+@needs_solutions
+@pytest.mark.parametrize(("ex_id", "chaff"), CHAFFS)
+def test_a_chaff_answers_to_the_names_the_reference_does(ex_id: str, chaff: Path) -> None:
+    """A student's test cannot tell a wrong version from the reference by asking for a name (a patch's captures stay its own)."""
+    wheat = load_module(wheat_file(ex_id))
+    variant = load_module(wheat_file(ex_id), chaff) if is_patch(chaff) else load_module(chaff)
+    assert _served_names(variant) == _served_names(wheat)
+
+
 @pytest.mark.parametrize(("ex_id", "chaff"), CHAFFS)
 def test_chaff_names_its_mistake(ex_id: str, chaff: Path) -> None:
     doc = ast.get_docstring(ast.parse(chaff.read_text(encoding="utf-8")))

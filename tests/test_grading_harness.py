@@ -167,3 +167,19 @@ def test_many_calls_cross_in_few_messages_in_order_and_an_error_names_its_call(t
             worker.call_many("f", [(1,), ("bad",), (2,)], session=session)
     finally:
         worker.stop()
+
+
+def test_only_public_names_are_served(tmp_path: Path) -> None:
+    """A private helper is not the contract: asking for one answers as for a name the module lacks, so the reference,
+    a chaff and a student's module cannot be told apart by the helpers each happens to have."""
+    worker = _worker(tmp_path, "def mean(xs):\n    return _total(xs) / len(xs)\n\ndef _total(xs):\n    return sum(xs)\n")
+    try:
+        student = StudentProxy(worker)
+        assert student.mean([1, 2]) == 1.5
+        with pytest.raises(WorkerFailure) as private:
+            student._total([1, 2])
+        with pytest.raises(WorkerFailure) as missing:
+            student.absent([1, 2])
+        assert private.value.message.replace("_total", "NAME") == missing.value.message.replace("absent", "NAME")
+    finally:
+        worker.stop()

@@ -72,6 +72,20 @@ def test_at_home_the_public_chaff_runs_on_the_students_module(tmp_path: Path) ->
     assert statuses(only_own) == {"your_module": "passed", "mean_empty_zero": "failed"}  # not caught: extra() ran there too
     catches = only_own + "import pytest\ndef test_empty_mean_is_an_error(student):\n    with pytest.raises(Exception):\n        student.mean([])\n"
     assert statuses(catches) == {"your_module": "passed", "mean_empty_zero": "passed"}
+    home = [c for c in judge(TOY, _tests(tmp_path, catches), CONFTEST, found) if c["id"].endswith("mean_empty_zero")]
+    assert home[0]["feedback"] == "caught by `test_empty_mean_is_an_error`"  # the student's own module: names are theirs
+
+
+@pytest.mark.slow
+def test_a_public_chaff_that_does_not_apply_is_an_error_not_a_catch(tmp_path: Path) -> None:
+    """At home the patch runs on the student's module: one without the function it captures makes every test
+    fail there, which must not read as caught."""
+    own = tmp_path / "toy.py"
+    own.write_text("def add(a, b):\n    return a + b\n\ndef average(xs):\n    return sum(xs) / len(xs)\n\ndef clip(x, lo, hi):\n    return min(max(x, lo), hi)\n")
+    tests = _tests(tmp_path, "def test_add(student):\n    assert student.add(1, 2) == 3\n")
+    checks = {c["id"].rsplit(".", 1)[-1]: c for c in judge(TOY, tests, CONFTEST, variants(TOY, own, None))}
+    assert checks["mean_empty_zero"]["status"] == "error" and checks["mean_empty_zero"]["fraction"] == 0
+    assert "chaffs/mean_empty_zero.py could not be applied to your toy.py: NameError: name 'mean' is not defined" in checks["mean_empty_zero"]["feedback"]
 
 
 @pytest.mark.slow
@@ -110,6 +124,8 @@ def test_honest_tests_catch_every_chaff() -> None:
     assert [c["status"] for c in checks] == ["passed"] * 3
     assert {c["pool"]: c["raw"] for c in checks} == {"lock": 1.0, "lock_hidden": 1.0}  # exercise.toml splits the points between the pools
     assert checks[-1]["name"] == "your tests catch the 3 hidden wrong versions"
+    # the public chaff is the reference with its mistake: which tests fail there is a channel out of it, so no names
+    assert [c["feedback"] for c in checks if c["id"].endswith("chaff.mean_empty_zero")] == ["caught"]
 
 
 @pytest.mark.slow

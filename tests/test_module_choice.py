@@ -70,13 +70,21 @@ def test_the_chaff_is_put_into_your_module(toy: Path) -> None:
 
 
 def test_on_stubs_a_failing_test_is_no_catch(toy: Path) -> None:
-    """The chaff is the student's module with its mistake put in: while that module is stubs, every test
-    fails on NotImplementedError, and --chaff says to finish the Build instead of calling it caught."""
+    """The chaff is the student's module with its mistake put in: a test that fails on it counts only when it
+    passes on that module without --chaff, as the lock stage counts it only when the tests pass on a correct one."""
     shutil.copyfile(TOY / "toy.py", toy / "toy.py")  # the stubs
-    (toy / "tests" / "test_regression.py").write_text(
-        "def test_add(student):\n    assert student.add(2, 3) == 5\n\ndef test_mean(student):\n    assert student.mean([1, 2]) == 1.5\n",
-        encoding="utf-8")
+    shutil.copyfile(HONEST_TESTS, toy / "tests" / "test_regression.py")
     proc = _pytest(toy, "--chaff", "mean_empty_zero")
     assert proc.returncode == 1, proc.stdout
-    assert "--chaff mean_empty_zero: not caught yet: every failing test fails on a NotImplementedError" in proc.stdout
-    assert "finish the Build first" in proc.stdout
+    assert "--chaff mean_empty_zero: not counted: these tests fail on your own module too, without --chaff" in proc.stdout
+
+
+def test_a_chaff_that_cannot_be_applied_is_a_usage_error(toy: Path) -> None:
+    (toy / "toy.py").write_text("def add(a, b):\n    return a + b\n", encoding="utf-8")  # no mean() for the patch to capture
+    shutil.copyfile(HONEST_TESTS, toy / "tests" / "test_regression.py")
+    proc = _pytest(toy, "--chaff", "mean_empty_zero")
+    assert proc.returncode == 4, proc.stdout
+    assert "chaffs/mean_empty_zero.py could not be applied to your toy.py: NameError: name 'mean' is not defined" in proc.stdout + proc.stderr
+    (toy / "chaffs" / "mean_empty_zero.py").write_text('PATCHES = "../toy.py"\n', encoding="utf-8")
+    proc = _pytest(toy, "--chaff", "mean_empty_zero")
+    assert proc.returncode == 4 and "must be a file name such as" in proc.stdout + proc.stderr

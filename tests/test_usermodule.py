@@ -228,3 +228,22 @@ def test_a_chaff_whose_module_lacks_what_it_patches_names_the_chaff(tmp_path):
     with pytest.raises(UserError) as info:
         load_user_module(patch, [], flag="--scorer-module")
     assert "raised NameError: name 'double' is not defined" in str(info.value) and "needs_double.py:2" in str(info.value)
+
+
+def test_a_chaff_keeps_its_captures_to_itself_and_names_the_file_an_error_came_from(tmp_path):
+    _file(tmp_path, BASE + "\ndef halve(x):\n    raise NotImplementedError('halve: a stub')\n", "calc.py")
+    (tmp_path / "chaffs").mkdir()
+    patch = _file(tmp_path / "chaffs", 'PATCHES = "calc.py"\n_double = double\n\ndef double(x):\n    return _double(x) + 1\n', "off_by_one.py")
+    loaded = load_user_module(patch, ["double"], flag="--policy")
+    assert not hasattr(loaded.module, "_double") and not hasattr(loaded.module, "PATCHES")  # the module's names only
+    with pytest.raises(UserError) as info:
+        loaded.call("halve", 3)
+    assert "calc.py:8" in str(info.value) and "not implemented yet" in str(info.value)  # the stub's file, not the chaff's
+
+
+def test_patches_outside_a_chaffs_folder_is_refused(tmp_path):
+    _file(tmp_path, BASE, "calc.py")
+    mine = _file(tmp_path, 'PATCHES = "calc.py"\n_double = double\n', "relaxed.py")
+    with pytest.raises(UserError) as info:
+        load_user_module(mine, [], flag="--scorer-module")
+    assert "only a file in an exercise's chaffs/ folder can be one" in str(info.value) and "relaxed.py" in str(info.value)

@@ -93,9 +93,15 @@ def load_module(module: str, path: Path, patch: Path | None = None) -> Any:
         sys.modules[module] = mod
         spec.loader.exec_module(mod)
         if patch is not None:
+            import pytest
+
             from course_core import module_patch
 
-            mod = sys.modules[module] = module_patch.apply(mod, patch)
+            try:
+                mod = sys.modules[module] = module_patch.apply(mod, patch)
+            except Exception as exc:  # every test would fail on it: that must not read as a catch
+                pytest.exit(f"--chaff: chaffs/{patch.name} could not be applied to your {path.name}: {type(exc).__name__}: {exc}",
+                            returncode=pytest.ExitCode.USAGE_ERROR)
         _LOADED[key] = mod
     return _LOADED[key]
 

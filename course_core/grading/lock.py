@@ -16,8 +16,9 @@ fails; otherwise each pool of exercise.toml (the public chaffs', the hidden chaf
 chaffs caught. The student's tests also run on the reference (when staff grade): a test that passes there
 and fails on the student's module shows the module is wrong, which costs a Repair test, never the lock.
 Feedback on the reference and on the
-hidden chaffs is an aggregate (how many caught), never a test name or output of the suite:
-those are chosen by student code that has seen the reference's behaviour.
+hidden chaffs is an aggregate (how many caught), and on a public chaff applied to the reference
+only whether it was caught, never a test name or output of the suite: those are chosen by student
+code that has seen the reference's behaviour.
 """
 
 from __future__ import annotations
@@ -169,12 +170,26 @@ def run_all(exercise: Exercise, student_tests: Path, conftest: Path, found: list
     try:
         for i in order:
             worker, name = servers[f"v{i}"]
-            runs[i] = suite.run(worker, name)
+            unapplied = _patch_failure(found[i], worker, name)
+            runs[i] = unapplied if unapplied is not None else suite.run(worker, name)
     finally:
         suite.close()
         for worker in {id(w): w for w, _ in servers.values()}.values():
             worker.stop()
     return runs
+
+
+def _patch_failure(variant: Variant, worker: Worker, name: str) -> SuiteRun | None:
+    """A public chaff whose patch does not apply is an error, never a catch (every test would fail on it)."""
+    if variant.patch is None:
+        return None
+    try:
+        worker.call("", (), {}, variant=name, describe=True)
+    except WorkerFailure as exc:
+        on = f"your {variant.path.name}" if variant.student_code else f"the reference {variant.path.name} (a grader problem: tell your instructor)"
+        why = exc.message.split(" could not be imported: ", 1)[-1]
+        return SuiteRun("error", f"chaffs/{variant.patch.name} could not be applied to {on}: {why}")
+    return None
 
 
 def variants(exercise: Exercise, staged_module: Path | None, solutions_dir: Path | None) -> list[Variant]:
@@ -309,7 +324,9 @@ def judge(exercise: Exercise, student_tests: Path | None, conftest: Path, found:
             why = None if reference is not None and reference.status != "passed" else own_command  # the reference's run: graded by staff
             checks.append(check(key, name, 1.0, "failed", 0.0, "caught, but not counted: your tests also fail on a correct solution (see above)", "visible", why))
         else:
-            checks.append(check(key, name, 1.0, "passed", 1.0, f"caught by {_names(run.failing)}", "visible", command))
+            # on the reference, which tests fail is chosen by code that has seen its behaviour: a bit, never names
+            said = f"caught by {_names(run.failing)}" if v.student_code else "caught"
+            checks.append(check(key, name, 1.0, "passed", 1.0, said, "visible", command))
     if hidden:
         caught = sum(1 for v in hidden if by[id(v)].status == "failed")
         errors = sum(1 for v in hidden if by[id(v)].status == "error")

@@ -5,8 +5,9 @@ Imported by each exercise's tests/conftest.py. Under plain pytest,
 fixture load the student's module with ``exercises/<id>/chaffs/NAME.py`` applied to it (a public
 chaff is a patch holding only its mistake: :mod:`course_core.module_patch`), and turns the
 verdict round: the run passes (exit 0) when at least one test fails on the wrong version (the
-chaff is caught) and fails (exit 1) when every test passes on it. So the command a grade report
-prints for an uncaught chaff fails until the student adds a test that catches it.
+chaff is caught) while the same tests pass on the student's own module (run again without
+``--chaff`` to know), and fails (exit 1) otherwise. So the command a grade report prints for an
+uncaught chaff fails until the student adds a test that catches it.
 Under the grader the option is never given, and nothing here changes a run.
 """
 
@@ -40,10 +41,9 @@ def chosen(config: Any) -> str | None:
 
 def module_path(config: Any, exercise_dir: Path, module: str) -> tuple[Path, Path | None]:
     """What the ``student`` fixture imports under plain pytest: the module, and the chaff's patch on it when one is asked for."""
-    own = exercise_dir / f"{module}.py"
     name = chosen(config)
     if name is None:
-        return own, None
+        return exercise_dir / f"{module}.py", None
     path = exercise_dir / "chaffs" / f"{name}.py"
     if not path.is_file():
         from course_core.errors import did_you_mean
@@ -54,9 +54,13 @@ def module_path(config: Any, exercise_dir: Path, module: str) -> tuple[Path, Pat
         pytest.exit(f"{OPTION} {name}: {exercise_dir.name}/chaffs/{name}.py does not exist; {hint}", returncode=pytest.ExitCode.USAGE_ERROR)
     from course_core import module_patch
 
-    if module_patch.patched_file(path.read_bytes(), str(path)) is None:
+    try:
+        patches = module_patch.patched_file(path.read_bytes(), str(path))
+    except module_patch.PatchError as exc:
+        pytest.exit(f"{OPTION} {name}: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    if patches is None:
         return path, None  # a chaff that is a whole module of its own
-    return own, path
+    return exercise_dir / patches, path
 
 
 @pytest.hookimpl(trylast=True)
@@ -69,12 +73,12 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     if exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         message = f"every test passes on chaffs/{name}.py, a wrong version: add a test that fails on it"
-    elif exitstatus == pytest.ExitCode.TESTS_FAILED and reporter is not None and _only_stubs_failed(reporter):
-        message = (f"not caught yet: every failing test fails on a NotImplementedError, a stub of your module's. chaffs/{name}.py "
-                   "puts its mistake into your module, so finish the Build first (these tests pass without --chaff)")
+    elif exitstatus == pytest.ExitCode.TESTS_FAILED and not _pass_without_chaff(session.config):
+        message = (f"not counted: these tests fail on your own module too, without --chaff (a catch counts only when they "
+                   f"pass there, as the grader's does): finish or fix your module, or the test, then try --chaff {name} again")
     elif exitstatus == pytest.ExitCode.TESTS_FAILED:
         session.exitstatus = pytest.ExitCode.OK
-        message = f"caught: a test fails on chaffs/{name}.py (your module with its mistake put in), as it should on a wrong version"
+        message = f"caught: a test fails on chaffs/{name}.py (your module with its mistake put in) and passes on your module"
     else:
         return
     if reporter is not None:
@@ -83,12 +87,23 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
         reporter.write_line(f"--chaff {name}: {message}")
 
 
-def _only_stubs_failed(reporter: Any) -> bool:
-    """Every failure a NotImplementedError: the module under the patch is unfinished, so nothing was caught."""
-    failed = [*reporter.stats.get("failed", []), *reporter.stats.get("error", [])]
+def _pass_without_chaff(config: Any) -> bool:
+    """The same pytest command without ``--chaff``, on the student's own module: does it pass (exit 0)?
 
-    def stub(report: Any) -> bool:
-        crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
-        return crash is not None and str(crash.message).startswith("NotImplementedError")
+    The lock stage counts a chaff caught only when the tests pass on a correct module; at home
+    that module is the student's, so ``--chaff`` asks the same of it.
+    """
+    import subprocess
+    import sys
 
-    return bool(failed) and all(stub(r) for r in failed)
+    given, args, i = list(config.invocation_params.args), [], 0
+    while i < len(given):
+        if given[i] == OPTION:
+            i += 2  # the option and its NAME
+            continue
+        if not given[i].startswith(OPTION + "="):
+            args.append(given[i])
+        i += 1
+    proc = subprocess.run([sys.executable, "-m", "pytest", *args, "-q", "--tb=no", "-p", "no:cacheprovider"],
+                          cwd=config.invocation_params.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return proc.returncode == 0

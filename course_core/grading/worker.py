@@ -610,7 +610,8 @@ def serve_one_test(channel: Channel, module: str, path: str | None, patch: str |
             write_all(channel.fd_out, encode_reply(seq, describe_module(mod)))
             continue
         name = request.get("fn", "")
-        fn = getattr(mod, name, None) if isinstance(name, str) and not name.startswith("__") else None
+        # public names only: a private helper (the reference's, a chaff's) is not the contract, and asking for one must not tell variants apart
+        fn = getattr(mod, name, None) if isinstance(name, str) and not name.startswith("_") else None
         if fn is None or not callable(fn):
             error = {"type": "NoSuchFunction", "message": name if isinstance(name, str) else "", "where": None}
             write_all(channel.fd_out, (json.dumps({"seq": seq, "error": error}) + "\n").encode())
