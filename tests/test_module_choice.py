@@ -57,6 +57,7 @@ def test_without_the_option_the_module_is_tested(toy: Path) -> None:
     assert _pytest(toy).returncode == 1
 
 
+@pytest.mark.slow  # pytest in a subprocess (twice for a verdict)
 def test_the_chaff_is_put_into_your_module(toy: Path) -> None:
     """`--chaff` runs the student's own module with the chaff's mistake in it: what only that module has is there too."""
     (toy / "toy.py").write_text((toy / "toy.py").read_text(encoding="utf-8") + "\n\ndef extra():\n    return 7\n", encoding="utf-8")
@@ -69,6 +70,7 @@ def test_the_chaff_is_put_into_your_module(toy: Path) -> None:
     assert "FAILED" in proc.stdout and "test_empty_mean" in proc.stdout
 
 
+@pytest.mark.slow  # pytest in a subprocess (twice for a verdict)
 def test_on_stubs_a_failing_test_is_no_catch(toy: Path) -> None:
     """The chaff is the student's module with its mistake put in: a test that fails on it counts only when it
     passes on that module without --chaff, as the lock stage counts it only when the tests pass on a correct one."""
@@ -79,6 +81,7 @@ def test_on_stubs_a_failing_test_is_no_catch(toy: Path) -> None:
     assert "--chaff mean_empty_zero: not counted: these tests fail on your own module too, without --chaff" in proc.stdout
 
 
+@pytest.mark.slow  # pytest in a subprocess (twice for a verdict)
 def test_a_chaff_that_cannot_be_applied_is_a_usage_error(toy: Path) -> None:
     (toy / "toy.py").write_text("def add(a, b):\n    return a + b\n", encoding="utf-8")  # no mean() for the patch to capture
     shutil.copyfile(HONEST_TESTS, toy / "tests" / "test_regression.py")
