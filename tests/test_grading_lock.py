@@ -89,6 +89,21 @@ def test_a_public_chaff_that_does_not_apply_is_an_error_not_a_catch(tmp_path: Pa
 
 
 @pytest.mark.slow
+def test_an_error_reaches_the_suite_without_the_line_it_came_from(tmp_path: Path) -> None:
+    """The line a variant raised at is its file's layout, not its behaviour: a suite that reads it could tell
+    every chaff (each a file of its own) from the reference without testing anything."""
+    tests = _tests(tmp_path, (
+        "import pytest\n"
+        "def test_the_error_says_what_not_where(student):\n"
+        "    with pytest.raises(ValueError) as info:\n"
+        "        student.mean([])\n"
+        "    assert '(at ' not in str(info.value) and 'toy.py' not in str(info.value), str(info.value)\n"
+    ))
+    (run,) = _runs(tests, WHEAT)
+    assert run.status == "passed", run
+
+
+@pytest.mark.slow
 def test_exit_codes_map_to_passed_failed_error(tmp_path: Path) -> None:
     passed, failed = _runs(HONEST_TESTS, WHEAT, FLOORS)
     assert passed.status == "passed"

@@ -66,7 +66,8 @@ def _relay_reply(target: Worker, variant: str, session: int, message: dict[str, 
     try:
         return {"call": n, "ok": target.call(fn, tuple(args), kwargs, variant=variant, session=session)}
     except StudentError as exc:
-        return {"call": n, "error": {"type": exc.type_name, "message": exc.message, "where": exc.where}}
+        # no "where": a line number is the layout of the variant's file, not its behaviour, and would tell them apart
+        return {"call": n, "error": {"type": exc.type_name, "message": exc.message, "where": None}}
     except WorkerFailure as exc:
         return {"call": n, "failure": exc.message}
     except TypeError as exc:
