@@ -183,3 +183,21 @@ def test_only_public_names_are_served(tmp_path: Path) -> None:
         assert private.value.message.replace("_total", "NAME") == missing.value.message.replace("absent", "NAME")
     finally:
         worker.stop()
+
+
+def test_no_posix_message_queue_can_be_made(tmp_path: Path) -> None:
+    """A POSIX message queue outlives the run that made it and cannot be listed to be removed (no mqueue
+    filesystem in the sandbox): a channel between a suite's runs. The sandbox's limit allows none."""
+    worker = _worker(tmp_path, """
+        import ctypes, ctypes.util
+
+        def make_queue():
+            libc = ctypes.CDLL(ctypes.util.find_library("rt") or "librt.so.1", use_errno=True)
+            fd = libc.mq_open(b"/kit_probe", 0o100 | 0o2, 0o600, None)  # O_CREAT | O_RDWR
+            return [fd, ctypes.get_errno()]
+    """)
+    try:
+        fd, errno_ = StudentProxy(worker).make_queue()
+        assert fd == -1 and errno_ in (12, 24), (fd, errno_)  # ENOMEM or EMFILE: RLIMIT_MSGQUEUE is 0
+    finally:
+        worker.stop()

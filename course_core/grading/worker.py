@@ -126,6 +126,7 @@ def apply_limits(limits: dict) -> None:
         (resource.RLIMIT_FSIZE, fsize),
         (resource.RLIMIT_CORE, 0),
         (resource.RLIMIT_NOFILE, 256),
+        (resource.RLIMIT_MSGQUEUE, 0),  # POSIX message queues outlive a run and cannot be listed to remove: none at all
     ):
         resource.setrlimit(which, (value, value))
     if limits.get("set_nproc", True):  # the fallback sets it before exec, on top of the user's processes
