@@ -104,6 +104,40 @@ def test_an_error_reaches_the_suite_without_the_line_it_came_from(tmp_path: Path
 
 
 @pytest.mark.slow
+def test_an_exit_status_the_suite_chose_is_never_shown(tmp_path: Path) -> None:
+    """pytest.exit(returncode=N) let a suite write any number (a reference output, encoded) into the report."""
+    tests = _tests(tmp_path, "import pytest\ndef test_x(student):\n    pytest.exit('bye', returncode=int(student.mean([3, 5]) * 1000) + 987654321)\n")
+    (run,) = _runs(tests, WHEAT)
+    assert run.status == "error" and "987658321" not in run.detail and "4000" not in run.detail, run.detail
+    assert run.detail == "your test run ended with an error: an exit status pytest does not use"
+
+
+@pytest.mark.slow
+def test_a_suite_run_has_one_wall_clock_its_relayed_calls_included(tmp_path: Path) -> None:
+    """The suite's own clock stops while a call is out: calls of most of a second each, many of them, took minutes
+    per variant. The run's budget (RUN_BUDGET × timeout_s) counts them."""
+    import dataclasses
+
+    from course_core.grading.lock import SuiteSandbox
+
+    slow = tmp_path / "slow" / "toy.py"
+    slow.parent.mkdir()
+    slow.write_text("import time\ndef add(a, b):\n    time.sleep(0.4)\n    return a + b\n")
+    exercise = dataclasses.replace(TOY, limits=dataclasses.replace(TOY.limits, timeout_s=1.0))
+    tests = _tests(tmp_path, "def test_many(student):\n    for _ in range(12):\n        student.add(1, 2)\n")
+    from course_core.grading.harness import Worker
+
+    worker = Worker({"module": "toy", "limits": exercise.limits.as_dict(), "preload": [], "variants": {"v": slow}})
+    suite = SuiteSandbox(exercise, tests, CONFTEST)
+    try:
+        run = suite.run(worker, "v")
+    finally:
+        suite.close()
+        worker.stop()
+    assert run.status == "error" and "did not finish within 2 s, their calls included" in run.detail, run
+
+
+@pytest.mark.slow
 def test_exit_codes_map_to_passed_failed_error(tmp_path: Path) -> None:
     passed, failed = _runs(HONEST_TESTS, WHEAT, FLOORS)
     assert passed.status == "passed"

@@ -91,3 +91,15 @@ def test_a_chaff_that_cannot_be_applied_is_a_usage_error(toy: Path) -> None:
     (toy / "chaffs" / "mean_empty_zero.py").write_text('PATCHES = "../toy.py"\n', encoding="utf-8")
     proc = _pytest(toy, "--chaff", "mean_empty_zero")
     assert proc.returncode == 4 and "must be a file name such as" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_the_option_given_by_pytest_addopts_does_not_recurse(toy: Path) -> None:
+    """The recheck without --chaff turns the option off however it was given (PYTEST_ADDOPTS, an @file, -o addopts)."""
+    shutil.copyfile(HONEST_TESTS, toy / "tests" / "test_regression.py")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", str(toy / "tests" / "test_regression.py"), "-q", "-p", "no:cacheprovider"],
+        cwd=toy.parent, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1", "PYTEST_ADDOPTS": "--chaff mean_empty_zero"},
+    )
+    assert proc.returncode == 0 and "caught: a test fails on chaffs/mean_empty_zero.py" in proc.stdout, proc.stdout

@@ -24,6 +24,7 @@ code that has seen the reference's behaviour.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from course_core.grading.harness import StudentError, Worker, WorkerFailure
 from course_core.grading.sandbox import MessageTooLarge, Sandbox, SandboxError, WorkerDied, WorkerTimeout, backstop, describe_end
 from course_core.grading.testsets import display_folder
 
+RUN_BUDGET = 2  # a suite run's wall clock, its relayed calls included, in units of the exercise's timeout_s
 PYTEST_MEANING = {2: "pytest was interrupted", 3: "pytest hit an internal error", 4: "pytest was called wrongly", 5: "no tests were collected"}
 SUITE_DIR = "suite/tests"
 # only the exit status and outcomes count: pytest's reporting extras are not loaded in a suite run
@@ -110,8 +112,12 @@ class SuiteSandbox:
             sandbox = self.sandbox
             self.seq += 1
             sandbox.send({"seq": self.seq, "run": True}, timeout=10)
+            # the suite's own clock stops while a call is relayed: this one, its calls included, does not
+            deadline = time.monotonic() + RUN_BUDGET * limits.timeout_s
             while True:
-                channel, message = sandbox.next_message(backstop(limits))
+                channel, message = sandbox.next_message(max(0.05, min(backstop(limits), deadline - time.monotonic())))
+                if time.monotonic() > deadline:
+                    raise WorkerTimeout("the run's budget is spent")
                 if channel == "relay":
                     sandbox.send(_relay_reply(target, variant, self.seq, message), timeout=limits.timeout_s, channel="relay")
                     continue
@@ -119,7 +125,7 @@ class SuiteSandbox:
                     break
         except WorkerTimeout:
             self.close()
-            return SuiteRun("error", f"your tests did not finish within {limits.timeout_s:g} s")
+            return SuiteRun("error", f"your tests did not finish within {RUN_BUDGET * limits.timeout_s:g} s, their calls included")
         except (WorkerDied, MessageTooLarge, ValueError):
             self.close()
             return SuiteRun("error", "your tests ended their sandbox")
@@ -140,7 +146,8 @@ class SuiteSandbox:
             return SuiteRun("passed", "", [], outcomes)
         if code == 1:
             return SuiteRun("failed", "", failing, outcomes)
-        meaning = PYTEST_MEANING.get(code, f"exit status {code}") if isinstance(code, int) else "no exit status"
+        # the suite chose any other number itself (pytest.exit(returncode=...)): never shown, it could spell anything
+        meaning = PYTEST_MEANING.get(code, "an exit status pytest does not use") if isinstance(code, int) else "no exit status"
         return SuiteRun("error", f"your test run ended with an error: {meaning}", [], outcomes)
 
     def close(self) -> None:
@@ -212,7 +219,11 @@ def variants(exercise: Exercise, staged_module: Path | None, solutions_dir: Path
     for folder, visibility in ((exercise.folder / "chaffs", "visible"), (solutions_dir / "chaffs" if solutions_dir else None, "hidden")):
         if folder is not None and folder.is_dir():
             for path in sorted(folder.glob("*.py")):
-                if module_patch.patched_file(path.read_bytes(), str(path)) is None:
+                try:
+                    plain = module_patch.patched_file(path.read_bytes(), str(path)) is None
+                except module_patch.PatchError:
+                    plain = False  # it says it is a patch: applied, and an error if it cannot be
+                if plain:
                     found.append(Variant("chaff", path.stem, path, visibility))
                 elif reference is not None:
                     found.append(Variant("chaff", path.stem, reference, visibility, patch=path))

@@ -31,8 +31,15 @@ def pytest_addoption(parser: Any) -> None:
         )
 
 
+RECHECK_ENV = "RLF_CHAFF_RECHECK"  # set for the run without --chaff: however the option came (PYTEST_ADDOPTS, @file, -o), it is off
+
+
 def chosen(config: Any) -> str | None:
-    """The chaff named on the command line, or None."""
+    """The chaff named on the command line, or None (always None in the recheck run)."""
+    import os
+
+    if os.environ.get(RECHECK_ENV):
+        return None
     try:
         return config.getoption(OPTION)
     except ValueError:  # the option was never added (the conftest was not loaded at start-up)
@@ -104,6 +111,8 @@ def _pass_without_chaff(config: Any) -> bool:
         if not given[i].startswith(OPTION + "="):
             args.append(given[i])
         i += 1
-    proc = subprocess.run([sys.executable, "-m", "pytest", *args, "-q", "--tb=no", "-p", "no:cacheprovider"],
+    import os
+
+    proc = subprocess.run([sys.executable, "-m", "pytest", *args, "-q", "--tb=no"], env={**os.environ, RECHECK_ENV: "1"},
                           cwd=config.invocation_params.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return proc.returncode == 0
