@@ -137,6 +137,26 @@ def test_a_suite_run_has_one_wall_clock_its_relayed_calls_included(tmp_path: Pat
     assert run.status == "error" and "did not finish within 2 s, their calls included" in run.detail, run
 
 
+KEYRING_SUITE = """
+import ctypes, platform
+libc = ctypes.CDLL(None, use_errno=True)
+ADD_KEY, KEYCTL = {"x86_64": (248, 250), "aarch64": (217, 219)}[platform.machine()]
+
+def test_no_key_from_an_earlier_run(student):
+    found = libc.syscall(KEYCTL, 10, ctypes.c_long(-4), b"user", b"kit_probe", 0)  # KEYCTL_SEARCH the user keyring
+    libc.syscall(ADD_KEY, b"user", b"kit_probe", b"run", 3, ctypes.c_long(-4))
+    assert found == -1, "a key an earlier run added is still there"
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.uname().machine not in ("x86_64", "aarch64"), reason="keyctl's syscall number is known for these")
+def test_a_key_one_run_adds_is_gone_by_the_next(tmp_path: Path) -> None:
+    """The uid's kernel keyring outlived a run's processes: a channel from the reference's run to a chaff's."""
+    first, second = _runs(_tests(tmp_path, KEYRING_SUITE), WHEAT, WHEAT)
+    assert (first.status, second.status) == ("passed", "passed"), (first, second)
+
+
 @pytest.mark.slow
 def test_exit_codes_map_to_passed_failed_error(tmp_path: Path) -> None:
     passed, failed = _runs(HONEST_TESTS, WHEAT, FLOORS)

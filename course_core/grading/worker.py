@@ -684,6 +684,19 @@ def _wipe_scratch(scratch: str) -> None:
     os.makedirs(os.path.join(scratch, "work", "tmp"), exist_ok=True)
 
 
+def _clear_keyrings() -> None:
+    """The kernel keyrings of the sandbox's uid outlive its processes: empty them (keyctl KEYCTL_CLEAR)."""
+    import ctypes
+    import platform
+
+    number = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
+    if number is None:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for keyring in (-3, -4, -5):  # KEY_SPEC_SESSION_KEYRING, KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING
+        libc.syscall(number, 7, ctypes.c_long(keyring))  # 7 = KEYCTL_CLEAR
+
+
 def _remove_sysv_ipc() -> None:
     """SysV shared memory, semaphores and message queues outlive their processes: remove them."""
     import ctypes
@@ -804,6 +817,7 @@ def suite(zygote: Zygote, config: dict, relay: Channel) -> None:
             return
         seq = request.get("seq", 0)
         _wipe_scratch(scratch)
+        _clear_keyrings()
         if zygote.is_init:  # its own ipc namespace: everything in it is this sandbox's
             _remove_sysv_ipc()
 
