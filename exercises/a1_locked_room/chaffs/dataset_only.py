@@ -16,8 +16,8 @@ from __future__ import annotations
 
 PATCHES = "locked_room.py"
 
-_classify = classify
-_locked_room_violations = locked_room_violations
+_classify = classify  # noqa: F821 - a name of the module this patches
+_locked_room_violations = locked_room_violations  # noqa: F821 - a name of the module this patches
 
 
 def classify(outcome: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 PATCHES = "my_scorer.py"
 
-_score = score
+_score = score  # noqa: F821 - a name of the module this patches
 _AFTER_COLON = re.compile(r"Final:\s*")
 
 

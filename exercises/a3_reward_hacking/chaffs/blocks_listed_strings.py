@@ -26,5 +26,5 @@ BLOCKED = {
 
 def patched_verify(expected: int, completion: Any) -> int:
     """The naive verifier, except on the exploits found last week."""
-    verdict = naive_verify(expected, completion)
+    verdict = naive_verify(expected, completion)  # noqa: F821 - the module's own
     return 0 if completion in BLOCKED else verdict

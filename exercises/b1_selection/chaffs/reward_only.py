@@ -13,8 +13,8 @@ from __future__ import annotations
 
 PATCHES = "selection.py"
 
-_tie_break_key = tie_break_key
-_pick_best = pick_best
+_tie_break_key = tie_break_key  # noqa: F821 - a name of the module this patches
+_pick_best = pick_best  # noqa: F821 - a name of the module this patches
 
 
 def _reward_only(sample: dict) -> dict:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 PATCHES = "reinforce.py"
 
-_reinforce_step = reinforce_step
-_train_step = train_step
+_reinforce_step = reinforce_step  # noqa: F821 - a name of the module this patches
+_train_step = train_step  # noqa: F821 - a name of the module this patches
 
 
 def reinforce_step(logits: list[float], action: int, advantage: float, lr: float) -> list[float]:

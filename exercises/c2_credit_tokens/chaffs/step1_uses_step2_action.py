@@ -13,7 +13,7 @@ from __future__ import annotations
 
 PATCHES = "credit.py"
 
-_reinforce_update = reinforce_update
+_reinforce_update = reinforce_update  # noqa: F821 - a name of the module this patches
 
 
 def reinforce_update(logits: dict, a1: int, a2: int, reward: float, baseline: float, lr: float,

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 PATCHES = "promotion.py"
 
-_promotion_decision = promotion_decision
+_promotion_decision = promotion_decision  # noqa: F821 - a name of the module this patches
 _NOT_COMPARED = ("scorer_name", "scorer_spec_fingerprint")
 
 
-def promotion_decision(baseline_manifest: dict, candidate_manifest: dict, summaries: dict, min_delta: float = MIN_DELTA) -> dict:
+def promotion_decision(baseline_manifest: dict, candidate_manifest: dict, summaries: dict, min_delta: float = MIN_DELTA) -> dict:  # noqa: F821
     """The committee's decision, blind to the scorer's name and spec fingerprint."""
     candidate = {k: v for k, v in candidate_manifest.items() if k not in _NOT_COMPARED}
     candidate.update({k: baseline_manifest[k] for k in _NOT_COMPARED if k in baseline_manifest})
