@@ -47,12 +47,6 @@ def patched_file(source: bytes | str, filename: str = "<patch>") -> str | None:
     return None
 
 
-def base_beside(patch: Path) -> Path | None:
-    """Where the module a patch file names lives: the exercise folder that holds its ``chaffs/`` folder."""
-    name = patched_file(patch.read_bytes(), str(patch))
-    return None if name is None else patch.resolve().parent.parent / name
-
-
 def namespace_for(module: ModuleType) -> dict[str, Any]:
     """What a patch runs in: every name of ``module`` (the module's own functions keep their own globals)."""
     return dict(vars(module))

@@ -118,6 +118,7 @@ def test_a_suite_run_has_one_wall_clock_its_relayed_calls_included(tmp_path: Pat
     per variant. The run's budget (RUN_BUDGET × timeout_s) counts them."""
     import dataclasses
 
+    from course_core.grading.harness import Worker
     from course_core.grading.lock import SuiteSandbox
 
     slow = tmp_path / "slow" / "toy.py"
@@ -125,8 +126,6 @@ def test_a_suite_run_has_one_wall_clock_its_relayed_calls_included(tmp_path: Pat
     slow.write_text("import time\ndef add(a, b):\n    time.sleep(0.4)\n    return a + b\n")
     exercise = dataclasses.replace(TOY, limits=dataclasses.replace(TOY.limits, timeout_s=1.0))
     tests = _tests(tmp_path, "def test_many(student):\n    for _ in range(12):\n        student.add(1, 2)\n")
-    from course_core.grading.harness import Worker
-
     worker = Worker({"module": "toy", "limits": exercise.limits.as_dict(), "preload": [], "variants": {"v": slow}})
     suite = SuiteSandbox(exercise, tests, CONFTEST)
     try:

@@ -14,6 +14,9 @@ Under the grader the option is never given, and nothing here changes a run.
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +39,6 @@ RECHECK_ENV = "RLF_CHAFF_RECHECK"  # set for the run without --chaff: however th
 
 def chosen(config: Any) -> str | None:
     """The chaff named on the command line, or None (always None in the recheck run)."""
-    import os
-
     if os.environ.get(RECHECK_ENV):
         return None
     try:
@@ -100,9 +101,6 @@ def _pass_without_chaff(config: Any) -> bool:
     The lock stage counts a chaff caught only when the tests pass on a correct module; at home
     that module is the student's, so ``--chaff`` asks the same of it.
     """
-    import subprocess
-    import sys
-
     given, args, i = list(config.invocation_params.args), [], 0
     while i < len(given):
         if given[i] == OPTION:
@@ -111,8 +109,6 @@ def _pass_without_chaff(config: Any) -> bool:
         if not given[i].startswith(OPTION + "="):
             args.append(given[i])
         i += 1
-    import os
-
     proc = subprocess.run([sys.executable, "-m", "pytest", *args, "-q", "--tb=no"], env={**os.environ, RECHECK_ENV: "1"},
                           cwd=config.invocation_params.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return proc.returncode == 0
