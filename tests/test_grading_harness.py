@@ -201,3 +201,18 @@ def test_no_posix_message_queue_can_be_made(tmp_path: Path) -> None:
         assert fd == -1 and errno_ in (12, 24), (fd, errno_)  # ENOMEM or EMFILE: RLIMIT_MSGQUEUE is 0
     finally:
         worker.stop()
+
+
+def test_the_machines_blas_settings_reach_the_sandbox_and_the_trusted_runs(tmp_path: Path, monkeypatch) -> None:
+    """OPENBLAS_CORETYPE picks the BLAS kernel, whose rounding differs from the one OpenBLAS picks by itself: a run the
+    student made with it set must be replayed with it set (and older OpenBLAS builds miscompute on CPUs they misdetect)."""
+    from course_core.grading.testsets import trusted_env
+
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "512")
+    assert {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512", "OPENBLAS_NUM_THREADS": "1"}.items() <= trusted_env(tmp_path, tmp_path).items()
+    worker = _worker(tmp_path, "import os\n\ndef blas():\n    return [os.environ.get(k) for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS')]\n")
+    try:
+        assert StudentProxy(worker).blas() == ["Haswell", "512", "1"]
+    finally:
+        worker.stop()

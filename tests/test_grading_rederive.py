@@ -73,6 +73,37 @@ def test_files_compare_by_value_rows_by_line_and_manifests_without_per_run_field
     assert "layout or spacing" in compare("s", "summary.json", b'{"a": 1}', b'{"a":1}')
 
 
+
+# Two BLAS kernels' `probs @ rewards` for c3's sweep at β = 1 (OPENBLAS_CORETYPE=Haswell, and the
+# kernel OpenBLAS picks by itself on an AMD EPYC): the full-marks c3 lost all its evidence points.
+KERNEL_A, KERNEL_B = 0.6562615507852665, 0.6562615507852666
+
+
+@pytest.mark.parametrize("name, layout", [
+    ("summary.json", '{{"expected_reward": {}, "n": 3}}'),
+    ("results.jsonl", '{{"expected_reward": {}, "n": 3}}\n'),
+    ("results.csv", "beta,expected_reward,n\n1.0,{},3\n"),
+    ("summary.md", "| 1.0 | {} | n = 3 |\n"),
+])
+def test_a_float_computed_again_on_another_cpu_is_the_same_value(name: str, layout: str) -> None:
+    compare = rederive._compare_file
+    mine, again = (layout.format(repr(x)).encode() for x in (KERNEL_A, KERNEL_B))
+    assert compare(f"x/{name}", name, mine, again) is None
+    changed = layout.format(repr(KERNEL_A * (1 + 1e-6))).encode()  # a thousand times the tolerance: a different number
+    assert compare(f"x/{name}", name, changed, again) is not None
+    assert compare(f"x/{name}", name, mine, again.replace(b"3", b"4")) is not None  # integers are exact
+    assert compare(f"x/{name}", name, mine, again.replace(b"n", b"m")) is not None  # and so is everything not a number
+
+
+def test_near_floats_never_hide_a_changed_layout_or_an_integer_written_as_a_float() -> None:
+    compare = rederive._compare_file
+    assert "layout or spacing" in compare("s", "summary.json", b'{"a": 0.1, "b": 2}', b'{"a": 0.10000000000000002,"b": 2}')
+    assert compare("s", "summary.json", b'{"a": 1}', b'{"a": 1.0}') == (
+        "s: a is 1, but the kit's instrument, run again from the manifest, gives 1.0")
+    assert compare("r.csv", "r.csv", b"a,1\n", b"a,1.0000000000000002\n") is not None
+    assert compare("r.csv", "r.csv", b"a,0.0\n", b"a,1e-17\n") is None  # zero on one kernel, rounding noise on another
+    assert compare("r.csv", "r.csv", b"a,1.0\r\n", b"a,1.0000000000000002\n") is not None
+
 @pytest.mark.parametrize("mine", [b"[" * 50_000 + b"]" * 50_000, b'{"a": 1e400}', b'{"a": NaN}', b'{"a": %s}' % (b"9" * 400)])
 def test_a_submitted_file_no_check_can_read_is_a_difference_never_a_grader_error(mine: bytes) -> None:
     """A figure's JSON or a log beside the screened manifest, summary and results: json.loads recursed out on the first."""

@@ -6,9 +6,10 @@ For each run (docs/exercise_contract.md, "Re-derivation"):
    ``evidence/`` folder, and its bytes hash to the recorded fingerprint;
 2. the run is replayed end to end from its recorded command by the kit's own instrument
    (:mod:`course_core.grading.replay`, a trusted process; a user's module the run names runs
-   only in a sandbox), and every artifact must come out byte for byte the same, apart from
+   only in a sandbox), and every artifact must come out the same, byte for byte apart from
    what is by nature per-run (:data:`PER_RUN_FIELDS`, :data:`UNCOMPARED_SUFFIXES`, and the
-   paths the replay had to use instead of the recorded ones);
+   paths the replay had to use instead of the recorded ones) and from the last bits of a
+   floating-point number (:data:`FLOAT_REL_TOL`);
 3. a run that is random by design (:data:`RANDOM_BY_DESIGN`) is replayed with its recorded
    choices: the instrument re-scores every row and recomputes the summary from the rows.
 
@@ -19,6 +20,8 @@ per staged exercise, for every run its checks read, in one replay process.
 from __future__ import annotations
 
 import json
+import math
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -48,6 +51,14 @@ RANDOM_BY_DESIGN = (("selection", "sampling_config.selector", "custom:selection.
 REPLAY_BUDGET_S = 60  # wall clock per replayed run, on top of the sandbox limits
 REPLAY_MEMORY_MB = 2048  # the replay process's address space: every shipped exercise's full-marks runs re-derive within 1024
 MAX_PATH_CHARS = 4096  # Linux's PATH_MAX: a longer recorded path names no file
+# A float written on the student's machine and the same float computed again here may differ in
+# their last bits: numpy picks its BLAS kernel and its SIMD exp/log by CPU (and OPENBLAS_CORETYPE),
+# so `probs @ rewards` came out 0.6562615507852665 on one kernel and ...666 on another. Numbers
+# written with a decimal point or an exponent are the same within this relative tolerance;
+# integers, strings and layout are compared exactly.
+FLOAT_REL_TOL = 1e-9
+FLOAT_ABS_TOL = 1e-12  # for values that are 0 on one machine and 1e-17 on another
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")  # linear: no nested or overlapping repetition
 
 
 @dataclass
@@ -264,8 +275,26 @@ def _first_difference(a: Any, b: Any, where: str = "") -> tuple[str, Any, Any] |
             if found:
                 return found
         return None
-    same = a == b and type(a) is type(b)
+    same = type(a) is type(b) and (a == b or (type(a) is float and _close(a, b)))
     return None if same else (where.lstrip(".") or "(the whole value)", a, b)
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=FLOAT_REL_TOL, abs_tol=FLOAT_ABS_TOL)
+
+
+def _same_text(mine: str, again: str) -> bool:
+    """The same text, or the same but for floats equal within :data:`FLOAT_REL_TOL`."""
+    if mine == again:
+        return True
+    if _NUMBER.sub("#", mine) != _NUMBER.sub("#", again):
+        return False
+    for x, y in zip(_NUMBER.findall(mine), _NUMBER.findall(again)):
+        if x == y:
+            continue
+        if not any(c in x for c in ".eE") or not any(c in y for c in ".eE") or not _close(float(x), float(y)):
+            return False
+    return True
 
 
 def _figure(name: str) -> bool:
@@ -296,13 +325,17 @@ def _compare_file(shown: str, name: str, mine: bytes, again: bytes) -> str | Non
             return f"{shown} is not the JSON the instrument writes"
         if name == "manifest.json":
             a, b = (_comparable_manifest(d) for d in (a, b))
-            if a == b:
+            if _first_difference(a, b) is None:
                 return None
         found = _first_difference(a, b)
-        return _said(shown, found[0], found[1], found[2]) if found else f"{shown} is not byte for byte what the instrument writes (layout or spacing)"
+        if found:
+            return _said(shown, found[0], found[1], found[2])
+        if _same_text(mine.decode("utf-8", "replace"), again.decode("utf-8", "replace")):
+            return None
+        return f"{shown} is not byte for byte what the instrument writes (layout or spacing)"
     mine_lines, again_lines = mine.decode("utf-8", "replace").splitlines(), again.decode("utf-8", "replace").splitlines()
     for n, (x, y) in enumerate(zip(mine_lines, again_lines), start=1):
-        if x == y:
+        if _same_text(x, y):
             continue
         if name.endswith(".jsonl"):
             try:
@@ -311,10 +344,20 @@ def _compare_file(shown: str, name: str, mine: bytes, again: bytes) -> str | Non
                 found = None
             if found:
                 return _said(f"{shown} line {n}", found[0], found[1], found[2])
-        return f"{shown} line {n} differs from what the kit's instrument writes when run again: {x[:60]!r} vs {y[:60]!r}"
+        return f"{shown} line {n} differs from what the kit's instrument writes when run again: {_around(x, y)}"
     if len(mine_lines) != len(again_lines):
         return f"{shown} has {len(mine_lines)} lines; the kit's instrument, run again from the manifest, writes {len(again_lines)}"
+    if _same_text(mine.decode("utf-8", "replace"), again.decode("utf-8", "replace")):
+        return None
     return f"{shown} is not byte for byte what the instrument writes (line endings or spacing)"
+
+
+def _around(x: str, y: str, width: int = 60) -> str:
+    """Both lines, each cut to ``width`` characters around where they first differ."""
+    at = next((i for i, (a, b) in enumerate(zip(x, y)) if a != b), min(len(x), len(y)))
+    start = max(0, at - width // 2)
+    cut = [("…" if start else "") + line[start:start + width] + ("…" if len(line) > start + width else "") for line in (x, y)]
+    return f"{cut[0]!r} vs {cut[1]!r}"
 
 
 def _unmapped(data: bytes, mapped: list[tuple[str, str]]) -> bytes:

@@ -279,8 +279,19 @@ def parse_message(line: bytes) -> dict[str, Any]:
 # --- one sandbox ------------------------------------------------------------------------------
 
 
+# What a machine's owner sets for its CPU, passed on to every grader process and sandbox: some
+# OpenBLAS builds pick a wrong kernel on processors they misdetect (wrong results, or a crash),
+# and a student's run, made with these set, is replayed with the same BLAS kernel.
+MACHINE_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def machine_env() -> dict[str, str]:
+    """The :data:`MACHINE_ENV` variables this process has."""
+    return {k: os.environ[k] for k in MACHINE_ENV if k in os.environ}
+
+
 def _sandbox_env(home: str) -> dict[str, str]:
-    return {
+    return machine_env() | {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",

@@ -88,9 +88,9 @@ def prepare_groups(exercise: Exercise, hidden_dir: Path | None, run_dir: Path, p
 
 def trusted_env(config_path: Path, run_dir: Path) -> dict[str, str]:
     """The environment of a trusted grader process (the test runner, the replay) that starts sandboxes."""
-    from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_libraries_env
+    from course_core.grading.sandbox import ISOLATION_ENV, KITLIB_ENV, isolation, kit_libraries_env, machine_env
 
-    return {
+    return machine_env() | {
         "PATH": os.environ.get("PATH", os.defpath),
         "LANG": "C.UTF-8",
         "HOME": str(run_dir),
