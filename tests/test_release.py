@@ -191,6 +191,15 @@ def test_real_release_leaks_no_solution_path_or_text(real_release: Path) -> None
     assert len(git(real_release, "rev-list", "--all").split()) == 1
 
 
+def test_a_windows_checkout_keeps_the_kits_bytes(real_release: Path, tmp_path: Path) -> None:
+    """git for Windows checks text out with CRLF (core.autocrlf=true): the kit's data would then hash
+    differently from the manifests the grader re-derives, and no run made there would re-derive."""
+    clone = tmp_path / "windows"
+    subprocess.run(["git", "-c", "core.autocrlf=true", "clone", "-q", str(real_release), str(clone)], check=True, capture_output=True, timeout=120)
+    for rel in ("data/datasets/math_dev.jsonl", "exercises/a1_locked_room/exercise.toml", "course_core/artifacts/manifest.py"):
+        assert (clone / rel).read_bytes() == (REPO / rel).read_bytes(), rel
+
+
 def _run_in(release: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["NO_COLOR"] = "1"

@@ -151,7 +151,7 @@ def write_json(path: Path, value: Any, schema: str | None) -> None:
     """Validate ``value`` against ``schema`` (a kit bug if it fails), then write it, indented."""
     if schema is not None:
         check_artifact(value, schema, artifact=path.name)
-    path.write_text(json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8", newline="\n")
 
 
 def read_json(path: Path) -> Any:
