@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -216,3 +217,76 @@ def test_the_machines_blas_settings_reach_the_sandbox_and_the_trusted_runs(tmp_p
         assert StudentProxy(worker).blas() == ["Haswell", "512", "1"]
     finally:
         worker.stop()
+
+
+PARITY_MODULE = """
+import math
+
+NAME = "toy"
+_calls = []
+
+def pair(a, b):
+    return (a, b)
+
+def count():
+    _calls.append(1)
+    return len(_calls)
+
+def nan():
+    return math.nan
+
+def huge():
+    return 10 ** 400
+
+def arrayish():
+    return {1, 2}
+
+def fail(kind):
+    raise {"value": ValueError, "key": KeyError, "own": type("MineError", (Exception,), {})}[kind]("bad " + kind)
+
+def _helper():
+    return 1
+"""
+
+
+def _outcome(call: Any) -> Any:
+    try:
+        return ("ok", call())
+    except WorkerFailure as exc:
+        return ("failure", exc.message, exc.call, exc.hidden)
+    except Exception as exc:
+        return ("raised", isinstance(exc, StudentError), [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"][0], str(exc))
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: s.pair(1, (2, 3)), lambda s: [s.count(), s.count()], lambda s: s.nan(), lambda s: s.huge(), lambda s: s.arrayish(),
+    lambda s: s.fail("value"), lambda s: s.fail("key"), lambda s: s.fail("own"), lambda s: s.NAME(), lambda s: s._helper(),
+    lambda s: s.absent(), lambda s: s.pair(float("nan"), 1),
+], ids=["tuples", "state", "nan", "huge", "set", "ValueError", "KeyError", "own class", "constant", "private", "absent", "nan argument"])
+def test_at_home_the_module_answers_as_it_does_under_the_grader(tmp_path: Path, call: Any) -> None:
+    """Plain pytest calls the module in-process, but the way the sandbox does: a test that passes at home passes there."""
+    from course_core.grading.harness import LocalProxy
+
+    path = tmp_path / "toy.py"
+    path.write_text(PARITY_MODULE, encoding="utf-8")
+    worker = Worker({"module": "toy", "module_path": str(path), "limits": LIMITS})
+    try:
+        graded = _outcome(lambda: call(StudentProxy(worker)))
+    finally:
+        worker.stop()
+    at_home = _outcome(lambda: call(LocalProxy("toy", path)))
+    assert at_home == graded
+
+
+def test_at_home_each_test_gets_the_module_afresh_and_the_students_traceback(tmp_path: Path) -> None:
+    from course_core.grading.harness import LocalProxy
+
+    path = tmp_path / "toy.py"
+    path.write_text(PARITY_MODULE, encoding="utf-8")
+    first, second = LocalProxy("toy", path), LocalProxy("toy", path)
+    assert [first.count(), first.count(), second.count()] == [1, 2, 1]
+    with pytest.raises(ValueError, match="bad value") as raised:
+        first.fail("value")
+    assert type(raised.value.__cause__) is ValueError and raised.value.__cause__.__traceback__ is not None
+    with pytest.raises(AttributeError):
+        first.pair = None

@@ -2,8 +2,12 @@
 
 ``student = student_fixture("locked_room")`` in an exercise's ``tests/conftest.py`` gives:
 
-* under plain pytest (a student at home): the real module, imported from
-  ``<exercise>/<module>.py`` beside the tests folder;
+* under plain pytest (a student at home): the module ``<exercise>/<module>.py`` beside the
+  tests folder, in this process, but called as the grader calls it (:class:`LocalProxy`):
+  arguments and result cross JSON, only public functions answer, an exception arrives as a
+  :class:`StudentError` (the student's own traceback as its cause), and each test imports the
+  module afresh — so a test that passes at home passes under the grader, and ``--chaff``
+  judges the same way the lock stage does;
 * under the grader ($RLF_GRADER_CONFIG set by the trusted test runner): a proxy. Each
   ``student.fn(*args, **kwargs)`` is sent as JSON to a sandbox whose zygote forks a child
   that imports the submission's module and makes the call; the JSON reply is parsed strictly
@@ -85,25 +89,83 @@ def load_module(module: str, path: Path, patch: Path | None = None) -> Any:
     """Import ``path`` as module ``module`` (once per session), like ``import module`` would; then a chaff's ``patch`` on it."""
     key = f"{path.resolve()}|{patch.resolve() if patch else ''}"
     if key not in _LOADED:
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} not found: the student module the tests exercise")
-        spec = importlib.util.spec_from_file_location(module, path)
-        assert spec is not None and spec.loader is not None
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[module] = mod
-        spec.loader.exec_module(mod)
-        if patch is not None:
-            import pytest
-
-            from course_core import module_patch
-
-            try:
-                mod = sys.modules[module] = module_patch.apply(mod, patch)
-            except Exception as exc:  # every test would fail on it: that must not read as a catch
-                pytest.exit(f"--chaff: chaffs/{patch.name} could not be applied to your {path.name}: {type(exc).__name__}: {exc}",
-                            returncode=pytest.ExitCode.USAGE_ERROR)
-        _LOADED[key] = mod
+        _LOADED[key] = _import(module, path, patch)
     return _LOADED[key]
+
+
+def _import(module: str, path: Path, patch: Path | None = None) -> Any:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: the student module the tests exercise")
+    spec = importlib.util.spec_from_file_location(module, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[module] = mod
+    spec.loader.exec_module(mod)
+    if patch is not None:
+        import pytest
+
+        from course_core import module_patch
+
+        try:
+            mod = sys.modules[module] = module_patch.apply(mod, patch)
+        except Exception as exc:  # every test would fail on it: that must not read as a catch
+            pytest.exit(f"--chaff: chaffs/{patch.name} could not be applied to your {path.name}: {type(exc).__name__}: {exc}",
+                        returncode=pytest.ExitCode.USAGE_ERROR)
+    return mod
+
+
+class LocalProxy:
+    """Under plain pytest: ``student.fn(...)`` runs the module in this process, the way the grader's sandbox runs it.
+
+    The arguments and the result go through JSON as they do to a sandbox (a tuple comes back a
+    list; NaN, a numpy array or a set is refused), only public functions answer, and an
+    exception arrives as the grader's :class:`StudentError` with the student's own traceback as
+    its cause. Each test gets the module imported afresh, as each gets a fresh child there.
+    """
+
+    def __init__(self, module: str, path: Path, patch: Path | None = None) -> None:
+        object.__setattr__(self, "_name", module)
+        object.__setattr__(self, "_path", path)
+        object.__setattr__(self, "_module", _import(module, path, patch))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        from course_core.grading.sandbox import UnreadableReply, parse_message
+        from course_core.grading.worker import describe, encode_reply
+
+        module, path = object.__getattribute__(self, "_module"), object.__getattribute__(self, "_path")
+        label = object.__getattribute__(self, "_name")
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True  # pytest shows the test's line and the student's code, not this wrapper
+            try:
+                sent = json.loads(json.dumps({"args": list(args), "kwargs": dict(kwargs)}, allow_nan=False))
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"test bug: arguments to student.{name}() must be JSON values ({exc})") from None
+            fn = getattr(module, name, None) if not name.startswith("_") else None
+            if fn is None or not callable(fn):
+                raise WorkerFailure(f"your module has no function {name}()")
+            try:
+                value = fn(*sent["args"], **sent["kwargs"])
+            except Exception as exc:
+                raise _raised(describe(exc, str(path)), label, name, f"{label}.{name}({_short_args(args, kwargs)})", None) from exc
+            try:
+                reply = parse_message(encode_reply(0, value).rstrip(b"\n"))
+            except UnreadableReply as exc:
+                raise unreadable(label, name, str(exc), f"{label}.{name}({_short_args(args, kwargs)})") from None
+            if "ok" in reply:
+                return reply["ok"]
+            raise _raised(reply["error"], label, name, f"{label}.{name}({_short_args(args, kwargs)})", None)
+
+        call.__name__ = name
+        return call
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("the student module cannot be modified from a test (the grader runs it in a sandbox)")
+
+    def __repr__(self) -> str:
+        return f"<student module {object.__getattribute__(self, '_name')} (called as the grader calls it)>"
 
 
 # --- grader mode ------------------------------------------------------------------------------
@@ -197,7 +259,7 @@ class Worker:
         return found
 
     def _ask(self, body: dict[str, Any], variant: str, session: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        from course_core.grading.sandbox import MessageTooLarge, WorkerDied, WorkerTimeout, backstop, describe_end
+        from course_core.grading.sandbox import MessageTooLarge, UnreadableReply, WorkerDied, WorkerTimeout, backstop, describe_end
 
         fn = body["fn"]
         if variant in self.import_failure:
@@ -231,6 +293,8 @@ class Worker:
         except MessageTooLarge:
             self.stop()
             raise failure("your code returned a value too large to grade") from None
+        except UnreadableReply as exc:
+            raise unreadable(self.module, fn, str(exc), call_text()) from None
         except ValueError:
             self.stop()
             raise failure("your code's process sent something that is not a reply") from None
@@ -255,22 +319,33 @@ class Worker:
         return WorkerFailure(text, hidden=f"your {self.module}.py could not be imported")
 
     def _raise(self, err: Any, fn: str, call_text: str) -> Any:
-        kind, message, where = _error_fields(err)
-        if kind == "ForbiddenImport":
-            raise WorkerFailure(forbidden_message(self.module, message))
-        if kind == "SystemExit":
-            raise WorkerFailure(f"your code called sys.exit({message})", call_text, hidden="your code called sys.exit()")
-        if kind == "MemoryError":
-            raise WorkerFailure(f"your code exceeded the memory limit of {self.limits.memory_mb} MB", call_text)
-        if kind == "NotJSON":
-            raise WorkerFailure(f"{self.module}.{fn}() returned something that is not a JSON value; return JSON values only (numbers, strings, lists, dicts, None)", call_text)
-        if kind == "ReplyTooLarge":
-            raise WorkerFailure(f"{self.module}.{fn}() returned a value too large to grade", call_text)
-        if kind == "NoSuchFunction":
-            raise WorkerFailure(f"your module has no function {fn}()")
-        if kind in ("KeyboardInterrupt", "GeneratorExit") or not kind:
-            raise WorkerFailure(f"your code raised {kind or 'something unexpected'}", call_text)
-        raise student_error(kind, message, where)
+        raise _raised(err, self.module, fn, call_text, self.limits.memory_mb)
+
+
+def unreadable(module: str, fn: str, why: str, call_text: str) -> WorkerFailure:
+    """A returned value past what strict JSON allows; hidden tests show the kit's words only (the digit count is the student's)."""
+    said = f"{module}.{fn}() returned a value the grader cannot read"
+    return WorkerFailure(f"{said}: {why}", call_text, hidden=said)
+
+
+def _raised(err: Any, module: str, fn: str, call_text: str, memory_mb: int | None) -> BaseException:
+    """What a test sees for a worker's error reply: a StudentError, or a WorkerFailure in the kit's words."""
+    kind, message, where = _error_fields(err)
+    if kind == "ForbiddenImport":
+        return WorkerFailure(forbidden_message(module, message))
+    if kind == "SystemExit":
+        return WorkerFailure(f"your code called sys.exit({message})", call_text, hidden="your code called sys.exit()")
+    if kind == "MemoryError" and memory_mb is not None:
+        return WorkerFailure(f"your code exceeded the memory limit of {memory_mb} MB", call_text)
+    if kind == "NotJSON":
+        return WorkerFailure(f"{module}.{fn}() returned something that is not a JSON value; return JSON values only (numbers, strings, lists, dicts, None)", call_text)
+    if kind == "ReplyTooLarge":
+        return WorkerFailure(f"{module}.{fn}() returned a value too large to grade", call_text)
+    if kind == "NoSuchFunction":
+        return WorkerFailure(f"your module has no function {fn}()")
+    if kind in ("KeyboardInterrupt", "GeneratorExit") or not kind:
+        return WorkerFailure(f"your code raised {kind or 'something unexpected'}", call_text)
+    return student_error(kind, message, where)
 
 
 def _error_fields(err: Any) -> tuple[str, str, str | None]:
@@ -452,7 +527,7 @@ def student_fixture(module: str) -> Any:
         if config is None:
             from course_core.grading.module_choice import module_path
 
-            return load_module(module, *module_path(request.config, exercise_dir, module))
+            return LocalProxy(module, *module_path(request.config, exercise_dir, module))
         if config["module"] != module:
             raise RuntimeError(f"grader configured for {config['module']!r}, tests ask for {module!r}")
         # hidden tests get a sandbox of their own: nothing they send can reach a visible test's feedback

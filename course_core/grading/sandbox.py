@@ -265,10 +265,16 @@ def _probe_bwrap() -> bool:
 # --- strict messages --------------------------------------------------------------------------
 
 
+class UnreadableReply(ValueError):
+    """A reply that is JSON but holds a value no check can compute with (a 400-digit integer, 1e400, 300 levels of lists)."""
+
+
 def parse_message(line: bytes) -> dict[str, Any]:
     """Strict JSON (:mod:`course_core.artifacts.strict_json`): UTF-8, finite numbers, bounded nesting, one object."""
     try:
         value = strict_json.loads(line)
+    except strict_json.UnsafeJSON as exc:
+        raise UnreadableReply(str(exc)) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"malformed message from the worker: {exc}") from None
     if not isinstance(value, dict):
