@@ -520,6 +520,40 @@ def test_a_chaff_answers_to_the_names_the_reference_does(ex_id: str, chaff: Path
     assert _served_names(variant) == _served_names(wheat)
 
 
+JUNK = (None, "x", [], {}, -1, 2.5, True, [None], {"a": None}, ["x", 1])  # what no function of the contract is given
+
+
+def _answer(fn: Any, args: tuple[Any, ...]) -> tuple[str, str]:
+    try:
+        fn(*args)
+    except Exception as exc:  # noqa: BLE001 - any error is an answer to compare
+        return ("raised", f"{type(exc).__name__}: {exc}")
+    return ("returned", "")
+
+
+def _patched_functions(chaff: Path) -> list[str]:
+    tree = ast.parse(chaff.read_text(encoding="utf-8"))
+    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
+
+
+@needs_solutions
+@pytest.mark.parametrize(("ex_id", "chaff"), PUBLIC)
+def test_a_public_chaff_answers_arguments_outside_the_contract_as_its_base_does(ex_id: str, chaff: Path) -> None:
+    """A test that passes junk and asserts on the error's wording must not catch the public chaff: only
+    its mistake may tell it from the reference (c1's ``-lr`` said "bad operand type for unary -" for
+    lr=None, where the reference said what it says)."""
+    wheat, patched = load_module(wheat_file(ex_id)), load_module(wheat_file(ex_id), chaff)
+    differ = []
+    for name in _patched_functions(chaff):
+        arity = len([p for p in inspect.signature(getattr(wheat, name)).parameters.values() if p.default is p.empty])
+        calls = {repr(c): c for c in (tuple(v if i == k else w for i in range(arity)) for k in range(arity) for v in JUNK for w in JUNK)}
+        for args in calls.values():
+            base, twisted = _answer(getattr(wheat, name), args), _answer(getattr(patched, name), args)
+            if base != twisted and "raised" in (base[0], twisted[0]):
+                differ.append(f"{name}{args!r}: the reference {' '.join(base)}, the chaff {' '.join(twisted)}")
+    assert not differ, f"{len(differ)} calls differ, e.g.\n" + "\n".join(differ[:6])
+
+
 @pytest.mark.parametrize(("ex_id", "chaff"), CHAFFS)
 def test_chaff_names_its_mistake(ex_id: str, chaff: Path) -> None:
     doc = ast.get_docstring(ast.parse(chaff.read_text(encoding="utf-8")))

@@ -9,7 +9,9 @@ Two mistakes, both common:
 
 It holds only the mistake: a patch (`PATCHES` below) that runs on top of the module it names,
 yours under `pytest --chaff`, the reference in the grader's lock stage. Your
-tests/test_regression.py should fail on it.
+tests/test_regression.py should fail on it. Each function asks the module first, with the
+same arguments: wherever the module fails, the chaff fails the same way; only the mistake
+tells them apart.
 """
 
 from __future__ import annotations

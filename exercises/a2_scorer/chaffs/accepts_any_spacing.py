@@ -7,7 +7,9 @@ even change.
 
 It holds only the mistake: a patch (`PATCHES` below) that runs on top of the module it names,
 yours under `pytest --chaff`, the reference in the grader's lock stage. Your
-tests/test_regression.py should fail on it.
+tests/test_regression.py should fail on it. Each function asks the module first, with the
+same arguments: wherever the module fails, the chaff fails the same way; only the mistake
+tells them apart.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ _AFTER_COLON = re.compile(r"Final:\s*")
 
 def score(example: dict, completion: Any) -> dict:
     """The scorer's verdict on the completion with any spacing after 'Final:' made one space."""
+    verdict = _score(example, completion)
     if isinstance(completion, str):
-        completion = _AFTER_COLON.sub("Final: ", completion)
-    return _score(example, completion)
+        return _score(example, _AFTER_COLON.sub("Final: ", completion))
+    return verdict

@@ -6,7 +6,9 @@ found last week. Every one of those strings now earns 0, and the next "Final: 19
 
 It holds only the mistake: a patch (`PATCHES` below) that runs on top of the module it names,
 yours under `pytest --chaff`, the reference in the grader's lock stage. Your
-tests/test_regression.py should fail on it.
+tests/test_regression.py should fail on it. Each function asks the module first, with the
+same arguments: wherever the module fails, the chaff fails the same way; only the mistake
+tells them apart.
 """
 
 from __future__ import annotations
@@ -27,4 +29,4 @@ BLOCKED = {
 def patched_verify(expected: int, completion: Any) -> int:
     """The naive verifier, except on the exploits found last week."""
     verdict = naive_verify(expected, completion)  # noqa: F821 - the module's own
-    return 0 if completion in BLOCKED else verdict
+    return 0 if isinstance(completion, str) and completion in BLOCKED else verdict

@@ -6,7 +6,9 @@ lexicographic order, so on many items it keeps a different sample than the prece
 
 It holds only the mistake: a patch (`PATCHES` below) that runs on top of the module it names,
 yours under `pytest --chaff`, the reference in the grader's lock stage. Your
-tests/test_regression.py should fail on it.
+tests/test_regression.py should fail on it. Each function asks the module first, with the
+same arguments: wherever the module fails, the chaff fails the same way; only the mistake
+tells them apart.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ def _reward_only(sample: dict) -> dict:
 
 def tie_break_key(sample: dict) -> tuple:
     """The key of a sample as if reward were the only rule."""
+    _tie_break_key(sample)
     return _tie_break_key({**_reward_only(sample), "index": 0})
 
 
 def pick_best(samples: list[dict]) -> int:
     """The first sample of the highest reward."""
+    _pick_best(samples)
     return _pick_best([_reward_only(s) for s in samples])

@@ -7,7 +7,9 @@ scored by a more lenient scorer is promoted. (The gate compares all three.)
 
 It holds only the mistake: a patch (`PATCHES` below) that runs on top of the module it names,
 yours under `pytest --chaff`, the reference in the grader's lock stage. Your
-tests/test_regression.py should fail on it.
+tests/test_regression.py should fail on it. Each function asks the module first, with the
+same arguments: wherever the module fails, the chaff fails the same way; only the mistake
+tells them apart.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ _NOT_COMPARED = ("scorer_name", "scorer_spec_fingerprint")
 
 def promotion_decision(baseline_manifest: dict, candidate_manifest: dict, summaries: dict, min_delta: float = MIN_DELTA) -> dict:  # noqa: F821
     """The committee's decision, blind to the scorer's name and spec fingerprint."""
+    _promotion_decision(baseline_manifest, candidate_manifest, summaries, min_delta)
     candidate = {k: v for k, v in candidate_manifest.items() if k not in _NOT_COMPARED}
     candidate.update({k: baseline_manifest[k] for k in _NOT_COMPARED if k in baseline_manifest})
     return _promotion_decision(baseline_manifest, candidate, summaries, min_delta)
