@@ -52,14 +52,16 @@ class WorkerFailure(BaseException):
     """The student's code did not return normally (timeout, crash, exit, memory, non-JSON value).
 
     ``call`` names the call with its arguments; ``hidden`` is the message in the kit's words
-    alone (what a hidden test may show: nothing the student's code said, no arguments).
+    alone (what a hidden test may show: nothing the student's code said, no arguments);
+    ``reason`` the cause alone, without the sentence around it (an import's error).
     """
 
-    def __init__(self, message: str, call: str | None = None, hidden: str | None = None) -> None:
+    def __init__(self, message: str, call: str | None = None, hidden: str | None = None, reason: str | None = None) -> None:
         super().__init__(message + (f" (call {call})" if call else ""))
         self.message = message
         self.call = call
         self.hidden = hidden if hidden is not None else message
+        self.reason = reason if reason is not None else message
 
 
 _ERROR_TYPES: dict[str, type[StudentError]] = {}
@@ -315,8 +317,9 @@ class Worker:
             return WorkerFailure(forbidden_message(self.module, message))
         if kind == "SystemExit":
             return WorkerFailure(f"your {self.module}.py called sys.exit({message}) while being imported", hidden=f"your {self.module}.py called sys.exit() while being imported")
-        text = f"your {self.module}.py could not be imported: {kind}: {message}" + (f" (at {where})" if where else "")
-        return WorkerFailure(text, hidden=f"your {self.module}.py could not be imported")
+        reason = f"{kind}: {message}" + (f" (at {where})" if where else "")
+        return WorkerFailure(f"your {self.module}.py could not be imported: {reason}", hidden=f"your {self.module}.py could not be imported",
+                             reason=reason)
 
     def _raise(self, err: Any, fn: str, call_text: str) -> Any:
         raise _raised(err, self.module, fn, call_text, self.limits.memory_mb)

@@ -195,8 +195,7 @@ def _patch_failure(variant: Variant, worker: Worker, name: str) -> SuiteRun | No
         worker.call("", (), {}, variant=name, describe=True)
     except WorkerFailure as exc:
         on = f"your {variant.path.name}" if variant.student_code else f"the reference {variant.path.name} (a grader problem: tell your instructor)"
-        why = exc.message.split(" could not be imported: ", 1)[-1]
-        return SuiteRun("error", f"chaffs/{variant.patch.name} could not be applied to {on}: {why}")
+        return SuiteRun("error", f"chaffs/{variant.patch.name} could not be applied to {on}: {exc.reason}")
     return None
 
 
