@@ -347,9 +347,13 @@ def _compare_file(shown: str, name: str, mine: bytes, again: bytes) -> str | Non
         return f"{shown} line {n} differs from what the kit's instrument writes when run again: {_around(x, y)}"
     if len(mine_lines) != len(again_lines):
         return f"{shown} has {len(mine_lines)} lines; the kit's instrument, run again from the manifest, writes {len(again_lines)}"
-    if _same_text(mine.decode("utf-8", "replace"), again.decode("utf-8", "replace")):
+    if _line_ends(mine) == _line_ends(again):  # every line the same: only how they end could still differ
         return None
     return f"{shown} is not byte for byte what the instrument writes (line endings or spacing)"
+
+
+def _line_ends(data: bytes) -> list[bytes]:
+    return [line[len(line.rstrip(b"\r\n")):] for line in data.splitlines(keepends=True)]
 
 
 def _around(x: str, y: str, width: int = 60) -> str:
