@@ -93,6 +93,9 @@ def serve() -> None:
             importlib.import_module(name)
         except ImportError:
             pass  # an optional part: the run imports it (and says so) if it needs it
+    from course_core.artifacts.manifest import environment
+
+    environment()  # git and uname asked once here, not by every replay forked from here (it caches them)
     for line in sys.stdin:
         request = json.loads(line)
         sys.stdout.flush()
