@@ -208,3 +208,50 @@ def test_a_replayed_command_past_its_bounds_ends_that_run_only(tmp_path: Path, b
     first, second = _replayed(tmp_path, [greedy, SMALL], **bounds)
     assert first["exit"] == 70 and said in first["error"], first
     assert second["exit"] == 0 and (tmp_path / "r1" / "manifest.json").is_file()
+
+
+def _token_run(outdir: Path, without_tiktoken: bool) -> dict:
+    """``python -m course.token_inspect --outdir OUTDIR`` as a student runs it, with or without the `tokens` extra."""
+    import subprocess
+    import sys
+
+    hide = "sys.modules['tiktoken'] = None; " if without_tiktoken else ""
+    code = f"import runpy, sys; {hide}sys.argv = ['token_inspect', '--outdir', {str(outdir)!r}]; runpy.run_module('course.token_inspect', run_name='__main__')"
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, timeout=120)
+    return json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow  # a token run each, and a replay process
+def test_a_token_run_is_replayed_with_the_tokenizer_it_recorded_whatever_the_grader_has(tmp_path: Path) -> None:
+    """A student without the `tokens` extra splits into UTF-8 bytes, and one with it by cl100k_base: the grader,
+    which has it, replayed both with cl100k_base and took 7 of c2's points from the first (and, on a Gradescope
+    image without it, from the second)."""
+    from course_core.learning.tokens import load_bpe
+
+    sub = tmp_path / "exercises" / "ex_toy"
+    (sub / "evidence").mkdir(parents=True)
+    (sub / "toy.py").write_text("def add(a, b):\n    return a + b\n", encoding="utf-8")
+    manifests = {"evidence/bytes": _token_run(sub / "evidence" / "bytes", without_tiktoken=True)}
+    assert manifests["evidence/bytes"]["sampling_config"]["tokenizer"]["kind"] == "bytes"
+    if load_bpe() is not None:
+        manifests["evidence/bpe"] = _token_run(sub / "evidence" / "bpe", without_tiktoken=False)
+        assert manifests["evidence/bpe"]["sampling_config"]["tokenizer"]["kind"] == "bpe"
+    staged = stage(sub, TOY, tmp_path / "staged")
+    assert rederive.rederive(staged, manifests) == {rel: None for rel in manifests}
+
+
+def test_a_run_split_by_cl100k_base_where_the_grader_lacks_it_is_the_graders_problem(monkeypatch, tmp_path: Path) -> None:
+    from course_core.errors import UserError
+    from course_core.grading import replay
+    from course_core.learning import tokens
+
+    monkeypatch.setattr(tokens, "load_bpe", lambda: None)
+    with pytest.raises(UserError, match="a grader problem, tell your instructor"):
+        with replay._tokenizer_as_recorded("bpe"):
+            pass
+    with replay._tokenizer_as_recorded("bytes"):
+        assert tokens.load_tokenizer().kind == "bytes"
+    manifest = {"kind": "token_inspect", "inputs": [], "args": {}, "command": ["python", "-m", "course.token_inspect"],
+                "sampling_config": {"tokenizer": {"kind": "gpt-9"}}}
+    with pytest.raises(NotRederived, match="records no tokenizer kind"):
+        rederive.prepare(None, "evidence/t", manifest, tmp_path)  # type: ignore[arg-type]

