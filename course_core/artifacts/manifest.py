@@ -90,9 +90,8 @@ def _platform() -> str:
     return platform.platform()  # runs `uname -p` each time it is asked
 
 
-def environment(extra_packages: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Where a run was made: never compared when the grader makes it again (a per-run field)."""
-    packages = installed_versions((*TRACKED_PACKAGES, *extra_packages))
+def environment() -> dict[str, Any]:
+    packages = installed_versions(TRACKED_PACKAGES)
     return {
         "python": platform.python_version(),
         "platform": _platform(),
@@ -120,12 +119,10 @@ def build_manifest(
     scorer: Any = None,
     command: list[str] | None = None,
     policy: dict[str, Any] | None = None,
-    packages: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The manifest of one run. ``scorer`` is a :class:`course_core.measurement.scoring.Scorer` or None.
 
-    ``policy`` is the policy under test (runs over rollouts have one; see :func:`rollout_conditions`);
-    ``packages`` more distributions whose versions the environment records.
+    ``policy`` is the policy under test (runs over rollouts have one; see :func:`rollout_conditions`).
     """
     manifest: dict[str, Any] = {
         "producer": PRODUCER,
@@ -140,7 +137,7 @@ def build_manifest(
         **({"policy": policy} if policy is not None else {}),
         "sampling_config": sampling_config,
         "inputs": inputs,
-        "environment": environment(packages),
+        "environment": environment(),
         "artifacts": sorted(set(artifacts) | {"manifest.json"}),
     }
     if example_ids_fingerprint is not None:

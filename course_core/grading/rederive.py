@@ -58,7 +58,8 @@ MAX_PATH_CHARS = 4096  # Linux's PATH_MAX: a longer recorded path names no file
 # integers, strings and layout are compared exactly.
 FLOAT_REL_TOL = 1e-9
 FLOAT_ABS_TOL = 1e-12  # for values that are 0 on one machine and 1e-17 on another
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")  # linear: no nested or overlapping repetition
+# A number standing alone (not part of a word, a hash, a version like 1.0.0 or name@1.0); linear: no nested repetition.
+_NUMBER = re.compile(r"(?<![\w.@])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.@])")
 
 
 @dataclass
@@ -343,15 +344,17 @@ def _compare_file(shown: str, name: str, mine: bytes, again: bytes) -> str | Non
         return f"{shown} is not byte for byte what the instrument writes (layout or spacing)"
     mine_lines, again_lines = mine.decode("utf-8", "replace").splitlines(), again.decode("utf-8", "replace").splitlines()
     for n, (x, y) in enumerate(zip(mine_lines, again_lines), start=1):
-        if _same_text(x, y):
+        if x == y:
             continue
-        if name.endswith(".jsonl"):
+        if name.endswith(".jsonl"):  # by value first: a string is exact, wherever its digits are
             try:
                 found = _first_difference(strict_json.loads(x), strict_json.loads(y))
             except ValueError:
-                found = None
+                found = None  # not a JSON row: compared as text
             if found:
                 return _said(f"{shown} line {n}", found[0], found[1], found[2])
+        if _same_text(x, y):
+            continue
         return f"{shown} line {n} differs from what the kit's instrument writes when run again: {_around(x, y)}"
     if len(mine_lines) != len(again_lines):
         return f"{shown} has {len(mine_lines)} lines; the kit's instrument, run again from the manifest, writes {len(again_lines)}"
@@ -386,6 +389,11 @@ def compare(staged: Staged, prep: Prepared) -> str | None:
     cap = staged.exercise.limits.max_file_bytes
     if (prep.outdir / "manifest.json").stat().st_size > cap:
         return f"{prep.rel}: the kit's instrument, run again from the manifest, writes a manifest.json larger than a submitted file may hold"
+    if prep.tokenizer is not None:  # which tiktoken versions made the split is where the run was made, like its environment
+        recorded, used = (read(m, "sampling_config.tokenizer.source")
+                          for m in (prep.manifest, json.loads((prep.outdir / "manifest.json").read_bytes())))
+        if isinstance(recorded, str) and isinstance(used, str) and recorded != used:
+            prep.mapped.append((used, recorded))
     again_manifest = json.loads(_unmapped((prep.outdir / "manifest.json").read_bytes(), prep.mapped))
     wrote = set(again_manifest.get("artifacts", []))
     missing = sorted(a for a in wrote - set(artifacts) if not _figure(a))

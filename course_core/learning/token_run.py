@@ -12,7 +12,7 @@ from typing import Any
 
 from course_core.artifacts.manifest import build_manifest
 from course_core.artifacts.rundir import WrittenRun, finish_run, staged_run
-from course_core.learning.tokens import PACKAGES, show_piece
+from course_core.learning.tokens import show_piece
 
 ARTIFACTS = ["manifest.json", "summary.json", "summary.md"]
 
@@ -55,7 +55,6 @@ def run_token_inspect(report: dict[str, Any], outdir: str | Path, force_bytes: b
             sampling_config={"tokenizer": report["tokenizer"], "texts": texts},
             artifacts=ARTIFACTS,
             command=command,
-            packages=PACKAGES,
         )
         finish_run(staged.path, manifest, summary, "token_inspect_summary", summary_markdown(summary))
     return WrittenRun(Path(outdir), summary, ARTIFACTS, staged.replaced)

