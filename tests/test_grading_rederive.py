@@ -250,11 +250,13 @@ def test_a_run_split_by_cl100k_base_where_the_grader_lacks_it_is_the_graders_pro
     from course_core.learning import tokens
 
     monkeypatch.setattr(tokens, "load_bpe", lambda: None)
-    with pytest.raises(UserError, match="a grader problem, tell your instructor"):
-        with replay._tokenizer_as_recorded("bpe"):
-            pass
+    with replay._tokenizer_as_recorded("bpe"):
+        with pytest.raises(UserError, match="a grader problem, tell your instructor"):
+            tokens.load_tokenizer()
+    monkeypatch.undo()
     with replay._tokenizer_as_recorded("bytes"):
         assert tokens.load_tokenizer().kind == "bytes"
+    assert replay.TOKENIZER_ENV == tokens.AS_RECORDED_ENV
     manifest = {"kind": "token_inspect", "inputs": [], "args": {}, "command": ["python", "-m", "course.token_inspect"],
                 "sampling_config": {"tokenizer": {"kind": "gpt-9"}}}
     with pytest.raises(NotRederived, match="records no tokenizer kind"):

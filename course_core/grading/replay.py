@@ -29,6 +29,7 @@ import hashlib
 import importlib
 import io
 import json
+import os
 import resource
 import runpy
 import signal
@@ -206,8 +207,7 @@ def replay(run: dict[str, Any], limits: dict[str, Any], forbidden: list[str], me
     return {"exit": code, "error": err.getvalue()[-1500:], "problems": problems}
 
 
-NO_BPE_HERE = ("the run split its texts with cl100k_base, and the grader has no cl100k_base here (the kit's `tokens` "
-               "extra is not installed where it grades): a grader problem, tell your instructor")
+TOKENIZER_ENV = "RLF_REPLAY_TOKENIZER"  # course_core.learning.tokens.AS_RECORDED_ENV (grading imports no learning module)
 
 
 @contextlib.contextmanager
@@ -217,17 +217,11 @@ def _tokenizer_as_recorded(kind: str | None) -> Iterator[None]:
     if kind is None:
         yield
         return
-    from course_core.learning import tokens
-
-    if kind == "bpe" and tokens.load_bpe() is None:
-        raise UserError(NO_BPE_HERE)
-    real = tokens.load_bpe
-    if kind == "bytes":
-        tokens.load_bpe = lambda: None  # type: ignore[assignment]
+    os.environ[TOKENIZER_ENV] = kind
     try:
         yield
     finally:
-        tokens.load_bpe = real  # type: ignore[assignment]
+        os.environ.pop(TOKENIZER_ENV, None)
 
 
 def _bounded(spec: dict[str, Any]) -> None:
