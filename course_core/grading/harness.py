@@ -141,6 +141,10 @@ class LocalProxy:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             __tracebackhide__ = True  # pytest shows the test's line and the student's code, not this wrapper
+
+            def call_text() -> str:  # written only when the call fails
+                return f"{label}.{name}({_short_args(args, kwargs)})"
+
             try:
                 sent = json.loads(json.dumps({"args": list(args), "kwargs": dict(kwargs)}, allow_nan=False))
             except (TypeError, ValueError) as exc:
@@ -151,14 +155,14 @@ class LocalProxy:
             try:
                 value = fn(*sent["args"], **sent["kwargs"])
             except Exception as exc:
-                raise _raised(describe(exc, str(path)), label, name, f"{label}.{name}({_short_args(args, kwargs)})", None) from exc
+                raise _raised(describe(exc, str(path)), label, name, call_text(), None) from exc
             try:
                 reply = parse_message(encode_reply(0, value).rstrip(b"\n"))
             except UnreadableReply as exc:
-                raise unreadable(label, name, str(exc), f"{label}.{name}({_short_args(args, kwargs)})") from None
+                raise unreadable(label, name, str(exc), call_text()) from None
             if "ok" in reply:
                 return reply["ok"]
-            raise _raised(reply["error"], label, name, f"{label}.{name}({_short_args(args, kwargs)})", None)
+            raise _raised(reply["error"], label, name, call_text(), None)
 
         call.__name__ = name
         return call

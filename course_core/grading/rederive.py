@@ -334,13 +334,11 @@ def _compare_file(shown: str, name: str, mine: bytes, again: bytes) -> str | Non
             return f"{shown} is not the JSON the instrument writes"
         if name == "manifest.json":
             a, b = (_comparable_manifest(d) for d in (a, b))
-            if _first_difference(a, b) is None:
-                return None
         found = _first_difference(a, b)
         if found:
             return _said(shown, found[0], found[1], found[2])
-        if _same_text(mine.decode("utf-8", "replace"), again.decode("utf-8", "replace")):
-            return None
+        if name == "manifest.json" or _same_text(mine.decode("utf-8", "replace"), again.decode("utf-8", "replace")):
+            return None  # a manifest's layout differs with its per-run fields
         return f"{shown} is not byte for byte what the instrument writes (layout or spacing)"
     mine_lines, again_lines = mine.decode("utf-8", "replace").splitlines(), again.decode("utf-8", "replace").splitlines()
     for n, (x, y) in enumerate(zip(mine_lines, again_lines), start=1):
@@ -389,12 +387,12 @@ def compare(staged: Staged, prep: Prepared) -> str | None:
     cap = staged.exercise.limits.max_file_bytes
     if (prep.outdir / "manifest.json").stat().st_size > cap:
         return f"{prep.rel}: the kit's instrument, run again from the manifest, writes a manifest.json larger than a submitted file may hold"
+    made_manifest = (prep.outdir / "manifest.json").read_bytes()
     if prep.tokenizer is not None:  # which tiktoken versions made the split is where the run was made, like its environment
-        recorded, used = (read(m, "sampling_config.tokenizer.source")
-                          for m in (prep.manifest, json.loads((prep.outdir / "manifest.json").read_bytes())))
+        recorded, used = (read(m, "sampling_config.tokenizer.source") for m in (prep.manifest, json.loads(made_manifest)))
         if isinstance(recorded, str) and isinstance(used, str) and recorded != used:
             prep.mapped.append((used, recorded))
-    again_manifest = json.loads(_unmapped((prep.outdir / "manifest.json").read_bytes(), prep.mapped))
+    again_manifest = json.loads(_unmapped(made_manifest, prep.mapped))
     wrote = set(again_manifest.get("artifacts", []))
     missing = sorted(a for a in wrote - set(artifacts) if not _figure(a))
     if missing:
