@@ -2,8 +2,9 @@
 
 transformers parses the whole metadata of a GGUF file (here a 49,152-token vocabulary and its
 merges) three times to load one model: for its configuration, its tokenizer and its weights.
-Loading SmolLM2 that way took 27-30 s of CPU per command on this project's 2-core machines; the
-same model saved as a transformers directory loads in well under a second. The first load writes
+Loading SmolLM2 that way took 27-30 s of CPU per command on this project's 2-core machines (9 s
+since :func:`course_core.lm.smollm2._gguf_parsed_once` has gguf parse the file once); the same
+model saved as a transformers directory loads in well under a second. The first load writes
 the conversion here; a later load uses it only while every file still has the sha256 recorded
 when it was written, and converts again otherwise.
 

@@ -18,6 +18,8 @@ is exactly zero: RL cannot start from pass@k = 0.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -127,7 +129,7 @@ def smollm2_policy(weights: str | Path | None = None, shots: int = 1) -> Policy:
 def _converted(tf: Any, gguf: Path, gguf_sha256: str, need_model: bool = True) -> tuple[Any, Any]:
     """The tokenizer and float32 model of ``gguf``, from the conversion cache when it holds a sound copy.
 
-    Otherwise transformers converts the GGUF file (27-30 s of CPU) and the result is cached for
+    Otherwise transformers converts the GGUF file (about 16 s of CPU) and the result is cached for
     the next command (:mod:`course_core.lm.conversion_cache`). Without ``need_model`` the model
     may be None (only the tokenizer was read).
     """
@@ -138,13 +140,47 @@ def _converted(tf: Any, gguf: Path, gguf_sha256: str, need_model: bool = True) -
     if cached is not None and verified(cached):
         tok = tf.AutoTokenizer.from_pretrained(str(cached))
         return tok, _plain(tf.AutoModelForCausalLM.from_pretrained(str(cached), dtype=torch.float32)) if need_model else None
-    tok = tf.AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    if cached is None and not need_model:
-        return tok, None
-    model = _plain(tf.AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32))
+    with _gguf_parsed_once():
+        tok = tf.AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        if cached is None and not need_model:
+            return tok, None
+        model = _plain(tf.AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32))
     if cached is not None:
         store(cached, lambda folder: (tok.save_pretrained(str(folder)), model.save_pretrained(str(folder), safe_serialization=True)))
     return tok, model
+
+
+@contextmanager
+def _gguf_parsed_once() -> Iterator[None]:
+    """While transformers converts one file: gguf's reader and tensor-name map made once per argument.
+
+    transformers parses the whole GGUF file anew for the tokenizer, the config and the model
+    (about 4 s of CPU each), and builds gguf's tensor-name map for every module of the model
+    (397 times, about 5 s), each time from the same arguments; both are read-only after they are
+    made. Only these two public names of ``gguf`` are wrapped, and restored after: a gguf without
+    them converts as before, only slower.
+    """
+    import gguf
+
+    wrapped = {name: getattr(gguf, name) for name in ("GGUFReader", "get_tensor_name_map") if callable(getattr(gguf, name, None))}
+
+    def once(make: Any) -> Any:
+        made: dict[tuple[Any, ...], Any] = {}
+
+        def made_once(*args: Any, **kwargs: Any) -> Any:
+            key = (*(os.fspath(a) if isinstance(a, os.PathLike) else a for a in args), *sorted(kwargs.items()))
+            if key not in made:
+                made[key] = make(*args, **kwargs)
+            return made[key]
+        return made_once
+
+    for name, make in wrapped.items():
+        setattr(gguf, name, once(make))
+    try:
+        yield
+    finally:
+        for name, make in wrapped.items():
+            setattr(gguf, name, make)
 
 
 def _plain(model: Any) -> Any:
