@@ -155,9 +155,10 @@ def copies_of(full: Path, root: Path, n: int) -> list[Path]:
     return copies
 
 
-def grade(subs: list[Path], jobs: int, out: Path, exercise_ids: list[str] | None = None) -> tuple[float, dict]:
+def grade(subs: list[Path], jobs: int, out: Path, exercise_ids: list[str] | None = None, stages: list[str] | None = None) -> tuple[float, dict]:
     started = time.monotonic()
     only = [arg for ex_id in exercise_ids or [] for arg in ("--exercise", ex_id)]
+    only += [arg for stage in stages or [] for arg in ("--stage", stage)]
     proc = subprocess.run(
         [sys.executable, "-m", "course.grade", "--submission", *map(str, subs), *only, "--jobs", str(jobs), "--out", str(out), "--json"],
         cwd=KIT, env=dict(os.environ, PYTHONPATH=str(KIT), NO_COLOR="1"), capture_output=True, text=True,

@@ -12,6 +12,7 @@ EPILOG = """\
 examples:
   python -m course.grade                                   grade this checkout's exercises/
   python -m course.grade --exercise a1_locked_room         one exercise
+  python -m course.grade --stage sabotage --stage reflect  only the evidence and REFLECT.md (no tests run)
   python -m course.grade --submission subs/* --jobs 2      staff: many submissions
 
 Only the files each exercise.toml lists in student_files are taken from a submission; tests,
@@ -27,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = parser("python -m course.grade", "Grade Build / Sabotage / Reflect / Repair for each exercise.", EPILOG)
     p.add_argument("--submission", nargs="+", action="extend", metavar="PATH", help="a checkout (or a folder laid out like exercises/) to grade; repeatable")
     p.add_argument("--exercise", action="append", metavar="ID", help="grade only this exercise (repeatable)")
+    p.add_argument("--stage", action="append", metavar="NAME", help="grade only this stage of each exercise: build, sabotage, reflect or repair (repeatable); the report lists only these")
     p.add_argument("--check", action="append", metavar="ID", help="grade this check again (its id in report.json; repeatable) and say how it stands, writing no report: exit 1 while one does not pass")
     p.add_argument("--exercises-root", metavar="DIR", help="where the exercise definitions live (default: this kit's exercises/)")
     p.add_argument("--solutions", metavar="DIR", help="reference solutions, chaffs and answer keys (default: this kit's solutions/ if present)")
@@ -40,9 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rich.padding import Padding
     from rich.text import Text
 
-    from course_core.errors import UserError
+    from course_core.errors import UserError, did_you_mean
     from course_core.grading.engine import Options, grade, named_checks, stages_for
-    from course_core.grading.exercise import discover
+    from course_core.grading.exercise import STAGES, discover
     from course_core.grading.progress import progress
     from course_core.grading.reports import check_grade_flags, render_table, write_reports
     from course_core.grading.sandbox import isolation
@@ -60,7 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     default_solutions = KIT_ROOT / "solutions"
     exercises_root = args.exercises_root or str(KIT_ROOT / "exercises")
     exercises = discover(exercises_root, args.exercise)  # an unknown --exercise is refused before any sandbox starts
-    ex_ids, stages = stages_for(args.check, exercises) if args.check else (args.exercise or [], [])
+    for stage in args.stage or []:
+        if stage not in STAGES:
+            raise UserError(f"there is no stage '{stage}'", field="--stage", hint=did_you_mean(stage, list(STAGES), "the stages are " + ", ".join(STAGES)))
+    if args.stage and args.check:
+        raise UserError("--stage and --check do not go together: a check's id names its stage", field="--stage")
+    ex_ids, stages = stages_for(args.check, exercises) if args.check else (args.exercise or [], list(dict.fromkeys(args.stage or [])))
     if args.check and args.submission and len(args.submission) > 1:
         raise UserError("--check grades one submission (or the working copy)", field="--check")
     opts = Options(

@@ -90,6 +90,8 @@ def test_fail_under_turns_a_low_score_into_exit_1(tmp_path: Path) -> None:
         (("--fail-under", "inf"), "--fail-under must be a percent between 0 and 100, got inf"),
         (("--fail-under=-5",), "--fail-under must be a percent between 0 and 100, got -5"),
         (("--fail-under", "200"), "--fail-under must be a percent between 0 and 100, got 200"),
+        (("--stage", "sabotge"), "field '--stage': there is no stage 'sabotge'\n  hint: did you mean 'sabotage'?"),
+        (("--stage", "build", "--check", "ex_toy.build.x"), "--stage and --check do not go together"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_clear_message(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
@@ -170,3 +172,16 @@ def test_exercises_graded_in_parallel_make_the_report_graded_in_turn(tmp_path: P
         reports[jobs] = json.loads(proc.stdout)
     assert reports["1"]["submissions"] == reports["2"]["submissions"]
     assert [s["percent"] for s in reports["2"]["submissions"]] == [100, 0]
+
+
+def test_a_stage_graded_alone_is_all_the_report_holds(tmp_path: Path) -> None:
+    """``--stage``: a student re-checking REFLECT.md runs no test and gets a report of that stage only."""
+    sub = tmp_path / "sub"
+    shutil.copytree(HONEST, sub)
+    proc = run_cli("course.grade", *TOY_ARGS, "--submission", str(sub), "--stage", "reflect", "--out", str(tmp_path / "r"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    (exercise,) = report["submissions"][0]["exercises"]
+    assert [s["stage"] for s in exercise["stages"]] == ["reflect"]
+    assert exercise["max_score"] == exercise["stages"][0]["max_score"] > 0
+    assert json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8")) == report

@@ -164,7 +164,13 @@ def full_and_untouched(full: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="module")
 def graded(full: Path, full_and_untouched: dict[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Every variant graded in one run of the real grader per exercise (the honest work once, for
-    every exercise, by :func:`full_and_untouched`): name → its exercise report."""
+    every exercise, by :func:`full_and_untouched`): name → its exercise report.
+
+    A variant changes evidence and REFLECT.md only, so only Sabotage and Reflect are graded
+    (``--stage``): Build and Repair read none of what it changed, and their verdict on the same
+    files is the honest work's (asserted here: every other student file is the honest one, byte
+    for byte). Grading them again cost 10 s of the suite's CPU.
+    """
     root = tmp_path_factory.mktemp("variants")
     plans = {
         "a1_locked_room": {"edited_summary": (_edit_summary, True), "weak_scorer": (_weak_modified, True),
@@ -177,12 +183,22 @@ def graded(full: Path, full_and_untouched: dict[str, dict[str, Any]], tmp_path_f
     out: dict[str, dict[str, Any]] = {}
     for ex_id, variants in plans.items():
         subs = [_variant(full, root, ex_id, name, change, reanswer) for name, (change, reanswer) in variants.items()]
-        _, report = grade(subs, 2, root / f"report_{ex_id}", [ex_id])
+        for name in set(variants) - {"hand_written"}:  # that one is the untouched kit's a1: no Build to keep
+            assert _tested_files(root / name / "exercises" / ex_id, ex_id) == _tested_files(full / "exercises" / ex_id, ex_id), name
+        _, report = grade(subs, 2, root / f"report_{ex_id}", [ex_id], stages=["sabotage", "reflect"])
         by_path = {Path(s["path"]).resolve(): s for s in report["submissions"]}
         out[f"{ex_id}:honest"] = next(e for e in full_and_untouched["full"]["exercises"] if e["id"] == ex_id)
         for name in variants:
-            out[f"{ex_id}:{name}"] = by_path[(root / name).resolve()]["exercises"][0]
+            out[f"{ex_id}:{name}"] = variant = by_path[(root / name).resolve()]["exercises"][0]
+            assert [s["stage"] for s in variant["stages"]] == ["sabotage", "reflect"]
     return out
+
+
+def _tested_files(folder: Path, ex_id: str) -> dict[str, bytes]:
+    """The student files Build and Repair read (all but evidence/ and REFLECT.md), by path."""
+    listed = [f for f in EXERCISES[ex_id].student_files if not f.startswith("evidence") and f != "REFLECT.md"]
+    assert EXERCISES[ex_id].module_file in listed
+    return {f: (folder / f).read_bytes() for f in listed if (folder / f).is_file()}
 
 
 # --- the cases -------------------------------------------------------------------------------------
