@@ -33,12 +33,11 @@ MODULE = textwrap.dedent(
         while True:
             pass
 
-    def fork_and_hang():
+    def fork_and_hang():  # five children in sessions of their own, asleep; the call itself spins
         for _ in range(5):
             if os.fork() == 0:
                 os.setsid()
-                while True:
-                    pass
+                time.sleep(60)
         while True:
             pass
 
