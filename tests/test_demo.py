@@ -152,9 +152,20 @@ def test_ctrl_c_at_a_prompt_in_a_terminal_exits_130_and_says_what_was_written(cl
                   {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb"})
     seen = b""
 
+    def waiting_for_the_terminal() -> bool:
+        """The demo asleep with no process of its own running: at its prompt, not inside a step."""
+        try:
+            state = open(f"/proc/{pid}/stat", encoding="ascii").read().rsplit(")", 1)[1].split()[0]
+            children = "".join(open(f"/proc/{pid}/task/{t}/children", encoding="ascii").read() for t in os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            return False
+        return state == "S" and not children.strip()
+
     def read_until(done, within=120.0, key=None):  # a deadline against a hung child, not a timing assertion
-        """Read the pty until ``done()``; ``key`` is typed again after 30 s of silence (a key typed
-        before the demo reads its prompt can be lost), so the conversation never stalls on a race."""
+        """Read the pty until ``done()``; ``key`` is typed again after 5 s of silence while the demo
+        waits at its prompt (30 s where /proc cannot tell): a key typed before the demo reads its
+        prompt can be lost, and the conversation must not stall on that race (it cost a loaded
+        run 30 s)."""
         nonlocal seen
         deadline = time.monotonic() + within
         quiet_since = time.monotonic()
@@ -168,7 +179,7 @@ def test_ctrl_c_at_a_prompt_in_a_terminal_exits_130_and_says_what_was_written(cl
                     return
                 seen += chunk
                 quiet_since = time.monotonic()
-            elif key is not None and time.monotonic() - quiet_since > 30:
+            elif key is not None and time.monotonic() - quiet_since > (5 if waiting_for_the_terminal() else 30):
                 os.write(fd, key)
                 quiet_since = time.monotonic()
 
