@@ -142,10 +142,3 @@ def test_the_rule_checker_sees_lazy_and_from_imports(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from course_core.present import plots\n    import torch\n", encoding="utf-8")
     assert {"course_core.present.plots", "torch"} <= imports_of(sample)
-
-
-def test_the_modules_started_first_are_test_modules_of_this_suite():
-    from conftest import LONGEST_FIRST
-
-    missing = [name for name in LONGEST_FIRST if not (REPO / "tests" / name).is_file()]
-    assert missing == [], f"tests/conftest.py LONGEST_FIRST names modules that are gone: {missing}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from importlib import metadata
 
@@ -33,6 +34,26 @@ def cache(tmp_path_factory: pytest.TempPathFactory):
         mp.setenv("RLF_CACHE_DIR", str(root))
         yield root
     shutil.rmtree(root, ignore_errors=True)
+
+
+def _one_thread_beside_other_workers() -> None:
+    """Under pytest-xdist (three workers on two cores), torch's second thread only waits for the
+    first at every barrier: this module took 27 to 65 s with two threads. A test that asks for its
+    thread count (a rollout source does) sets its own; the next test is back to one."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread_for_the_conversion():
+    _one_thread_beside_other_workers()
+
+
+@pytest.fixture(autouse=True)
+def one_thread_for_each_test():
+    _one_thread_beside_other_workers()
 
 
 @pytest.fixture(scope="module")
