@@ -99,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(report, indent=2, ensure_ascii=True))
         else:
             render_table(console(), report)
+            if args.stage:
+                console().print(f"graded only {', '.join(stages)} (--stage): the other stages are not in this report")
             console().print(f"wrote {args.out}/")
             for path in written:
                 console().print(f"  {path}")

@@ -185,3 +185,5 @@ def test_a_stage_graded_alone_is_all_the_report_holds(tmp_path: Path) -> None:
     assert [s["stage"] for s in exercise["stages"]] == ["reflect"]
     assert exercise["max_score"] == exercise["stages"][0]["max_score"] > 0
     assert json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8")) == report
+    table = run_cli("course.grade", *TOY_ARGS, "--submission", str(sub), "--stage", "reflect", "--out", str(tmp_path / "r"))
+    assert table.returncode == 0 and "graded only reflect (--stage): the other stages are not in this report" in table.stdout
