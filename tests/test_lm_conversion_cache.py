@@ -123,6 +123,7 @@ def test_during_a_conversion_gguf_parses_each_file_once_and_is_itself_again_afte
         assert gguf.GGUFReader(tmp_path / "other.gguf") is not first
         maps = [gguf.get_tensor_name_map("llama", 30) for _ in range(397)]
         assert all(m is maps[0] for m in maps) and gguf.get_tensor_name_map("llama", 31)["n_blocks"] == 31
+        assert gguf.get_tensor_name_map(["llama"], 30) is not gguf.get_tensor_name_map(["llama"], 30)  # no key: made each time
     assert made == [("reader", str(tmp_path / "m.gguf"), "r"), ("reader", str(tmp_path / "other.gguf"), "r"),
-                    ("map", "llama", 30), ("map", "llama", 31)]
+                    ("map", "llama", 30), ("map", "llama", 31), ("map", ["llama"], 30), ("map", ["llama"], 30)]
     assert (fake.GGUFReader, fake.get_tensor_name_map) == (GGUFReader, get_tensor_name_map)
