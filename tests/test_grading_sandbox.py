@@ -38,6 +38,7 @@ MODULE = textwrap.dedent(
             if os.fork() == 0:
                 os.setsid()
                 time.sleep(60)
+                os._exit(0)
         while True:
             pass
 

@@ -38,7 +38,8 @@ def cache(tmp_path_factory: pytest.TempPathFactory):
 
 def _one_thread_beside_other_workers() -> None:
     """Under pytest-xdist (three workers on two cores), torch's second thread only waits for the
-    first at every barrier: this module took 27 to 65 s with two threads. A test that asks for its
+    first at every barrier: this module took 32 to 65 s with two threads, 26 to 50 s with one
+    (the other modules running beside it decide where in that range). A test that asks for its
     thread count (a rollout source does) sets its own; the next test is back to one."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         import torch
