@@ -30,7 +30,7 @@ def filter_top_p(probs: torch.Tensor, top_p: float) -> torch.Tensor:
     return kept / kept.sum(dim=-1, keepdim=True)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def sample(
     step: Step,
     prompt: torch.Tensor,
