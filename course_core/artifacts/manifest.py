@@ -91,6 +91,7 @@ def _platform() -> str:
 
 
 def environment() -> dict[str, Any]:
+    """Where a run was made: never compared when the grader makes it again (a per-run field)."""
     packages = installed_versions(TRACKED_PACKAGES)
     return {
         "python": platform.python_version(),

