@@ -26,6 +26,7 @@ from typing import Any
 
 from course_core.errors import UserError
 from course_core.artifacts.fingerprint import sha256_file
+from course_core.artifacts.manifest import installed_versions
 from course_core.lm.conversion_cache import conversion_dir, store, verified
 from course_core.lm.policies import ANSWER_PREFIX, Policy, gather_positions
 
@@ -135,7 +136,7 @@ def _converted(tf: Any, gguf: Path, gguf_sha256: str, need_model: bool = True) -
     """
     import torch
 
-    converter = f"transformers{tf.__version__}-gguf{_version('gguf')}"
+    converter = f"transformers{tf.__version__}-gguf{installed_versions(('gguf',))['gguf'] or 'none'}"
     cached = conversion_dir("smollm2", gguf_sha256, converter)
     if cached is not None and verified(cached):
         tok = tf.AutoTokenizer.from_pretrained(str(cached))
@@ -206,13 +207,6 @@ def _cache_keyword(model: Any) -> str:
     import inspect
 
     return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "none"
 
 
 def save_smollm2(policy: Policy, directory: Path) -> None:
