@@ -26,4 +26,3 @@ def test_modules_marked_starts_early_come_first_then_the_most_tests_first_each_i
     assert [i.nodeid for i in module_order(items)] == [
         "long.py::only", "b.py::x", "b.py::y", "b.py::z", "a.py::one", "a.py::two", "c.py::p", "c.py::q",
     ]
-
