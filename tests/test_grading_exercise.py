@@ -21,7 +21,7 @@ TOY = REPO / "tests" / "fixtures" / "ex_toy"
 def test_the_toy_exercise_loads_with_its_limits_and_stages() -> None:
     ex = load_exercise(TOY)
     assert (ex.id, ex.module, ex.module_file, ex.loop) == ("ex_toy", "toy", "toy.py", "A")
-    assert ex.limits == Limits(timeout_s=3, cpu_s=5, memory_mb=512, max_processes=32, max_file_mb=1, max_disk_mb=8)
+    assert ex.limits == Limits(timeout_s=3, cpu_s=5, memory_mb=256, max_processes=32, max_file_mb=1, max_disk_mb=8)
     assert ex.forbidden_imports == ["course_core.measurement.stats"] and ex.preload == []
     assert list(ex.stages) == ["build", "sabotage", "reflect", "repair"]
     assert ex.stages["repair"].lock_points == 10

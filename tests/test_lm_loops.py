@@ -21,12 +21,13 @@ from course_core.present.cli import run  # noqa: E402
 from course_core.selection.best_of_n import run_selection  # noqa: E402
 
 HELD = str(REPO / "data/datasets/sums_holdout.jsonl")
-pytestmark = [pytest.mark.slow, pytest.mark.starts_early]  # trains for 20 steps and samples 2,600 completions (about a minute on 2 cores)
+SUBSET = 24  # items of HELD the one-setting-changed runs sample
+pytestmark = [pytest.mark.slow, pytest.mark.starts_early]  # trains for 20 steps and samples about 2,100 completions
 
 
-def sample(outdir: Path, *flags: str) -> None:
+def sample(outdir: Path, *flags: str, dataset: str | Path = HELD) -> None:
     """``python -m course.rollout_sample --source local --model tiny ...``, in this process."""
-    argv = ["--source", "local", "--model", "tiny", "--dataset", HELD, "--outdir", str(outdir), *flags]
+    argv = ["--source", "local", "--model", "tiny", "--dataset", str(dataset), "--outdir", str(outdir), *flags]
     assert run(rollout_sample.main, "course.rollout_sample", argv) == 0
 
 
@@ -44,6 +45,19 @@ def loops(tmp_path_factory) -> Path:
     run_lm_train(cfg, root / "train", args={})
     sample(root / "after", "--weights", str(root / "train"))  # the run directory: its weights.pt is the policy
     run_eval(HELD, root / "after/completions.jsonl", root / "eval_after")
+    return root
+
+
+@pytest.fixture(scope="module")
+def subset(loops, tmp_path_factory) -> Path:
+    """The held-out set's first 24 items as a dataset of their own, sampled and measured as "before"
+    was: the Locked Room tests below vary one setting against it (each item draws from its own
+    seeded stream, so these rows are the full run's rows for the same items)."""
+    root = tmp_path_factory.mktemp("subset")
+    lines = Path(HELD).read_text(encoding="utf-8").splitlines(keepends=True)[:SUBSET]
+    (root / "held.jsonl").write_text("".join(lines), encoding="utf-8")
+    sample(root / "before", dataset=root / "held.jsonl")
+    run_eval(root / "held.jsonl", root / "before/completions.jsonl", root / "eval_before")
     return root
 
 
@@ -73,10 +87,10 @@ def test_only_the_policy_changed_between_the_two_measurements(loops):
 
 
 @pytest.mark.parametrize("changed", [("--temperature", "0.7"), ("--seed", "1"), ("--max-tokens", "12")])
-def test_the_gate_refuses_when_anything_besides_the_policy_changed(loops, tmp_path, changed):
-    sample(tmp_path / "after", "--weights", str(loops / "train/weights.pt"), *changed)
-    run_eval(HELD, tmp_path / "after/completions.jsonl", tmp_path / "eval_after")
-    report = compare(loops / "eval_before", tmp_path / "eval_after", min_delta=0.3, require_significant=True)
+def test_the_gate_refuses_when_anything_besides_the_policy_changed(loops, subset, tmp_path, changed):
+    sample(tmp_path / "after", "--weights", str(loops / "train/weights.pt"), *changed, dataset=subset / "held.jsonl")
+    run_eval(subset / "held.jsonl", tmp_path / "after/completions.jsonl", tmp_path / "eval_after")
+    report = compare(subset / "eval_before", tmp_path / "eval_after", min_delta=0.3, require_significant=True)
     assert report["decision"] == "REJECT" and not report["locked_room"]["ok"]
     assert [v["field"] for v in report["locked_room"]["violations"]] == ["sampling_config"]
     assert any("its effect cannot be told apart" in r for r in report["reasons"]), report["reasons"]
@@ -91,6 +105,8 @@ def test_best_of_8_raises_the_pass_rate_without_moving_the_weights(loops):
     assert abs(sel["mean_sample_pass_rate"] - _json(loops / "eval_before/summary.json")["pass_rate"]) < 0.1
 
 
-def test_sampling_from_a_local_model_is_seeded(loops, tmp_path):
-    sample(tmp_path / "again")
-    assert (tmp_path / "again/completions.jsonl").read_bytes() == (loops / "before/completions.jsonl").read_bytes()
+def test_sampling_from_a_local_model_is_seeded(loops, subset):
+    """Sampled again, on a dataset of the first items only, the same items get the same bytes:
+    the run repeats, and an item's samples do not depend on the items beside it."""
+    full = (loops / "before/completions.jsonl").read_bytes().splitlines(keepends=True)
+    assert (subset / "before/completions.jsonl").read_bytes() == b"".join(full[:SUBSET])

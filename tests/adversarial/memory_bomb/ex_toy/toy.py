@@ -21,4 +21,7 @@ def clip(x, lo, hi):
 def add(a, b):  # noqa: F811
     hog = []
     while True:
-        hog.append(bytearray(64 << 20))
+        # bytes(n) is calloc'd: the address space grows at once, with no page to fault in, so the
+        # limit is reached in milliseconds however slow the machine is (a bytearray's zero-fill
+        # could take longer than the 3 s time limit on a loaded host, and end as a timeout instead)
+        hog.append(bytes(64 << 20))

@@ -1,4 +1,4 @@
-"""Attack: hold more memory than the limit (512 MB) in several processes, each under it."""
+"""Attack: hold more memory than the limit (256 MB) in several processes, each under it."""
 
 import os
 import time
@@ -14,13 +14,13 @@ def mean(xs):
     ready_r, ready_w = os.pipe()
     for _ in range(3):
         if os.fork() == 0:
-            block = bytearray(250 << 20)
+            block = bytearray(120 << 20)
             for i in range(0, len(block), 4096):
                 block[i] = 1
             os.write(ready_w, b"x")
             time.sleep(5)
             os._exit(0)
-    for _ in range(3):  # every child holds its block: 750 MB in all
+    for _ in range(3):  # every child holds its block: 360 MB in all
         os.read(ready_r, 1)
     time.sleep(1)
     return sum(xs) / len(xs)
