@@ -1,4 +1,4 @@
-"""Attack: add() never returns."""
+"""Attack: add() never returns, on the visible test's input (the time limit is spent once, not per test)."""
 
 import os
 import sys
@@ -19,5 +19,6 @@ def clip(x, lo, hi):
 
 
 def add(a, b):  # noqa: F811
-    while True:
+    while (a, b) == (2, 3):
         pass
+    return a + b
