@@ -16,6 +16,9 @@ from course_core.grading.sandbox import Sandbox, describe_end, describe_exit, is
 
 LIMITS = Limits(timeout_s=3, cpu_s=5, memory_mb=400, max_processes=16, max_file_mb=1, max_disk_mb=8)
 HANG = Limits(timeout_s=1, cpu_s=5, memory_mb=400, max_processes=16, max_file_mb=1, max_disk_mb=8)  # for calls that never return
+# for memory held by several processes: a small total, so its pages fault in well within the time
+# limit even on a loaded machine (600 MB of them took longer than 3 s on this project's VMs)
+SMALL_MEMORY = Limits(timeout_s=3, cpu_s=5, memory_mb=160, max_processes=16, max_file_mb=1, max_disk_mb=8)
 CONTAINED = isolation().contained
 needs_bwrap = pytest.mark.skipif(not CONTAINED, reason="needs user namespaces (the bubblewrap sandbox)")
 
@@ -266,17 +269,17 @@ def test_the_sandbox_sees_only_itself(serve) -> None:
 
 @needs_bwrap
 def test_memory_is_bounded_for_the_sandbox_as_a_whole(serve) -> None:
-    sb = serve()
-    ended = _call(sb, "hold_memory", 3, 200)["ended"]  # three processes of 200 MB each: each under 400 MB, not together
-    assert ended["memory_mb"] > LIMITS.memory_mb
-    assert "all its processes together" in describe_end(ended, LIMITS)
+    sb = serve(SMALL_MEMORY)
+    ended = _call(sb, "hold_memory", 3, 64)["ended"]  # three processes of 64 MB each: each under 160 MB, not together
+    assert ended["memory_mb"] > SMALL_MEMORY.memory_mb
+    assert "all its processes together" in describe_end(ended, SMALL_MEMORY)
     assert _call(sb, "add", 1, 2)["ok"] == 3
 
 
 @needs_bwrap
 def test_memory_held_in_the_background_between_calls_counts_too(serve) -> None:
-    sb = serve()
-    assert _call(sb, "leave_memory", 3, 200, session=5)["ok"] == "left"  # returns at once; its children fill up
+    sb = serve(SMALL_MEMORY)
+    assert _call(sb, "leave_memory", 3, 64, session=5)["ok"] == "left"  # returns at once; its children fill up
     assert "memory_mb" in _call(sb, "sleep", 2.5, session=5)["ended"]
 
 
