@@ -92,7 +92,7 @@ def test_no_reward_difference_in_any_group_means_nothing_moves(tmp_path):
     dataset = write_jsonl(tmp_path / "unreachable.jsonl", [
         {"id": f"u{i}", "prompt": f"What is {10 + i} + {20 + i}?", "expected_answer": -1} for i in range(8)
     ])
-    result = _train(tmp_path / "run", dataset=str(dataset), heldout=None, steps=3)
+    result = _train(tmp_path / "run", dataset=str(dataset), heldout=None, steps=3, prompts_per_step=4, group_size=4)
     assert result.summary["weights_after"] == result.summary["weights_before"]
     assert result.summary["train"]["steps_without_signal"] == 3
     assert result.summary["verdict"].startswith("nothing to learn from")
