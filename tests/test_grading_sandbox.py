@@ -17,7 +17,7 @@ from course_core.grading.sandbox import Sandbox, describe_end, describe_exit, is
 LIMITS = Limits(timeout_s=3, cpu_s=5, memory_mb=400, max_processes=16, max_file_mb=1, max_disk_mb=8)
 HANG = Limits(timeout_s=1, cpu_s=5, memory_mb=400, max_processes=16, max_file_mb=1, max_disk_mb=8)  # for calls that never return
 # for memory held by several processes: a small total, so its pages fault in well within the time
-# limit even on a loaded machine (600 MB of them took longer than 3 s on this project's VMs)
+# limit even on a loaded machine (the memory attacks' 400 to 750 MB took longer than 3 s there)
 SMALL_MEMORY = Limits(timeout_s=3, cpu_s=5, memory_mb=160, max_processes=16, max_file_mb=1, max_disk_mb=8)
 CONTAINED = isolation().contained
 needs_bwrap = pytest.mark.skipif(not CONTAINED, reason="needs user namespaces (the bubblewrap sandbox)")

@@ -50,7 +50,7 @@ def loops(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def subset(loops, tmp_path_factory) -> Path:
-    """The held-out set's first 24 items as a dataset of their own, sampled and measured as "before"
+    """The held-out set's first ``SUBSET`` items as a dataset of their own, sampled and measured as "before"
     was: the Locked Room tests below vary one setting against it (each item draws from its own
     seeded stream, so these rows are the full run's rows for the same items)."""
     root = tmp_path_factory.mktemp("subset")

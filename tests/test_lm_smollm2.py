@@ -163,7 +163,7 @@ def test_one_update_step_moves_the_weights_along_the_advantage(smollm2):
     prompt = smollm2.encode_prompt(PROMPT)
     completions = [smollm2.encode_text(text) + [smollm2.eos] for text in ("Final: 12", "Output: 12")]
     ids, attn, pos, tokens, mask = completion_batch([prompt, prompt], completions, smollm2.pad)
-    ref = AT_LOAD  # the weights as loaded, which only this test changes (a second 540 MB copy costs seconds of page faults)
+    ref = AT_LOAD  # the weights as loaded, which only this test changes (a copy would be 540 MB more to fault in)
     before = smollm2.fingerprint()
     opt = torch.optim.SGD(smollm2.model.parameters(), lr=2e-5)  # small enough for the first-order picture (|grad| is ~20)
     logp, dist = token_log_probs(smollm2.logits_at(ids, attn, pos), tokens)
