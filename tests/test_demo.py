@@ -142,12 +142,14 @@ def test_ctrl_c_at_a_prompt_in_a_terminal_exits_130_and_says_what_was_written(cl
     import os
     import pty
     import select
+    import signal
     import sys
     import time
 
     pid, fd = pty.fork()
     if pid == 0:  # the child: the demo, on the pty
         os.chdir(classroom)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # as a terminal starts it, even when this run ignores SIGINT (nohup)
         os.execve(sys.executable, [sys.executable, "-m", "course.demo", "--pause"],
                   {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb"})
     seen = b""

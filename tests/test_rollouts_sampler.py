@@ -225,7 +225,18 @@ class CountingSource:
         return [Sample(solver(prompt, params.seed, i), sum_logprob=-1.0 - i) for i in range(n)]
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """SIGINT as a terminal's Ctrl-C meets it: KeyboardInterrupt in the main thread. A process
+    started with SIGINT ignored (nohup, or a shell's background job) keeps it ignored, Python's
+    handler included, and every Ctrl-C these tests press would be lost (they failed that way)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_as_the_first_sample_lands_is_still_the_resumable_interrupt(dataset, tmp_path):
     """The first call presses Ctrl-C: the main thread may not be waiting on the workers yet (it was
     still starting them, outside the handler, 2 times in 3 before the fix; 10 attempts would all miss
@@ -244,6 +255,7 @@ def test_ctrl_c_as_the_first_sample_lands_is_still_the_resumable_interrupt(datas
             pressed.release.set()
 
 
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_keeps_what_was_staged_and_a_local_source_needs_no_server(dataset, tmp_path):
     out = tmp_path / "pack"
     pressed = CountingSource(interrupt_after=3)
