@@ -116,15 +116,6 @@ def test_an_unknown_exercise_is_refused_before_any_sandbox_starts(tmp_path: Path
     assert not (tmp_path / "r").exists()
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not (REPO / "solutions" / "a1_locked_room").is_dir(), reason="pilot exercise not present")
-def test_the_pilot_exercise_grades_untouched_stubs_to_zero(tmp_path: Path) -> None:
-    proc = run_cli("course.grade", "--exercise", "a1_locked_room", "--out", str(tmp_path / "r"), "--json")
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    stages = _stages(json.loads(proc.stdout))
-    assert stages["build"]["score"] == 0 and stages["repair"]["score"] == 0
-
-
 def test_an_out_path_that_is_a_file_is_refused_before_grading(tmp_path: Path) -> None:
     target = tmp_path / "report"
     target.write_text("keep me", encoding="utf-8")

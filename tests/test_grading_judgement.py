@@ -152,7 +152,10 @@ def _rejected_exploits(folder: Path, honest: Path) -> None:
 
 @pytest.fixture(scope="module")
 def full_and_untouched(full: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """The honest submission and an untouched copy of the kit's exercises, graded on every exercise in one run."""
+    """The honest submission and an untouched copy of the kit's exercises, graded on every exercise in one run.
+
+    The untouched copy is what a student's fresh working copy holds: every exercise's stubs, the
+    real kit's (the toy's working copy itself is graded in test_grading_cli.py)."""
     root = tmp_path_factory.mktemp("full_and_untouched")
     untouched = root / "untouched"
     shutil.copytree(REPO / "exercises", untouched / "exercises")
