@@ -2,7 +2,7 @@
 
     python benchmarks/bench_grading_boundary.py [--repeat 3]
 
-For each pilot exercise, its visible and hidden tests run against the reference solution twice,
+For each exercise, its visible and hidden tests run against the reference solution twice,
 side by side, in the same kind of pytest subprocess: once with the ``student`` fixture importing
 the module in-process (as a student's plain ``pytest`` does), once with the grader's settings,
 where every call crosses to a sandboxed worker as JSON. Both must pass every test; the ratio of
@@ -24,22 +24,22 @@ from pathlib import Path
 
 KIT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(KIT))
+sys.path.insert(0, str(KIT / "benchmarks"))
 
 from course_core.grading.exercise import discover  # noqa: E402
-from course_core.grading.testsets import _runner_env  # noqa: E402  (the grader's own runner environment)
+from course_core.grading.testsets import runner_config, trusted_env  # noqa: E402  (the grader's own)
+from grade_timing import place_solution  # noqa: E402
 
 
 def lay_out(exercise, dest: Path) -> Path:
-    """dest/<module>.py (the reference solution) and dest/tests/ (conftest, visible and hidden tests)."""
+    """dest: the exercise with Build done (reference module, data files, regression test) and its
+    hidden tests in dest/tests/hidden/ (the grader runs them in a sandbox of their own)."""
+    place_solution(exercise, dest)
     tests = dest / "tests"
-    tests.mkdir(parents=True)
-    shutil.copy(KIT / "solutions" / exercise.id / exercise.module_file, dest / exercise.module_file)
-    shutil.copy(exercise.folder / "tests" / "conftest.py", tests / "conftest.py")
+    (tests / "hidden").mkdir()
     for stage in exercise.stages.values():
-        for rel in stage.tests:
-            shutil.copy(exercise.folder / rel, tests / Path(rel).name)
         for rel in stage.hidden_tests:
-            shutil.copy(KIT / "solutions" / exercise.id / rel, tests / Path(rel).name)
+            shutil.copy(KIT / "solutions" / exercise.id / rel, tests / "hidden" / Path(rel).name)
     return tests
 
 
@@ -63,7 +63,7 @@ def main() -> None:
     repeat = p.parse_args().repeat
     if not (KIT / "solutions").is_dir():
         raise SystemExit("needs solutions/ (a staff copy of the kit)")
-    print(f"{'exercise':<16} {'in-process s':>13} {'sandboxed s':>12} {'ratio':>7}  tests")
+    print(f"{'exercise':<18} {'in-process s':>13} {'sandboxed s':>12} {'ratio':>7}  tests")
     figures = {}
     for exercise in discover(KIT / "exercises"):
         with tempfile.TemporaryDirectory() as tmp:
@@ -72,9 +72,8 @@ def main() -> None:
                              PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # as the grader runs pytest: only the boundary differs
             config = Path(tmp) / "config.json"
             module = tests.parent / exercise.module_file
-            config.write_text(json.dumps({"module": exercise.module, "module_path": str(module),
-                                          "limits": exercise.limits.as_dict(), "missing": None}))
-            grader_env = _runner_env(config, Path(tmp))
+            config.write_text(json.dumps(runner_config(exercise, module, [tests / "hidden"])))
+            grader_env = trusted_env(config, Path(tmp))
             plain, boxed = [], []
             for _ in range(repeat):  # interleaved, so drift in machine load hits both alike
                 seconds, summary = timed_pytest(tests, plain_env)
@@ -82,7 +81,7 @@ def main() -> None:
                 seconds, boxed_summary = timed_pytest(tests, grader_env)
                 boxed.append(seconds)
             a, b = statistics.median(plain), statistics.median(boxed)
-            print(f"{exercise.id:<16} {a:>13.2f} {b:>12.2f} {b / a:>6.2f}x  {summary} | {boxed_summary}")
+            print(f"{exercise.id:<18} {a:>13.2f} {b:>12.2f} {b / a:>6.2f}x  {summary} | {boxed_summary}")
             figures[f"grading.boundary_ratio.{exercise.id}"] = (round(b / a, 2), "x")
     from record import record
 

@@ -120,17 +120,23 @@ def _answer(ex, folder: Path, spec: dict, key_file: Path) -> str:
     return str(value["one_of"][0] if isinstance(value, dict) and "one_of" in value else value.get("value") if isinstance(value, dict) else value)
 
 
+def place_solution(ex, folder: Path) -> None:
+    """``folder``: a copy of the exercise with Build done — the reference module, the data files a
+    student writes (probes, golden rows, a relaxed copy) and the reference regression test."""
+    sol = KIT / "solutions" / ex.id
+    shutil.copytree(ex.folder, folder)
+    shutil.copyfile(sol / ex.module_file, folder / ex.module_file)
+    if (sol / "student_data").is_dir():
+        shutil.copytree(sol / "student_data", folder, dirs_exist_ok=True)
+    repair = ex.stages.get("repair")
+    if repair and repair.student_tests and (sol / "reference_regression_test.py").is_file():
+        shutil.copyfile(sol / "reference_regression_test.py", folder / repair.student_tests)
+
+
 def build_full(dest: Path, exercise_ids: list[str] | None = None) -> Path:
     for ex in discover(KIT / "exercises", exercise_ids):
-        sol = KIT / "solutions" / ex.id
         folder = dest / "exercises" / ex.id
-        shutil.copytree(ex.folder, folder)
-        shutil.copyfile(sol / ex.module_file, folder / ex.module_file)
-        if (sol / "student_data").is_dir():  # data files a student writes (probes, golden rows, a relaxed copy)
-            shutil.copytree(sol / "student_data", folder, dirs_exist_ok=True)
-        repair = ex.stages.get("repair")
-        if repair and repair.student_tests and (sol / "reference_regression_test.py").is_file():
-            shutil.copyfile(sol / "reference_regression_test.py", folder / repair.student_tests)
+        place_solution(ex, folder)
         _evidence(ex.id, folder)
         answer_reflect(ex, folder)
     return dest

@@ -106,6 +106,16 @@ def trusted_env(config_path: Path, run_dir: Path) -> dict[str, str]:
     }
 
 
+def runner_config(exercise: Exercise, module: Path, hidden_dirs: list[Path], missing: str | None = None) -> dict[str, Any]:
+    """What the ``student`` fixture of a trusted test run reads ($RLF_GRADER_CONFIG): the module
+    under test, its sandbox's limits and imports, and which test folders are hidden (their own sandbox)."""
+    return {
+        "module": exercise.module, "module_path": str(module), "limits": exercise.limits.as_dict(), "missing": missing,
+        "forbidden": exercise.forbidden_imports, "preload": exercise.preload,
+        "hidden_dirs": [str(d) for d in hidden_dirs],
+    }
+
+
 def run_groups(exercise: Exercise, staged: Staged, groups: list[dict[str, Any]], run_dir: Path) -> tuple[dict[str, Any] | None, str]:
     """Run the trusted test runner; (results, "") or (None, what went wrong)."""
     module = staged.root / exercise.module_file
@@ -113,11 +123,7 @@ def run_groups(exercise: Exercise, staged: Staged, groups: list[dict[str, Any]],
     if not module.is_file():
         notes = staged.notes_for(exercise.module_file)
         missing = notes[0] if notes else f"{exercise.module_file} is not in your submission"
-    config = {
-        "module": exercise.module, "module_path": str(module), "limits": exercise.limits.as_dict(), "missing": missing,
-        "forbidden": exercise.forbidden_imports, "preload": exercise.preload,
-        "hidden_dirs": [g["path"] for g in groups if g["visibility"] == "hidden"],
-    }
+    config = runner_config(exercise, module, [Path(g["path"]) for g in groups if g["visibility"] == "hidden"], missing)
     config_path = run_dir / "config.json"
     config_path.write_text(json.dumps(config, ensure_ascii=True), encoding="utf-8")
     spec = {"groups": groups, "rootdir": str(run_dir / "tests"), "basetemp": str(run_dir / "basetemp"), "results": str(run_dir / "results.json")}
