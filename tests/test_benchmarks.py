@@ -20,15 +20,16 @@ BENCHMARKS = REPO / "benchmarks"
 SCRIPTS = sorted(BENCHMARKS.glob("*.py"))
 
 
+KIT_PACKAGES = {"course_core", "course"}
+
+
 def _source_of(module: str) -> Path | None:
-    """The file of a kit module (course_core.*, course.*) or of a benchmarks/ helper; None for anything else."""
-    if module.split(".")[0] in {"course_core", "course"}:
-        base = REPO.joinpath(*module.split("."))
-    elif (BENCHMARKS / f"{module}.py").is_file():
-        base = BENCHMARKS / module
-    else:
-        return None
-    return base / "__init__.py" if (base / "__init__.py").is_file() else base.with_suffix(".py")
+    """The file of a kit module (course_core.*, course.*) or of a benchmarks/ helper; None if there is none."""
+    base = REPO.joinpath(*module.split(".")) if module.split(".")[0] in KIT_PACKAGES else BENCHMARKS / module
+    for path in (base / "__init__.py", base.with_suffix(".py")):
+        if path.is_file():
+            return path
+    return None
 
 
 def _bound(body: list[ast.stmt]) -> set[str]:
@@ -64,12 +65,12 @@ def unresolved_imports(script: Path) -> list[str]:
     for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"), str(script))):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.split(".")[0] in {"course_core", "course"} and _source_of(alias.name) is None:
+                if alias.name.split(".")[0] in KIT_PACKAGES and _source_of(alias.name) is None:
                     problems.append(f"{script.name}:{node.lineno}: import {alias.name}: no such module in the kit")
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             source = _source_of(node.module)
             if source is None:
-                if node.module.split(".")[0] in {"course_core", "course"}:
+                if node.module.split(".")[0] in KIT_PACKAGES:
                     problems.append(f"{script.name}:{node.lineno}: from {node.module}: no such module in the kit")
                 continue
             missing = [a.name for a in node.names if a.name not in top_level_names(source)]
@@ -90,11 +91,15 @@ def test_the_check_sees_a_renamed_helper_inside_a_function(tmp_path):
         "def main():\n"
         "    from course_core.grading.testsets import _runner_env\n"
         "    from course_core.grading import no_such_module\n"
-        "    from grade_timing import place_solution, build_everything\n",
+        "    from grade_timing import place_solution, build_everything\n"
+        "    import course_core.grading.no_such_module\n"
+        "    from course.no_such_cli import main\n",
         encoding="utf-8",
     )
     assert unresolved_imports(script) == [
         "bench_stale.py:3: course_core.grading.testsets defines no _runner_env",
         "bench_stale.py:4: course_core.grading defines no no_such_module",
         "bench_stale.py:5: grade_timing defines no build_everything",
+        "bench_stale.py:6: import course_core.grading.no_such_module: no such module in the kit",
+        "bench_stale.py:7: from course.no_such_cli: no such module in the kit",
     ]
